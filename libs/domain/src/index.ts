@@ -1,0 +1,5 @@
+export * from './shared/decider.js';
+export * from './shared/errors.js';
+export * from './shared/money.js';
+export * from './shared/time.js';
+export * from './governance/events.js';
