@@ -23,6 +23,8 @@ export interface EventMetadata {
   correlationId: string;
   causationId?: string | null;
   idempotencyKey?: string | null;
+  /** SHA-256 (hex) of the request first made under `idempotencyKey`: a reuse with another request is refused. */
+  requestHash?: string | null;
   schemaVersion: number;
 }
 
