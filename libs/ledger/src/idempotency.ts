@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../event-store/src/integrity.js';
+import type { RecordedEvent } from '../../event-store/src/port.js';
+import type { ReadModel } from '../../projections/src/read-model.js';
+import { IDEMPOTENCY_RECORDED, type IdempotencyRecordedData } from './execute-command.js';
+import type { WriteAcknowledgement } from './acknowledgement.js';
+
+/** What the log remembers of the first request made under an idempotency key. */
+export interface IdempotencyRecord {
+  requestHash: string | null;
+  acknowledgement: WriteAcknowledgement;
+}
+
+/** Keys remembered; beyond this the oldest are forgotten (a client retries within minutes, not after a million writes). */
+export const MAX_REMEMBERED_KEYS = 1_000_000;
+
+export const IDEMPOTENCY_READ_MODEL = 'ledger.idempotency-keys';
+
+/** SHA-256 over the request as the client sent it and who sent it: a key reused for anything else is refused. */
+export function requestHash(request: { method: string; path: string; body: unknown; actor: string }): string {
+  const body = request.body === undefined ? null : request.body;
+  return createHash('sha256').update(canonicalJson({ method: request.method.toUpperCase(), path: request.path, body, actor: request.actor })).digest('hex');
+}
+
+/**
+ * Idempotency keys as recorded in the events' metadata. Because it is built from the log, the keys (and the first
+ * answer to each) survive restarts without a table of their own.
+ */
+export class IdempotencyKeysReadModel implements ReadModel {
+  readonly name = IDEMPOTENCY_READ_MODEL;
+  readonly version = 1;
+  private readonly records = new Map<string, IdempotencyRecord>();
+
+  constructor(private readonly maxKeys: number = MAX_REMEMBERED_KEYS) {}
+
+  apply(event: RecordedEvent): void {
+    const key = event.metadata.idempotencyKey;
+    if (key === undefined || key === null) return;
+    const known = this.records.get(key);
+    // Only the first request's events define the answer; later events under the key belong to the same append.
+    if (known !== undefined && known.acknowledgement.stream !== this.streamOf(event)) return;
+    this.records.set(key, { requestHash: event.metadata.requestHash ?? null, acknowledgement: this.acknowledgementOf(event) });
+    if (known === undefined && this.records.size > this.maxKeys) {
+      const oldest = this.records.keys().next();
+      if (oldest.done !== true) this.records.delete(oldest.value);
+    }
+  }
+
+  find(key: string): IdempotencyRecord | undefined {
+    return this.records.get(key);
+  }
+
+  canonicalState(): unknown {
+    return [...this.records.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, record]) => ({ key, requestHash: record.requestHash, ...record.acknowledgement }));
+  }
+
+  private streamOf(event: RecordedEvent): string {
+    return event.type === IDEMPOTENCY_RECORDED ? (event.data as IdempotencyRecordedData).stream : event.stream;
+  }
+
+  private acknowledgementOf(event: RecordedEvent): WriteAcknowledgement {
+    if (event.type === IDEMPOTENCY_RECORDED) {
+      const data = event.data as IdempotencyRecordedData;
+      return { stream: data.stream, revision: data.revision, position: event.position.toString() };
+    }
+    return { stream: event.stream, revision: event.revision.toString(), position: event.position.toString() };
+  }
+}
