@@ -2,3 +2,5 @@ export * from './port.js';
 export * from './errors.js';
 export * from './clock.js';
 export * from './integrity.js';
+export * from './memory/index.js';
+export { verifyAgainstHead, type HeadAnchor } from './shared/index.js';
