@@ -3,3 +3,4 @@ export * from './shared/errors.js';
 export * from './shared/money.js';
 export * from './shared/time.js';
 export * from './governance/events.js';
+export * from './governance/index.js';

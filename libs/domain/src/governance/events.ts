@@ -42,6 +42,7 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** Role of a city for incidents under an agreement: "the origin leads, affected cities assist". */
 export type IncidentRole = 'origin_leads' | 'affected_assists' | 'either';
+export const INCIDENT_ROLES: readonly IncidentRole[] = ['origin_leads', 'affected_assists', 'either'];
 
 /** To whom a commitment is owed. */
 export type Obligee = { kind: 'city'; id: string } | { kind: 'body'; id: string } | { kind: 'fund'; id: string };
