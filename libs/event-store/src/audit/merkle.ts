@@ -1,0 +1,203 @@
+/**
+ * RFC 6962 Merkle tree over the log: digests (tree size, root) and the proofs the verifier in proof-verify.ts checks.
+ *
+ * Leaves are the events' hashes (32 raw bytes) in global order; leaf i is the event at position i.
+ */
+import { EMPTY_TREE_ROOT, HASH_BYTES, hashChildren, hashLeaf } from './proof-verify.js';
+
+/** Most leaves one tree may hold here: indices stay exact JavaScript numbers. */
+export const MAX_MERKLE_LEAVES = Number.MAX_SAFE_INTEGER;
+
+/** The hashes of the complete subtrees of one height, in order, packed in one growable buffer. */
+class HashLevel {
+  private bytes = Buffer.alloc(HASH_BYTES * 64);
+  count = 0;
+
+  push(hash: Uint8Array): void {
+    const offset = this.count * HASH_BYTES;
+    if (offset + HASH_BYTES > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown, 0, 0, offset);
+      this.bytes = grown;
+    }
+    this.bytes.set(hash, offset);
+    this.count += 1;
+  }
+
+  /** A view, not a copy: callers hash it or copy it, never keep it across appends. */
+  at(index: number): Buffer {
+    const offset = index * HASH_BYTES;
+    return this.bytes.subarray(offset, offset + HASH_BYTES);
+  }
+
+  get byteLength(): number {
+    return this.bytes.length;
+  }
+}
+
+/** Largest power of two strictly below n (n ≥ 2): where RFC 6962 splits a tree of n leaves. */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && Number.isInteger(Math.log2(n)) && 2 ** Math.log2(n) === n;
+}
+
+function checkSize(name: string, value: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${name} must be an integer between 0 and ${max}; got ${value}`);
+  }
+}
+
+/**
+ * An append-only Merkle log that keeps every complete subtree hash (≈ 64 bytes per leaf: the leaf hashes plus
+ * every level above them), so the root at any past size and any proof cost O(log n) hashes instead of a rebuild.
+ */
+export class MerkleLog {
+  /** levels[h] holds the hashes of the complete subtrees of 2^h leaves, left to right. */
+  private readonly levels: HashLevel[] = [new HashLevel()];
+
+  get size(): number {
+    return this.levels[0].count;
+  }
+
+  /** Bytes held by the cache: the memory cost of keeping proofs cheap. */
+  get retainedBytes(): number {
+    return this.levels.reduce((total, level) => total + level.byteLength, 0);
+  }
+
+  /** Appends a leaf hash (already SHA-256(0x00 || leaf)). */
+  appendLeafHash(leafHash: Uint8Array): void {
+    if (leafHash.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes; got ${leafHash.length}`);
+    if (this.size >= MAX_MERKLE_LEAVES) throw new RangeError('the Merkle log is full');
+    this.levels[0].push(leafHash);
+    // Each append completes at most one subtree per level, bottom up: amortised one inner hash per leaf.
+    let height = 0;
+    while (this.levels[height].count % 2 === 0) {
+      const level = this.levels[height];
+      const parent = hashChildren(level.at(level.count - 2), level.at(level.count - 1));
+      if (this.levels.length === height + 1) this.levels.push(new HashLevel());
+      this.levels[height + 1].push(parent);
+      height += 1;
+    }
+  }
+
+  /** Appends a leaf by its bytes (for a log entry: the event hash as 32 raw bytes). */
+  appendLeaf(leaf: Uint8Array): void {
+    this.appendLeafHash(hashLeaf(leaf));
+  }
+
+  /** The leaf hash at `index`, copied. */
+  leafHash(index: number): Buffer {
+    checkSize('index', index, this.size - 1);
+    return Buffer.from(this.levels[0].at(index));
+  }
+
+  /** The tree hash of the first `treeSize` leaves (default: all). */
+  root(treeSize: number = this.size): Buffer {
+    checkSize('treeSize', treeSize, this.size);
+    return treeSize === 0 ? Buffer.from(EMPTY_TREE_ROOT) : this.subtreeHash(0, treeSize);
+  }
+
+  /** RFC 6962 §2.1.1 audit path for leaf `index` in the tree of the first `treeSize` leaves, leaf side first. */
+  inclusionProof(index: number, treeSize: number = this.size): Buffer[] {
+    checkSize('treeSize', treeSize, this.size);
+    if (treeSize === 0) throw new RangeError('the empty tree has no leaves to prove');
+    checkSize('index', index, treeSize - 1);
+    const proof: Buffer[] = [];
+    this.path(index, 0, treeSize, proof);
+    return proof;
+  }
+
+  /** RFC 6962 §2.1.2 proof that the tree of `size2` leaves extends the tree of its first `size1` leaves. */
+  consistencyProof(size1: number, size2: number = this.size): Buffer[] {
+    checkSize('size2', size2, this.size);
+    checkSize('size1', size1, size2);
+    const proof: Buffer[] = [];
+    if (size1 > 0 && size1 < size2) this.subproof(size1, 0, size2, true, proof);
+    return proof;
+  }
+
+  /** MTH(D[start:end]): a cached node when the range is a complete aligned subtree, else split as RFC 6962 does. */
+  private subtreeHash(start: number, end: number): Buffer {
+    const width = end - start;
+    if (isPowerOfTwo(width) && start % width === 0) {
+      const height = Math.log2(width);
+      return Buffer.from(this.levels[height].at(start / width));
+    }
+    const k = splitPoint(width);
+    return hashChildren(this.subtreeHash(start, start + k), this.subtreeHash(start + k, end));
+  }
+
+  /** PATH(m, D[start:end]), appending the deepest sibling first so the proof reads leaf to root. */
+  private path(m: number, start: number, end: number, out: Buffer[]): void {
+    const width = end - start;
+    if (width <= 1) return;
+    const k = splitPoint(width);
+    if (m < k) {
+      this.path(m, start, start + k, out);
+      out.push(this.subtreeHash(start + k, end));
+    } else {
+      this.path(m - k, start + k, end, out);
+      out.push(this.subtreeHash(start, start + k));
+    }
+  }
+
+  /** SUBPROOF(m, D[start:end], b) of RFC 6962 §2.1.2. */
+  private subproof(m: number, start: number, end: number, wholeOldTree: boolean, out: Buffer[]): void {
+    const width = end - start;
+    if (m === width) {
+      if (!wholeOldTree) out.push(this.subtreeHash(start, end));
+      return;
+    }
+    const k = splitPoint(width);
+    if (m <= k) {
+      this.subproof(m, start, start + k, wholeOldTree, out);
+      out.push(this.subtreeHash(start + k, end));
+    } else {
+      this.subproof(m - k, start + k, end, false, out);
+      out.push(this.subtreeHash(start, start + k));
+    }
+  }
+}
+
+/**
+ * The O(log n) frontier of a Merkle tree (the roots of its complete subtrees): enough for the root of
+ * everything appended so far, which is all a streaming verifier needs.
+ */
+export class MerkleFrontier {
+  /** Complete subtree roots from largest (leftmost) to smallest, with their heights. */
+  private readonly stack: { height: number; hash: Buffer }[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  appendLeafHash(leafHash: Buffer): void {
+    if (leafHash.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes; got ${leafHash.length}`);
+    let node = { height: 0, hash: leafHash };
+    // The stack holds at most one subtree per height (≤ 53 entries), so this loop is bounded.
+    for (let top = this.stack.at(-1); top !== undefined && top.height === node.height; top = this.stack.at(-1)) {
+      this.stack.pop();
+      node = { height: node.height + 1, hash: hashChildren(top.hash, node.hash) };
+    }
+    this.stack.push(node);
+    this.count += 1;
+  }
+
+  appendLeaf(leaf: Uint8Array): void {
+    this.appendLeafHash(hashLeaf(leaf));
+  }
+
+  /** Root of every leaf appended so far: the complete subtrees folded right to left, as RFC 6962 splits. */
+  root(): Buffer {
+    if (this.stack.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
+    let acc = this.stack[this.stack.length - 1].hash;
+    for (let i = this.stack.length - 2; i >= 0; i -= 1) acc = hashChildren(this.stack[i].hash, acc);
+    return Buffer.from(acc);
+  }
+}
