@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+const SECRET = 's'.repeat(40);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration from the environment', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'concordat-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('defaults to port 3000 and the SQLite store with full durability, creating the file directory', () => {
+    const sqlitePath = join(dir, 'nested', 'ledger.sqlite');
+    const config = loadConfig({ CONCORDAT_SQLITE_PATH: sqlitePath, CONCORDAT_JWT_SECRET: SECRET });
+    expect(config).toMatchObject({ port: 3000, store: 'sqlite', sqlitePath, sqliteSynchronous: 'FULL', jwtSecret: SECRET, jwtSecretGenerated: false });
+    expect(existsSync(join(dir, 'nested'))).toBe(true);
+  });
+
+  it('makes a random secret for the run outside production when none is set', () => {
+    const a = loadConfig({ CONCORDAT_STORE: 'memory' });
+    const b = loadConfig({ CONCORDAT_STORE: 'memory' });
+    expect(a.jwtSecretGenerated).toBe(true);
+    expect(a.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.jwtSecret).not.toBe(b.jwtSecret);
+  });
+
+  it('refuses to start in production without a secret', () => {
+    expect(problemsOf({ NODE_ENV: 'production', CONCORDAT_STORE: 'memory' })).toEqual([expect.stringContaining('CONCORDAT_JWT_SECRET')]);
+  });
+
+  it('names every invalid variable at once', () => {
+    const problems = problemsOf({ PORT: '70000', CONCORDAT_STORE: 'postgres', CONCORDAT_SQLITE_SYNCHRONOUS: 'OFF', CONCORDAT_JWT_SECRET: 'short' });
+    expect(problems).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('CONCORDAT_STORE'),
+      expect.stringContaining('CONCORDAT_SQLITE_SYNCHRONOUS'),
+      expect.stringContaining('CONCORDAT_JWT_SECRET'),
+    ]);
+  });
+
+  it('requires an EventStoreDB connection string for the esdb store', () => {
+    expect(problemsOf({ CONCORDAT_STORE: 'esdb', CONCORDAT_JWT_SECRET: SECRET })).toEqual([expect.stringContaining('CONCORDAT_ESDB_URL')]);
+    expect(problemsOf({ CONCORDAT_STORE: 'esdb', CONCORDAT_ESDB_URL: 'http://x', CONCORDAT_JWT_SECRET: SECRET })).toEqual([expect.stringContaining('CONCORDAT_ESDB_URL')]);
+    expect(loadConfig({ CONCORDAT_STORE: 'esdb', CONCORDAT_ESDB_URL: 'esdb://localhost:2113?tls=false', CONCORDAT_JWT_SECRET: SECRET }).esdbUrl).toBe('esdb://localhost:2113?tls=false');
+  });
+
+  it('accepts NORMAL durability and a port given as digits', () => {
+    const config = loadConfig({ PORT: '8080', CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_SYNCHRONOUS: 'normal', CONCORDAT_JWT_SECRET: SECRET });
+    expect(config).toMatchObject({ port: 8080, sqliteSynchronous: 'NORMAL' });
+    expect(problemsOf({ PORT: '80a' })).toEqual([expect.stringContaining('PORT')]);
+  });
+});

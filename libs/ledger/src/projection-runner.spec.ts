@@ -1,0 +1,174 @@
+import { FakeClock } from '../../event-store/src/clock.js';
+import { createMemoryEventStore } from '../../event-store/src/memory/index.js';
+import type { EventMetadata, EventStore, RecordedEvent } from '../../event-store/src/port.js';
+import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
+import { buildReadModels, ProjectionRunner, ProjectionUnavailableError } from './projection-runner.js';
+
+const metadata: EventMetadata = { actor: 'admin-1', role: 'admin', correlationId: 'c', schemaVersion: 1 };
+
+/** Remembers every position it was given, to check order and exactly-once delivery. */
+class PositionLog implements ReadModel {
+  readonly version = 1;
+  readonly positions: bigint[] = [];
+  constructor(readonly name: string) {}
+  apply(event: RecordedEvent): void {
+    this.positions.push(event.position);
+  }
+  canonicalState(): unknown {
+    return this.positions.map(String);
+  }
+}
+
+/** Refuses a balance below zero, as a money read model would. */
+class NonNegativeBalance implements ReadModel {
+  readonly name = 'balance';
+  readonly version = 1;
+  balance = 0;
+  apply(event: RecordedEvent): void {
+    const { delta } = event.data as { delta: number };
+    if (this.balance + delta < 0) throw new ProjectionInvariantError(this.name, event.position, 'balance would go below zero');
+    this.balance += delta;
+  }
+  canonicalState(): unknown {
+    return { balance: this.balance };
+  }
+}
+
+async function appendDeltas(store: EventStore, stream: string, deltas: readonly number[]): Promise<bigint> {
+  let last = -1n;
+  for (const delta of deltas) {
+    const result = await store.appendToStream(stream, [{ id: crypto.randomUUID(), type: 'balance.moved', data: { delta }, metadata }], 'any');
+    last = result.position;
+  }
+  return last;
+}
+
+const sequence = (n: number, from = 0): bigint[] => Array.from({ length: n }, (_, i) => BigInt(from + i));
+
+describe('the projection runner', () => {
+  let runner: ProjectionRunner | undefined;
+  afterEach(async () => {
+    await runner?.stop();
+    runner = undefined;
+  });
+
+  it('feeds every read model every event once, in global order, across catch-up and live', async () => {
+    const store = createMemoryEventStore();
+    await appendDeltas(store, 'account-a', Array.from({ length: 25 }, () => 1));
+    const first = new PositionLog('first');
+    const second = new PositionLog('second');
+    runner = new ProjectionRunner(store);
+    runner.register(first);
+    runner.register(second);
+    runner.start();
+
+    const head = await appendDeltas(store, 'account-b', Array.from({ length: 25 }, () => 1));
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+
+    expect(first.positions).toEqual(sequence(50));
+    expect(second.positions).toEqual(sequence(50));
+    expect(runner.status()).toMatchObject({ state: 'running', checkpoint: 49n, failure: null });
+  });
+
+  it('answers a wait for a position not yet reached with false once the wait is over', async () => {
+    const store = createMemoryEventStore();
+    await appendDeltas(store, 'account-a', [1]);
+    runner = new ProjectionRunner(store);
+    runner.register(new PositionLog('log'));
+    runner.start();
+    await expect(runner.waitFor(5n, 20)).resolves.toBe(false);
+  });
+
+  it('releases a waiter as soon as the awaited position is applied', async () => {
+    const store = createMemoryEventStore();
+    runner = new ProjectionRunner(store);
+    const log = new PositionLog('log');
+    runner.register(log);
+    runner.start();
+    const waiting = runner.waitFor(2n, 10_000);
+    await appendDeltas(store, 'account-a', [1, 1, 1]);
+    await expect(waiting).resolves.toBe(true);
+    expect(log.positions.slice(0, 3)).toEqual(sequence(3));
+  });
+
+  it('stops loudly on a violated invariant: health shows where, later events are not applied, waits fail', async () => {
+    const store = createMemoryEventStore();
+    const failures: string[] = [];
+    runner = new ProjectionRunner(store, { onFailure: (error) => failures.push(error.message) });
+    const balance = new NonNegativeBalance();
+    const log = new PositionLog('log');
+    runner.register(balance);
+    runner.register(log);
+    runner.start();
+    const waiting = runner.waitFor(10n, 10_000);
+    await appendDeltas(store, 'account-a', [5, -3, -4, 2]);
+
+    await expect(waiting).rejects.toBeInstanceOf(ProjectionUnavailableError);
+    expect(runner.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
+    expect(balance.balance).toBe(2);
+    expect(log.positions).toEqual(sequence(2));
+    expect(failures).toHaveLength(1);
+    await expect(runner.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
+  });
+
+  it('treats any exception of a read model as a stop, attributed to that model', async () => {
+    const store = createMemoryEventStore();
+    runner = new ProjectionRunner(store);
+    runner.register({
+      name: 'broken',
+      version: 1,
+      apply: () => {
+        throw new TypeError('cannot read properties of undefined');
+      },
+      canonicalState: () => null,
+    });
+    runner.start();
+    await appendDeltas(store, 'account-a', [1]);
+    await expect(runner.waitFor(0n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
+    expect(runner.status().failure).toMatchObject({ readModel: 'broken', position: 0n });
+  });
+
+  it('refuses a read model registered after it started, or twice', () => {
+    runner = new ProjectionRunner(createMemoryEventStore());
+    runner.register(new PositionLog('log'));
+    expect(() => runner?.register(new PositionLog('log'))).toThrow(/twice/);
+    runner.start();
+    expect(() => runner?.register(new PositionLog('late'))).toThrow(/after the projection runner started/);
+  });
+});
+
+describe('building fresh read models (as of, replay)', () => {
+  it('stops at a global position, inclusive', async () => {
+    const store = createMemoryEventStore({ limits: { maxReadCount: 4 } });
+    await appendDeltas(store, 'account-a', Array.from({ length: 20 }, () => 1));
+    const built = await buildReadModels(store, [new PositionLog('log'), new NonNegativeBalance()] as const, { untilPosition: 12n });
+
+    expect(built.position).toBe(12n);
+    expect(built.eventsApplied).toBe(13);
+    expect(built.readModels[0].positions).toEqual(sequence(13));
+    expect(built.readModels[1].balance).toBe(13);
+  });
+
+  it('stops at a recordedAt instant, inclusive', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-01T00:00:00Z'));
+    const store = createMemoryEventStore({ clock });
+    await appendDeltas(store, 'account-a', [1, 1]);
+    clock.set('2025-03-02T00:00:00Z');
+    await appendDeltas(store, 'account-a', [1]);
+    clock.set('2025-03-03T00:00:00Z');
+    await appendDeltas(store, 'account-a', [1]);
+
+    const built = await buildReadModels(store, [new NonNegativeBalance()] as const, { untilRecordedAt: '2025-03-02T00:00:00Z' });
+    expect(built.readModels[0].balance).toBe(3);
+    expect(built.position).toBe(2n);
+  });
+
+  it('builds the whole log by default, and nothing from an empty one', async () => {
+    const empty = await buildReadModels(createMemoryEventStore(), [new PositionLog('log')] as const);
+    expect(empty).toMatchObject({ position: null, eventsApplied: 0 });
+    const store = createMemoryEventStore({ limits: { maxReadCount: 3 } });
+    await appendDeltas(store, 'account-a', Array.from({ length: 10 }, () => 1));
+    const built = await buildReadModels(store, [new PositionLog('log')] as const);
+    expect(built.readModels[0].positions).toEqual(sequence(10));
+  });
+});
