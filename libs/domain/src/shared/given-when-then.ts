@@ -22,11 +22,23 @@ export interface When<C, E> {
   when(command: C): Then<E>;
 }
 
+/**
+ * A deep copy made of this realm's arrays and objects (structuredClone would build them from another realm's
+ * prototypes under test runners that sandbox globals, and deepStrictEqual compares prototypes).
+ */
+function snapshot<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => snapshot(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, snapshot(v)])) as T;
+  }
+  return value;
+}
+
 export function given<C, E, S>(decider: Decider<C, E, S>, past: readonly E[]): When<C, E> {
   return {
     when(command: C): Then<E> {
       const state = fold(decider, past);
-      const before = structuredClone(state);
+      const before = snapshot(state);
       const unchanged = (): void => deepStrictEqual(state, before, 'decide mutated the state it was given');
       return {
         then(expected: readonly E[]): void {
@@ -41,7 +53,7 @@ export function given<C, E, S>(decider: Decider<C, E, S>, past: readonly E[]): W
           } catch (error) {
             unchanged();
             if (!(error instanceof DomainError)) throw error;
-            deepStrictEqual({ code: error.code, status: status ?? error.status }, { code, status: status ?? error.status }, error.message);
+            deepStrictEqual({ code: error.code, status: error.status }, { code, status: status ?? error.status }, error.message);
             return error;
           }
           return fail(`expected the command to be refused with ${code}; it emitted ${JSON.stringify(events)}`);
