@@ -1,0 +1,757 @@
+import type {
+  BodyEstablished,
+  CityRegistered,
+  CommitmentClosedShort,
+  CommitmentDefaulted,
+  CommitmentFulfilled,
+  CommitmentMade,
+  CommitmentReopened,
+  CommitmentWaived,
+  FindingKind,
+  FindingRecorded,
+  FindingRevoked,
+  MemberAdmitted,
+  MemberRemoved,
+} from '../../../domain/src/governance/events.js';
+import { instant, parseInstant, type Instant } from '../../../domain/src/shared/time.js';
+import { systemClock, type Clock } from '../../../event-store/src/clock.js';
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import type { ReadModel } from '../read-model.js';
+import {
+  DAY_MS,
+  TRUST_BASES,
+  commitmentTerms,
+  insertEntry,
+  resolveCommitment,
+  resolveFinding,
+  type Anomaly,
+  type CommitmentOutcome,
+  type CommitmentResolution,
+  type CommitmentTerms,
+  type FindingFacts,
+  type FindingResolution,
+  type LifecycleEntry,
+  type LifecycleKind,
+  type TrustBasis,
+} from './evidence.js';
+import { opinionOf, type TrustOpinion } from './opinion.js';
+import { CFBT_1, type TrustParameterSet } from './parameters.js';
+import { Coef, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
+
+/** Largest body a matrix, ranking or alliance is computed for (a matrix grows with the square). */
+export const MAX_TRUST_BODY_MEMBERS = 256;
+
+/**
+ * Reference epochs are moved before 2^(Δt/H) leaves a comfortable part of the float range (2^±600 of ~2^±1023), so
+ * factored decay sums never overflow however long the ledger runs.
+ */
+const MAX_GROWTH_EXPONENT = 600;
+
+export interface TrustQueryOptions {
+  /** Default: now, from the model's clock. */
+  asOf?: Instant | number;
+  /** Default: `recorded`. */
+  basis?: TrustBasis;
+  /** List the contributions and anomalies behind each answer. */
+  explain?: boolean;
+}
+
+export interface CityTrustOptions extends TrustQueryOptions {
+  /** Leave findings out: what the city's commitments alone say, to show what the findings cost. */
+  withoutFindings?: boolean;
+}
+
+export interface CommitmentContribution {
+  source: 'commitment';
+  eventId: string;
+  /** Instant on the answer's basis from which the row counts. */
+  at: Instant;
+  commitmentId: string;
+  obligor: string;
+  obligee: string;
+  /** CommitmentMade.value.amount, a decimal string. */
+  value: string;
+  weight: number;
+  outcome: CommitmentOutcome;
+  latenessRatio: number | null;
+  /** f·L; null for provisional evidence, which is scored from the lateness ratio alone. */
+  quality: number | null;
+  decay: number;
+  r: number;
+  s: number;
+}
+
+export interface FindingContribution {
+  source: 'finding';
+  eventId: string;
+  at: Instant;
+  findingId: string;
+  finding: FindingKind;
+  severity: number;
+  counterparty: string | null;
+  decay: number;
+  r: number;
+  s: number;
+}
+
+export type TrustContribution = CommitmentContribution | FindingContribution;
+
+export interface TrustAnomaly {
+  eventId: string;
+  /** Commitment or finding id. */
+  subject: string;
+  at: Instant;
+  reason: string;
+}
+
+export type TrustSubject = { kind: 'city'; city: string } | { kind: 'pair'; truster: string; trustee: string };
+
+export interface TrustAnswer extends TrustOpinion {
+  subject: TrustSubject;
+  asOf: Instant;
+  basis: TrustBasis;
+  contributions?: TrustContribution[];
+  anomalies?: TrustAnomaly[];
+}
+
+export interface BodyMatrix {
+  bodyId: string | null;
+  members: string[];
+  asOf: Instant;
+  basis: TrustBasis;
+  parameterSet: string;
+  /** Every ordered pair (truster ≠ trustee), truster-major in member order. */
+  pairs: TrustAnswer[];
+}
+
+export interface RankedCity extends TrustAnswer {
+  rank: number;
+  city: string;
+}
+
+export interface TrustAlliance {
+  bodyId: string | null;
+  asOf: Instant;
+  basis: TrustBasis;
+  parameterSet: string;
+  /** Members in the trusted band, best first. */
+  members: string[];
+}
+
+/** A body by id (membership as of the instant), or an explicit list of cities. */
+export type TrustGroup = string | { members: readonly string[] };
+
+interface PlacedDelta {
+  index: TimeIndex;
+  key: number;
+  id: number;
+}
+
+interface CommitmentRecord {
+  id: string;
+  terms: CommitmentTerms | null;
+  madeEventId: string | null;
+  entries: [LifecycleEntry[], LifecycleEntry[]];
+  resolutions: [CommitmentResolution, CommitmentResolution];
+  placed: [PlacedDelta[], PlacedDelta[]];
+}
+
+interface FindingRecord {
+  id: string;
+  facts: FindingFacts | null;
+  entries: [LifecycleEntry[], LifecycleEntry[]];
+  resolutions: [FindingResolution, FindingResolution];
+  placed: [PlacedDelta[], PlacedDelta[]];
+}
+
+interface MembershipEntry {
+  key: number;
+  seq: number;
+  op: 'establish' | 'admit' | 'remove';
+  cities: string[];
+}
+
+/** Everything indexed on one basis' time line. */
+class BasisIndex {
+  readonly city = new Map<string, TimeIndex>();
+  readonly pair = new Map<string, TimeIndex>();
+  readonly membership = new Map<string, MembershipEntry[]>();
+
+  cityIndex(city: string): TimeIndex {
+    let index = this.city.get(city);
+    if (index === undefined) {
+      index = new TimeIndex();
+      this.city.set(city, index);
+    }
+    return index;
+  }
+
+  /** Evidence about `obligor` that names `counterparty`. */
+  pairIndex(obligor: string, counterparty: string): TimeIndex {
+    const key = pairKey(obligor, counterparty);
+    let index = this.pair.get(key);
+    if (index === undefined) {
+      index = new TimeIndex();
+      this.pair.set(key, index);
+    }
+    return index;
+  }
+}
+
+const pairKey = (obligor: string, counterparty: string): string => `${obligor}\u0000${counterparty}`;
+const basisSlot = (basis: TrustBasis): 0 | 1 => (basis === 'recorded' ? 0 : 1);
+const EMPTY_RESOLUTION: CommitmentResolution = { evidence: [], open: [], anomalies: [] };
+const EMPTY_FINDING: FindingResolution = { segment: null, anomalies: [] };
+
+/**
+ * The CFBT trust projection (TRUST_MODEL.md): city, pair and body trust at any instant, on either basis, without
+ * replaying the log. Each commitment and finding is resolved into evidence segments on both time lines; their
+ * contributions are kept as time-indexed prefix sums per city and per (obligor, counterparty) pair, with decay factored
+ * around a reference epoch E (Σ w·q·2^((t − E)/H), scaled by 2^(−(asOf − E)/H) at query time) and the provisional
+ * evidence of overdue commitments as piecewise-linear deltas. A current answer is O(1), a past one O(log n).
+ */
+export class TrustReadModel implements ReadModel {
+  readonly name = 'trust';
+  readonly version = 1;
+
+  private readonly bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
+  private readonly commitments = new Map<string, CommitmentRecord>();
+  private readonly findings = new Map<string, FindingRecord>();
+  private readonly commitmentsByObligor = new Map<string, CommitmentRecord[]>();
+  private readonly findingsByCity = new Map<string, FindingRecord[]>();
+  private readonly cities = new Set<string>();
+  /** Reference epoch E, ms; fixed by the first instant seen and moved only to keep factored sums in range. */
+  private epochMs: number | null = null;
+  private nextDeltaId = 1;
+  private readonly scratch = [newCoefVector(), newCoefVector(), newCoefVector()];
+
+  constructor(
+    readonly parameters: TrustParameterSet = CFBT_1,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  apply(event: RecordedEvent): void {
+    const recordedMs = parseInstant(event.recordedAt, 'recordedAt');
+    const seq = Number(event.revision);
+    switch (event.type) {
+      case 'CityRegistered':
+        this.cities.add((event.data as CityRegistered['data']).cityId);
+        return;
+      case 'BodyEstablished': {
+        const d = event.data as BodyEstablished['data'];
+        for (const m of d.members) this.cities.add(m);
+        this.membership(d.bodyId, { op: 'establish', cities: [...d.members], seq }, recordedMs, d.occurredAt);
+        return;
+      }
+      case 'MemberAdmitted': {
+        const d = event.data as MemberAdmitted['data'];
+        this.cities.add(d.cityId);
+        this.membership(d.bodyId, { op: 'admit', cities: [d.cityId], seq }, recordedMs, d.occurredAt);
+        return;
+      }
+      case 'MemberRemoved': {
+        const d = event.data as MemberRemoved['data'];
+        this.membership(d.bodyId, { op: 'remove', cities: [d.cityId], seq }, recordedMs, d.occurredAt);
+        return;
+      }
+      case 'CommitmentMade':
+        return this.onCommitmentMade(event, event.data as CommitmentMade['data'], recordedMs, seq);
+      case 'CommitmentFulfilled': {
+        const d = event.data as CommitmentFulfilled['data'];
+        // Counts at the instant of the delivery that completed it, not when the fulfilment was noticed.
+        return this.onCommitmentEvent(d.commitmentId, 'fulfilled', event.id, recordedMs, parseInstant(d.fulfilledAt, 'fulfilledAt'), seq, 1);
+      }
+      case 'CommitmentClosedShort': {
+        const d = event.data as CommitmentClosedShort['data'];
+        const fraction = Math.min(1, Math.max(0, Number(d.fraction)));
+        return this.onCommitmentEvent(d.commitmentId, 'closed_short', event.id, recordedMs, parseInstant(d.occurredAt), seq, fraction);
+      }
+      case 'CommitmentDefaulted': {
+        const d = event.data as CommitmentDefaulted['data'];
+        return this.onCommitmentEvent(d.commitmentId, 'defaulted', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+      }
+      case 'CommitmentWaived': {
+        const d = event.data as CommitmentWaived['data'];
+        return this.onCommitmentEvent(d.commitmentId, 'waived', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+      }
+      case 'CommitmentReopened': {
+        const d = event.data as CommitmentReopened['data'];
+        return this.onCommitmentEvent(d.commitmentId, 'reopened', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+      }
+      case 'FindingRecorded':
+        return this.onFindingRecorded(event, event.data as FindingRecorded['data'], recordedMs, seq);
+      case 'FindingRevoked': {
+        const d = event.data as FindingRevoked['data'];
+        const record = this.findingRecord(d.findingId);
+        this.addEntries(record.entries, 'revoked', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+        return this.placeFinding(record);
+      }
+      default:
+        // Deliveries, disputes and overdue notices reach trust only through the fulfilment, reopening and rule 4.
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- queries
+
+  /** T(j): every commitment j made (to cities and to the coordinator) and every finding against j. */
+  cityTrust(city: string, options: CityTrustOptions = {}): TrustAnswer {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    const sums = this.scratch[0];
+    this.sumCity(basis, city, asOfMs, sums);
+    const totals = this.evaluate(sums, asOfMs, options.withoutFindings === true);
+    const answer = this.answer(opinionOf(totals.r, totals.s, this.parameters.baseRate, this.parameters), { kind: 'city', city }, asOfMs, basis);
+    if (options.explain === true) this.explain(answer, city, null, asOfMs, basis, options.withoutFindings === true);
+    return answer;
+  }
+
+  /** T(i→j): j's commitments to i and findings against j naming i, on j's standing without that evidence as base rate. */
+  pairTrust(truster: string, trustee: string, options: TrustQueryOptions = {}): TrustAnswer {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    return this.pairAt(truster, trustee, asOfMs, basis, options.explain === true);
+  }
+
+  /** Pair trust over every ordered pair of the group's members. */
+  bodyMatrix(group: TrustGroup, options: TrustQueryOptions = {}): BodyMatrix {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    const members = this.groupMembers(group, asOfMs, basis);
+    const pairs: TrustAnswer[] = [];
+    for (const truster of members) {
+      for (const trustee of members) {
+        if (truster !== trustee) pairs.push(this.pairAt(truster, trustee, asOfMs, basis, options.explain === true));
+      }
+    }
+    return { bodyId: typeof group === 'string' ? group : null, members, asOf: instant(asOfMs), basis, parameterSet: this.parameters.id, pairs };
+  }
+
+  /** The group's members by city trust, best first (ties by city id), each with its band. */
+  ranking(group: TrustGroup, options: TrustQueryOptions = {}): RankedCity[] {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    const at = { ...options, asOf: asOfMs, basis };
+    const answers = this.groupMembers(group, asOfMs, basis).map((city) => ({ city, answer: this.cityTrust(city, at) }));
+    answers.sort((x, y) => y.answer.trust - x.answer.trust || (x.city < y.city ? -1 : x.city > y.city ? 1 : 0));
+    return answers.map(({ city, answer }, i) => ({ ...answer, rank: i + 1, city }));
+  }
+
+  /** The trust alliance: the group's members in the trusted band at the instant. */
+  alliance(group: TrustGroup, options: Omit<TrustQueryOptions, 'explain'> = {}): TrustAlliance {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    const members = this.ranking(group, { asOf: asOfMs, basis })
+      .filter((c) => c.band === 'trusted')
+      .map((c) => c.city);
+    return { bodyId: typeof group === 'string' ? group : null, asOf: instant(asOfMs), basis, parameterSet: this.parameters.id, members };
+  }
+
+  /** A body's members as of the instant, sorted. */
+  membersOf(bodyId: string, options: Omit<TrustQueryOptions, 'explain'> = {}): string[] {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    return this.membersAt(bodyId, asOfMs, basis);
+  }
+
+  /** Cities the model has seen (registered, members, obligors, findings), sorted. */
+  knownCities(): string[] {
+    return [...this.cities].sort();
+  }
+
+  /** Anomalies of the whole history as of the instant, including events about commitments never made. */
+  anomalies(options: Omit<TrustQueryOptions, 'explain'> = {}): TrustAnomaly[] {
+    const { asOfMs, basis } = this.resolveOptions(options);
+    const slot = basisSlot(basis);
+    const found: Anomaly[] = [];
+    for (const record of this.commitments.values()) found.push(...record.resolutions[slot].anomalies.filter((a) => a.key <= asOfMs));
+    for (const record of this.findings.values()) found.push(...record.resolutions[slot].anomalies.filter((a) => a.key <= asOfMs));
+    return sortAnomalies(found);
+  }
+
+  canonicalState(): unknown {
+    const entries = (list: readonly LifecycleEntry[]) =>
+      list.map((e) => ({ kind: e.kind, at: instant(e.key), seq: e.seq, eventId: e.eventId, business: instant(e.businessMs), fraction: e.fraction }));
+    const byId = <T extends { id: string }>(list: Iterable<T>) => [...list].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return {
+      parameterSet: this.parameters.id,
+      cities: this.knownCities(),
+      bodies: [...this.bases[0].membership.keys()].sort().map((id) => ({
+        id,
+        recorded: (this.bases[0].membership.get(id) ?? []).map((m) => ({ ...m, key: instant(m.key) })),
+        occurred: (this.bases[1].membership.get(id) ?? []).map((m) => ({ ...m, key: instant(m.key) })),
+      })),
+      commitments: byId(this.commitments.values()).map((c) => ({
+        id: c.id,
+        terms: c.terms === null ? null : { ...c.terms, dueAt: instant(c.terms.dueMs), madeAt: instant(c.terms.madeMs) },
+        recorded: entries(c.entries[0]),
+        occurred: entries(c.entries[1]),
+      })),
+      findings: byId(this.findings.values()).map((f) => ({ id: f.id, facts: f.facts, recorded: entries(f.entries[0]), occurred: entries(f.entries[1]) })),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------- apply
+
+  private onCommitmentMade(event: RecordedEvent, d: CommitmentMade['data'], recordedMs: number, seq: number): void {
+    const record = this.commitmentRecord(d.commitmentId);
+    const madeMs = parseInstant(d.occurredAt);
+    if (record.terms === null) {
+      // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
+      const obligeeCity = d.obligee.kind === 'city' ? d.obligee.id : null;
+      record.terms = commitmentTerms(
+        { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
+        this.parameters,
+      );
+      record.madeEventId = event.id;
+      this.cities.add(d.obligor);
+      if (obligeeCity !== null) this.cities.add(obligeeCity);
+      pushTo(this.commitmentsByObligor, d.obligor, record);
+    }
+    this.addEntries(record.entries, 'made', event.id, recordedMs, madeMs, seq, 0);
+    this.placeCommitment(record);
+  }
+
+  private onCommitmentEvent(commitmentId: string, kind: LifecycleKind, eventId: string, recordedMs: number, businessMs: number, seq: number, fraction: number): void {
+    const record = this.commitmentRecord(commitmentId);
+    this.addEntries(record.entries, kind, eventId, recordedMs, businessMs, seq, fraction);
+    this.placeCommitment(record);
+  }
+
+  private onFindingRecorded(event: RecordedEvent, d: FindingRecorded['data'], recordedMs: number, seq: number): void {
+    const record = this.findingRecord(d.findingId);
+    if (record.facts === null) {
+      record.facts = { findingId: d.findingId, cityId: d.cityId, counterparty: d.counterpartyCityId, kind: d.kind, severity: d.severity };
+      this.cities.add(d.cityId);
+      pushTo(this.findingsByCity, d.cityId, record);
+    }
+    this.addEntries(record.entries, 'finding', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+    this.placeFinding(record);
+  }
+
+  private addEntries(
+    entries: [LifecycleEntry[], LifecycleEntry[]],
+    kind: LifecycleKind,
+    eventId: string,
+    recordedMs: number,
+    businessMs: number,
+    seq: number,
+    fraction: number,
+  ): void {
+    this.ensureEpoch(businessMs);
+    insertEntry(entries[0], { kind, key: recordedMs, seq, eventId, businessMs, fraction });
+    insertEntry(entries[1], { kind, key: businessMs, seq, eventId, businessMs, fraction });
+  }
+
+  private membership(bodyId: string, entry: Omit<MembershipEntry, 'key'>, recordedMs: number, occurredAt: Instant): void {
+    const keys = [recordedMs, parseInstant(occurredAt)];
+    for (const slot of [0, 1] as const) {
+      const list = this.bases[slot].membership.get(bodyId) ?? [];
+      const e: MembershipEntry = { ...entry, key: keys[slot] };
+      let i = list.length;
+      while (i > 0 && (list[i - 1].key > e.key || (list[i - 1].key === e.key && list[i - 1].seq > e.seq))) i--;
+      list.splice(i, 0, e);
+      this.bases[slot].membership.set(bodyId, list);
+    }
+  }
+
+  private commitmentRecord(id: string): CommitmentRecord {
+    let record = this.commitments.get(id);
+    if (record === undefined) {
+      record = { id, terms: null, madeEventId: null, entries: [[], []], resolutions: [EMPTY_RESOLUTION, EMPTY_RESOLUTION], placed: [[], []] };
+      this.commitments.set(id, record);
+    }
+    return record;
+  }
+
+  private findingRecord(id: string): FindingRecord {
+    let record = this.findings.get(id);
+    if (record === undefined) {
+      record = { id, facts: null, entries: [[], []], resolutions: [EMPTY_FINDING, EMPTY_FINDING], placed: [[], []] };
+      this.findings.set(id, record);
+    }
+    return record;
+  }
+
+  /** Re-resolves one commitment on both time lines and replaces exactly the deltas it contributed. */
+  private placeCommitment(record: CommitmentRecord): void {
+    const p = this.parameters;
+    for (const slot of [0, 1] as const) {
+      this.withdraw(record.placed[slot]);
+      const resolution = resolveCommitment(record.id, record.terms, record.entries[slot], p);
+      record.resolutions[slot] = resolution;
+      const terms = record.terms;
+      if (terms === null) continue;
+      const basis = this.bases[slot];
+      const targets = [basis.cityIndex(terms.obligor)];
+      if (terms.obligeeCity !== null) targets.push(basis.pairIndex(terms.obligor, terms.obligeeCity));
+      const placed = record.placed[slot];
+      const delta = newCoefVector();
+      for (const seg of resolution.evidence) {
+        if (seg.until <= seg.from) continue;
+        const g = this.growth(seg.decayFrom, p.halfLifeCommitmentDays);
+        delta.fill(0);
+        delta[Coef.R] = seg.r0 * g;
+        delta[Coef.S] = seg.s0 * g;
+        this.place(placed, targets, seg.from, seg.until, delta);
+      }
+      for (const span of resolution.open) this.placeProvisional(placed, targets, terms, span.from, span.until);
+    }
+  }
+
+  /**
+   * Rule 4 as deltas: an open commitment past D = due + grace carries s = κ·w·min(1, (asOf − D)/ℓ), a ramp from D to
+   * D + ℓ and a plateau after, for as long as it stays open. Both pieces are linear in asOf, so they sum like any evidence.
+   */
+  private placeProvisional(placed: PlacedDelta[], targets: TimeIndex[], terms: CommitmentTerms, from: number, until: number): void {
+    const p = this.parameters;
+    const dueMs = terms.dueMs + p.graceSeconds * 1000;
+    const saturatedMs = dueMs + terms.leadMs;
+    const start = Math.max(from, dueMs);
+    if (start >= until) return;
+    const k = p.breachMultiplier * terms.weight;
+    const ramp = newCoefVector();
+    ramp[Coef.P1] = k / (terms.leadMs / DAY_MS);
+    ramp[Coef.P0] = -ramp[Coef.P1] * this.days(dueMs);
+    const plateau = newCoefVector();
+    plateau[Coef.P0] = k;
+    if (start < saturatedMs) {
+      if (saturatedMs < until) {
+        this.place(placed, targets, start, saturatedMs, ramp);
+        this.place(placed, targets, saturatedMs, until, plateau);
+      } else {
+        this.place(placed, targets, start, until, ramp);
+      }
+    } else {
+      this.place(placed, targets, start, until, plateau);
+    }
+  }
+
+  private placeFinding(record: FindingRecord): void {
+    const p = this.parameters;
+    for (const slot of [0, 1] as const) {
+      this.withdraw(record.placed[slot]);
+      const resolution = resolveFinding(record.id, record.facts, record.entries[slot], p);
+      record.resolutions[slot] = resolution;
+      const facts = record.facts;
+      const seg = resolution.segment;
+      if (facts === null || seg === null || seg.until <= seg.from) continue;
+      const basis = this.bases[slot];
+      const targets = [basis.cityIndex(facts.cityId)];
+      if (facts.counterparty !== null) targets.push(basis.pairIndex(facts.cityId, facts.counterparty));
+      const delta = newCoefVector();
+      delta[Coef.F] = seg.s0 * this.growth(seg.decayFrom, p.halfLifeFindingDays);
+      this.place(record.placed[slot], targets, seg.from, seg.until, delta);
+    }
+  }
+
+  /** Adds `delta` over [from, until) to every target: +delta at from, −delta at until when it ends. */
+  private place(placed: PlacedDelta[], targets: readonly TimeIndex[], from: number, until: number, delta: CoefVector): void {
+    const negative = delta.map((v) => -v);
+    for (const index of targets) {
+      const startId = this.deltaId();
+      index.add(from, startId, delta);
+      placed.push({ index, key: from, id: startId });
+      if (Number.isFinite(until)) {
+        const endId = this.deltaId();
+        index.add(until, endId, negative);
+        placed.push({ index, key: until, id: endId });
+      }
+    }
+  }
+
+  private withdraw(placed: PlacedDelta[]): void {
+    for (const d of placed) d.index.remove(d.key, d.id);
+    placed.length = 0;
+  }
+
+  private deltaId(): number {
+    const id = this.nextDeltaId;
+    this.nextDeltaId = (this.nextDeltaId + 1) >>> 0 || 1;
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- epoch
+
+  private ensureEpoch(ms: number): void {
+    if (this.epochMs === null) this.epochMs = ms;
+  }
+
+  private days(ms: number): number {
+    return (ms - (this.epochMs ?? 0)) / DAY_MS;
+  }
+
+  /** 2^((t − E)/H), moving E first when t is too far from it. */
+  private growth(t: number, halfLifeDays: number): number {
+    const exponent = this.days(t) / Math.min(this.parameters.halfLifeCommitmentDays, this.parameters.halfLifeFindingDays);
+    if (Math.abs(exponent) > MAX_GROWTH_EXPONENT) this.rebase(t);
+    return 2 ** (this.days(t) / halfLifeDays);
+  }
+
+  private rebase(newEpochMs: number): void {
+    const shiftDays = this.days(newEpochMs);
+    const p = this.parameters;
+    const commitment = 2 ** (-shiftDays / p.halfLifeCommitmentDays);
+    const finding = 2 ** (-shiftDays / p.halfLifeFindingDays);
+    const factors = [commitment, commitment, finding, 1, 1];
+    for (const basis of this.bases) {
+      for (const index of basis.city.values()) index.rebase(factors, shiftDays);
+      for (const index of basis.pair.values()) index.rebase(factors, shiftDays);
+    }
+    this.epochMs = newEpochMs;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- evaluation
+
+  private resolveOptions(options: Omit<TrustQueryOptions, 'explain'>): { asOfMs: number; basis: TrustBasis } {
+    const asOfMs = options.asOf === undefined ? this.clock.nowMs() : typeof options.asOf === 'number' ? options.asOf : parseInstant(options.asOf, 'asOf');
+    const basis = options.basis ?? 'recorded';
+    if (!TRUST_BASES.includes(basis)) throw new RangeError(`unknown trust basis ${String(basis)}`);
+    return { asOfMs, basis };
+  }
+
+  private sumCity(basis: TrustBasis, city: string, asOfMs: number, out: CoefVector): void {
+    const index = this.bases[basisSlot(basis)].city.get(city);
+    if (index === undefined) out.fill(0);
+    else index.sumAt(asOfMs, out);
+  }
+
+  private sumPair(basis: TrustBasis, obligor: string, counterparty: string, asOfMs: number, out: CoefVector): void {
+    const index = this.bases[basisSlot(basis)].pair.get(pairKey(obligor, counterparty));
+    if (index === undefined) out.fill(0);
+    else index.sumAt(asOfMs, out);
+  }
+
+  /** Decays the factored sums to asOf. Tiny negatives left by withdrawn evidence are rounding, not evidence. */
+  private evaluate(c: CoefVector, asOfMs: number, withoutFindings: boolean): { r: number; s: number } {
+    const p = this.parameters;
+    const x = this.days(asOfMs);
+    const commitmentDecay = 2 ** (-x / p.halfLifeCommitmentDays);
+    const r = Math.max(0, c[Coef.R] * commitmentDecay);
+    const sCommitments = Math.max(0, c[Coef.S] * commitmentDecay);
+    const sFindings = withoutFindings ? 0 : Math.max(0, c[Coef.F] * 2 ** (-x / p.halfLifeFindingDays));
+    const sProvisional = Math.max(0, c[Coef.P1] * x + c[Coef.P0]);
+    return { r, s: sCommitments + sFindings + sProvisional };
+  }
+
+  private pairAt(truster: string, trustee: string, asOfMs: number, basis: TrustBasis, explain: boolean): TrustAnswer {
+    const p = this.parameters;
+    const [direct, city, rest] = this.scratch;
+    this.sumPair(basis, trustee, truster, asOfMs, direct);
+    this.sumCity(basis, trustee, asOfMs, city);
+    for (let k = 0; k < rest.length; k++) rest[k] = city[k] - direct[k];
+    // Leave-one-out: the trustee's standing without the truster's own experience, so nothing counts twice.
+    const others = this.evaluate(rest, asOfMs, false);
+    const baseRate = opinionOf(others.r, others.s, p.baseRate, p).trust;
+    const own = this.evaluate(direct, asOfMs, false);
+    const answer = this.answer(opinionOf(own.r, own.s, baseRate, p), { kind: 'pair', truster, trustee }, asOfMs, basis);
+    if (explain) this.explain(answer, trustee, truster, asOfMs, basis, false);
+    return answer;
+  }
+
+  private answer(opinion: TrustOpinion, subject: TrustSubject, asOfMs: number, basis: TrustBasis): TrustAnswer {
+    return { subject, asOf: instant(asOfMs), basis, ...opinion };
+  }
+
+  private groupMembers(group: TrustGroup, asOfMs: number, basis: TrustBasis): string[] {
+    const members = typeof group === 'string' ? this.membersAt(group, asOfMs, basis) : [...new Set(group.members)];
+    if (members.length > MAX_TRUST_BODY_MEMBERS) throw new RangeError(`a trust group has at most ${MAX_TRUST_BODY_MEMBERS} members, got ${members.length}`);
+    return members;
+  }
+
+  private membersAt(bodyId: string, asOfMs: number, basis: TrustBasis): string[] {
+    const members = new Set<string>();
+    for (const entry of this.bases[basisSlot(basis)].membership.get(bodyId) ?? []) {
+      if (entry.key > asOfMs) break;
+      if (entry.op === 'establish') {
+        members.clear();
+        for (const c of entry.cities) members.add(c);
+      } else if (entry.op === 'admit') members.add(entry.cities[0]);
+      else members.delete(entry.cities[0]);
+    }
+    return [...members].sort();
+  }
+
+  /** The rows behind an answer, evaluated at asOf; O(evidence of the trustee). `counterparty` narrows to a pair. */
+  private explain(answer: TrustAnswer, obligor: string, counterparty: string | null, asOfMs: number, basis: TrustBasis, withoutFindings: boolean): void {
+    const p = this.parameters;
+    const slot = basisSlot(basis);
+    const rows: { key: number; row: TrustContribution }[] = [];
+    const anomalies: Anomaly[] = [];
+    for (const record of this.commitmentsByObligor.get(obligor) ?? []) {
+      const terms = record.terms;
+      if (terms === null || (counterparty !== null && terms.obligeeCity !== counterparty)) continue;
+      const resolution = record.resolutions[slot];
+      anomalies.push(...resolution.anomalies.filter((a) => a.key <= asOfMs));
+      const common = { source: 'commitment' as const, commitmentId: record.id, obligor: terms.obligor, obligee: terms.obligee, value: terms.value, weight: terms.weight };
+      for (const seg of resolution.evidence) {
+        if (seg.from > asOfMs || seg.until <= asOfMs) continue;
+        const decay = 2 ** (-(asOfMs - seg.decayFrom) / DAY_MS / p.halfLifeCommitmentDays);
+        const row: CommitmentContribution = {
+          ...common,
+          eventId: seg.eventId,
+          at: instant(seg.from),
+          outcome: seg.outcome,
+          latenessRatio: seg.latenessRatio,
+          quality: seg.quality,
+          decay,
+          r: seg.r0 * decay,
+          s: seg.s0 * decay,
+        };
+        rows.push({ key: seg.from, row });
+      }
+      const dueMs = terms.dueMs + p.graceSeconds * 1000;
+      for (const span of resolution.open) {
+        if (span.from > asOfMs || span.until <= asOfMs || asOfMs <= dueMs) continue;
+        const rho = (asOfMs - dueMs) / terms.leadMs;
+        const at = Math.max(span.from, dueMs);
+        const row: CommitmentContribution = {
+          ...common,
+          eventId: span.eventId,
+          at: instant(at),
+          outcome: 'open_overdue_provisional',
+          latenessRatio: rho,
+          quality: null,
+          decay: 1,
+          r: 0,
+          s: p.breachMultiplier * terms.weight * Math.min(1, rho),
+        };
+        rows.push({ key: at, row });
+      }
+    }
+    for (const record of this.findingsByCity.get(obligor) ?? []) {
+      const facts = record.facts;
+      if (facts === null || (counterparty !== null && facts.counterparty !== counterparty)) continue;
+      const resolution = record.resolutions[slot];
+      anomalies.push(...resolution.anomalies.filter((a) => a.key <= asOfMs));
+      const seg = resolution.segment;
+      if (withoutFindings || seg === null || seg.from > asOfMs || seg.until <= asOfMs) continue;
+      const decay = 2 ** (-(asOfMs - seg.decayFrom) / DAY_MS / p.halfLifeFindingDays);
+      const row: FindingContribution = {
+        source: 'finding',
+        eventId: seg.eventId,
+        at: instant(seg.from),
+        findingId: record.id,
+        finding: facts.kind,
+        severity: facts.severity,
+        counterparty: facts.counterparty,
+        decay,
+        r: 0,
+        s: seg.s0 * decay,
+      };
+      rows.push({ key: seg.from, row });
+    }
+    // Canonical order: instant, then event id.
+    rows.sort((x, y) => x.key - y.key || (x.row.eventId < y.row.eventId ? -1 : x.row.eventId > y.row.eventId ? 1 : 0));
+    answer.contributions = rows.map((x) => x.row);
+    answer.anomalies = sortAnomalies(anomalies);
+  }
+}
+
+function sortAnomalies(list: Anomaly[]): TrustAnomaly[] {
+  return list
+    .sort((x, y) => x.key - y.key || (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0))
+    .map((a) => ({ eventId: a.eventId, subject: a.subject, at: instant(a.key), reason: a.reason }));
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+
