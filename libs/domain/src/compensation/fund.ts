@@ -1,0 +1,148 @@
+/**
+ * The special fund of a body (stream `fund-<bodyId>`, fund id = body id). Money in on its own books: member
+ * contributions that fulfil no commitment and third-party incentives. Money toward a funding commitment is that
+ * commitment's DeliveryRecorded, and penalties are FindingRecorded.penalty: the balances read model counts both, so
+ * no second entry here can disagree with them. Every payout of the fund is decided here, one at a time.
+ */
+import { DomainError, notFound } from '../shared/errors.js';
+import { minorDigits, money, toMinor } from '../shared/money.js';
+import type { Decider } from '../shared/decider.js';
+import type { Instant } from '../shared/time.js';
+import { parseInstant } from '../shared/time.js';
+import type { FundEvent, MemberContributionReceived, ThirdPartyIncentiveReceived } from './events.js';
+import { decideTransfer, evolveTransferBook, type TransferBook, type TransferCommand } from './transfers.js';
+
+export interface EstablishFund {
+  type: 'EstablishFund';
+  bodyId: string;
+  currency: string;
+  occurredAt: Instant;
+  context: { bodyExists: boolean };
+}
+export interface ReceiveMemberContribution {
+  type: 'ReceiveMemberContribution';
+  contributionId: string;
+  cityId: string;
+  amount: string;
+  reference: string;
+  occurredAt: Instant;
+  context: { bodyMembers: readonly string[] };
+}
+export interface ReceiveThirdPartyIncentive {
+  type: 'ReceiveThirdPartyIncentive';
+  incentiveId: string;
+  source: string;
+  amount: string;
+  reference: string;
+  occurredAt: Instant;
+}
+export type FundCommand = EstablishFund | ReceiveMemberContribution | ReceiveThirdPartyIncentive | TransferCommand;
+
+export interface FundState {
+  fundId: string | null;
+  currency: string | null;
+  /** Revision of the last event of the fund stream; −1 before any. */
+  revision: number;
+  contributions: ReadonlyMap<string, MemberContributionReceived['data']>;
+  incentives: ReadonlyMap<string, ThirdPartyIncentiveReceived['data']>;
+  transfers: TransferBook;
+}
+
+const LIMIT_TEXT = 2000;
+function requireText(value: string, field: string): void {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > LIMIT_TEXT) {
+    throw new DomainError('invalid_text', `${field} must be a non-empty text of at most ${LIMIT_TEXT} characters`, { field });
+  }
+}
+
+function requireFund(state: FundState): { fundId: string; currency: string } {
+  if (state.fundId === null || state.currency === null) throw notFound('fund', 'of this body');
+  return { fundId: state.fundId, currency: state.currency };
+}
+
+function positive(amount: string, currency: string): void {
+  if (toMinor(amount, currency) <= 0n) throw new DomainError('invalid_amount', 'money in must be a positive amount', { field: 'amount', value: amount });
+}
+
+/** Same id, same content → the first result; same id, other content → refused, naming the first differing field. */
+function repeatOrConflict<T extends Record<string, unknown>>(kind: string, id: string, first: T, again: T): [] {
+  for (const field of Object.keys(first)) {
+    if (field === 'occurredAt') continue;
+    if (JSON.stringify(first[field]) !== JSON.stringify(again[field])) {
+      throw new DomainError(`${kind}_id_reused`, `${kind.replace(/_/g, ' ')} ${id} already exists with a different ${field}`, { id, field }, 409);
+    }
+  }
+  return [];
+}
+
+export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
+  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: new Map(), incentives: new Map(), transfers: new Map() }),
+
+  evolve(state, event) {
+    const revision = state.revision + 1;
+    switch (event.type) {
+      case 'FundEstablished':
+        return { ...state, revision, fundId: event.data.fundId, currency: event.data.currency };
+      case 'MemberContributionReceived':
+        return { ...state, revision, contributions: new Map(state.contributions).set(event.data.contributionId, event.data) };
+      case 'ThirdPartyIncentiveReceived':
+        return { ...state, revision, incentives: new Map(state.incentives).set(event.data.incentiveId, event.data) };
+      case 'TransferInitiated':
+      case 'TransferSettled':
+      case 'TransferVoided':
+        return { ...state, revision, transfers: evolveTransferBook(state.transfers, event) };
+    }
+  },
+
+  decide(command, state) {
+    parseInstant(command.occurredAt, 'occurredAt');
+    switch (command.type) {
+      case 'EstablishFund': {
+        if (state.fundId !== null) {
+          if (state.currency === command.currency) return [];
+          throw new DomainError('fund_already_established', `the fund of body ${command.bodyId} already exists in ${state.currency}`, { fundId: state.fundId, field: 'currency' }, 409);
+        }
+        if (!command.context.bodyExists) throw notFound('body', command.bodyId);
+        minorDigits(command.currency);
+        return [{ type: 'FundEstablished', data: { fundId: command.bodyId, bodyId: command.bodyId, currency: command.currency, occurredAt: command.occurredAt } }];
+      }
+      case 'ReceiveMemberContribution': {
+        const { fundId, currency } = requireFund(state);
+        // Amounts carry exactly the currency's scale, so a repeat with "10" and "10.00" is one contribution.
+        const data = { fundId, contributionId: command.contributionId, cityId: command.cityId, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
+        const first = state.contributions.get(command.contributionId);
+        if (first !== undefined) return repeatOrConflict('contribution', command.contributionId, first, data);
+        if (!command.context.bodyMembers.includes(command.cityId)) {
+          throw new DomainError('not_a_member', `city ${command.cityId} is not a member of body ${fundId}`, { cityId: command.cityId, bodyId: fundId });
+        }
+        positive(data.amount, currency);
+        requireText(command.reference, 'reference');
+        return [{ type: 'MemberContributionReceived', data }];
+      }
+      case 'ReceiveThirdPartyIncentive': {
+        const { fundId, currency } = requireFund(state);
+        const data = { fundId, incentiveId: command.incentiveId, source: command.source, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
+        const first = state.incentives.get(command.incentiveId);
+        if (first !== undefined) return repeatOrConflict('incentive', command.incentiveId, first, data);
+        requireText(command.source, 'source');
+        requireText(command.reference, 'reference');
+        positive(data.amount, currency);
+        return [{ type: 'ThirdPartyIncentiveReceived', data }];
+      }
+      case 'InitiateTransfer': {
+        const { fundId, currency } = requireFund(state);
+        const { payer } = command.terms;
+        if (payer.kind !== 'fund' || payer.id !== fundId) {
+          throw new DomainError('transfer_not_paid_by_fund', 'only payouts of this fund are decided on its stream', { fundId, payer: `${payer.kind}:${payer.id}` });
+        }
+        if (command.terms.currency !== currency) throw new DomainError('currency_mismatch', `the fund holds ${currency}`, { field: 'currency', expected: currency, actual: command.terms.currency });
+        return decideTransfer(command, state.transfers, state.revision);
+      }
+      case 'SettleTransfer':
+      case 'VoidTransfer':
+        requireFund(state);
+        return decideTransfer(command, state.transfers, state.revision);
+    }
+  },
+};
+

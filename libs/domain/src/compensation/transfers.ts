@@ -1,0 +1,230 @@
+/**
+ * Transfers: settle an obligation in whole or in part, pending → settled or voided. The same rules serve two streams:
+ * `transfer-<id>` (a city pays) and `fund-<bodyId>` (the fund pays), so both keep a book of transfers by id.
+ */
+import { DomainError, notFound } from '../shared/errors.js';
+import { fromMinor, toMinor } from '../shared/money.js';
+import type { Decider } from '../shared/decider.js';
+import type { Instant } from '../shared/time.js';
+import { parseInstant } from '../shared/time.js';
+import { TRANSFER_FORMS, partyKey, type Party, type TransferEvent, type TransferTerms } from './events.js';
+
+export type TransferStatus = 'pending' | 'settled' | 'voided';
+
+export interface TransferRecord {
+  terms: TransferTerms;
+  status: TransferStatus;
+}
+
+/** Transfers by id. Insertion order is history order. */
+export type TransferBook = ReadonlyMap<string, TransferRecord>;
+
+/** What the handler read about the obligation (balances read model): the amount not yet settled nor pending. */
+export interface ObligationContext {
+  obligationId: string;
+  payer: Party;
+  payee: Party;
+  currency: string;
+  /** obligated − settled − pending, a decimal string. */
+  unencumbered: string;
+}
+
+/** What the handler read about the transfer being reversed. */
+export interface ReversedTransferContext {
+  terms: TransferTerms;
+  status: TransferStatus;
+  /** Sum of settled or pending reversals of it so far. */
+  alreadyReversed: string;
+}
+
+/** For a payout by the fund: its balance as the read model saw it, and the fund-stream revision that view includes. */
+export interface FundBalanceContext {
+  availableBalance: string;
+  /** Last fund-stream revision the read model had projected (null: none). Must equal the stream's revision now. */
+  asOfRevision: number | null;
+}
+
+export interface InitiateTransfer {
+  type: 'InitiateTransfer';
+  terms: TransferTerms;
+  occurredAt: Instant;
+  context: { obligation: ObligationContext | null; reversed: ReversedTransferContext | null; fund: FundBalanceContext | null };
+}
+export interface SettleTransfer {
+  type: 'SettleTransfer';
+  transferId: string;
+  occurredAt: Instant;
+}
+export interface VoidTransfer {
+  type: 'VoidTransfer';
+  transferId: string;
+  reason: string;
+  occurredAt: Instant;
+}
+export type TransferCommand = InitiateTransfer | SettleTransfer | VoidTransfer;
+
+const TERM_FIELDS = ['obligationId', 'payer', 'payee', 'amount', 'currency', 'form', 'valuation', 'reverses'] as const;
+
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The first field in which two transfers with one id differ, or null when they are the same transfer. */
+export function differingTransferField(a: TransferTerms, b: TransferTerms): string | null {
+  for (const field of TERM_FIELDS) {
+    const left = field === 'payer' || field === 'payee' ? partyKey(a[field]) : a[field];
+    const right = field === 'payer' || field === 'payee' ? partyKey(b[field]) : b[field];
+    if (!sameValue(left, right)) return field;
+  }
+  return null;
+}
+
+const samePartyAs = (a: Party, b: Party): boolean => partyKey(a) === partyKey(b);
+
+/**
+ * Decide a transfer command against a book. `streamRevision` is the revision of the stream the book lives on (−1 when
+ * empty): a fund payout is accepted only against a balance that already includes every earlier event of the stream.
+ */
+export function decideTransfer(command: TransferCommand, book: TransferBook, streamRevision: number): TransferEvent[] {
+  parseInstant(command.occurredAt, 'occurredAt');
+  switch (command.type) {
+    case 'InitiateTransfer':
+      return decideInitiate(command, book, streamRevision);
+    case 'SettleTransfer': {
+      const record = book.get(command.transferId);
+      if (record === undefined) throw notFound('transfer', command.transferId);
+      if (record.status === 'settled') return [];
+      if (record.status === 'voided') throw new DomainError('transfer_voided', `transfer ${command.transferId} was voided and cannot be settled`, { transferId: command.transferId }, 409);
+      return [{ type: 'TransferSettled', data: { transferId: command.transferId, occurredAt: command.occurredAt } }];
+    }
+    case 'VoidTransfer': {
+      const record = book.get(command.transferId);
+      if (record === undefined) throw notFound('transfer', command.transferId);
+      if (record.status === 'voided') return [];
+      if (record.status === 'settled') {
+        throw new DomainError('transfer_settled', `transfer ${command.transferId} is settled and never changes; correct it with a reversing transfer`, { transferId: command.transferId }, 409);
+      }
+      requireText(command.reason, 'reason');
+      return [{ type: 'TransferVoided', data: { transferId: command.transferId, reason: command.reason, occurredAt: command.occurredAt } }];
+    }
+  }
+}
+
+function requireText(value: string, field: string): void {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > 2000) {
+    throw new DomainError('invalid_text', `${field} must be a non-empty text of at most 2000 characters`, { field });
+  }
+}
+
+function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRevision: number): TransferEvent[] {
+  const { terms, context } = command;
+  const existing = book.get(terms.transferId);
+  if (existing !== undefined) {
+    const field = differingTransferField(existing.terms, terms);
+    if (field === null) return [];
+    throw new DomainError('transfer_id_reused', `transfer ${terms.transferId} already exists with a different ${field}`, { transferId: terms.transferId, field }, 409);
+  }
+  const amountMinor = toMinor(terms.amount, terms.currency);
+  if (amountMinor <= 0n) throw new DomainError('invalid_amount', 'a transfer amount must be positive', { field: 'amount', value: terms.amount });
+  if (!TRANSFER_FORMS.includes(terms.form)) throw new DomainError('invalid_transfer_form', `form must be one of ${TRANSFER_FORMS.join(', ')}`, { form: terms.form });
+  if (terms.form === 'money' && terms.valuation !== null) {
+    throw new DomainError('valuation_not_applicable', 'a money transfer carries no in-kind valuation', { field: 'valuation' });
+  }
+  if (terms.form !== 'money') {
+    if (terms.valuation === null) throw new DomainError('valuation_required', `an in-kind (${terms.form}) settlement needs the valuation the body agreed`, { field: 'valuation' });
+    requireText(terms.valuation.description, 'valuation.description');
+    requireText(terms.valuation.valuationRef, 'valuation.valuationRef');
+  }
+  if (samePartyAs(terms.payer, terms.payee)) throw new DomainError('transfer_to_self', 'payer and payee must differ', { payer: partyKey(terms.payer) });
+
+  if (terms.reverses === null) {
+    const obligation = context.obligation;
+    if (obligation === null || obligation.obligationId !== terms.obligationId) throw notFound('obligation', terms.obligationId);
+    if (!samePartyAs(obligation.payer, terms.payer) || !samePartyAs(obligation.payee, terms.payee) || obligation.currency !== terms.currency) {
+      throw new DomainError('transfer_does_not_match_obligation', 'a transfer settles its obligation: same payer, payee and currency', {
+        obligationId: obligation.obligationId,
+        payer: partyKey(obligation.payer),
+        payee: partyKey(obligation.payee),
+        currency: obligation.currency,
+      });
+    }
+    const unencumbered = toMinor(obligation.unencumbered, obligation.currency);
+    if (amountMinor > unencumbered) {
+      throw new DomainError('obligation_overpaid', `the transfer exceeds what is still owed on obligation ${obligation.obligationId}`, {
+        obligationId: obligation.obligationId,
+        amount: terms.amount,
+        unencumbered: fromMinor(unencumbered, obligation.currency),
+      });
+    }
+  } else {
+    const reversed = context.reversed;
+    if (reversed === null || reversed.terms.transferId !== terms.reverses) throw notFound('transfer', terms.reverses);
+    if (reversed.status !== 'settled') throw new DomainError('reversal_of_unsettled_transfer', 'only a settled transfer is reversed; a pending one is voided', { reverses: terms.reverses }, 409);
+    if (reversed.terms.reverses !== null) throw new DomainError('reversal_of_reversal', 'a reversal is not itself reversed; make a new transfer instead', { reverses: terms.reverses });
+    if (
+      !samePartyAs(reversed.terms.payer, terms.payee) ||
+      !samePartyAs(reversed.terms.payee, terms.payer) ||
+      reversed.terms.currency !== terms.currency ||
+      reversed.terms.obligationId !== terms.obligationId
+    ) {
+      throw new DomainError('reversal_does_not_match', 'a reversal swaps payer and payee of the transfer it reverses, on the same obligation and currency', { reverses: terms.reverses });
+    }
+    const left = toMinor(reversed.terms.amount, terms.currency) - toMinor(reversed.alreadyReversed, terms.currency);
+    if (amountMinor > left) {
+      throw new DomainError('reversal_exceeds_transfer', 'a reversal cannot return more than the transfer moved', { reverses: terms.reverses, reversible: fromMinor(left, terms.currency) });
+    }
+  }
+
+  if (terms.payer.kind === 'fund') {
+    const fund = context.fund;
+    if (fund === null) throw new DomainError('fund_balance_required', 'a payout of the fund needs the fund balance in its context', { fundId: terms.payer.id });
+    if (fund.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
+      throw new DomainError('fund_balance_stale', 'the fund balance given does not yet include every event of the fund; read it again', {
+        fundId: terms.payer.id,
+        asOfRevision: fund.asOfRevision,
+        streamRevision,
+      }, 409);
+    }
+    const available = toMinor(fund.availableBalance, terms.currency);
+    if (amountMinor > available) {
+      throw new DomainError('fund_insufficient', 'the fund never pays out more than it holds; the obligation stays open', {
+        fundId: terms.payer.id,
+        amount: terms.amount,
+        availableBalance: fromMinor(available > 0n ? available : 0n, terms.currency),
+      }, 409);
+    }
+  }
+  return [{ type: 'TransferInitiated', data: { ...terms, occurredAt: command.occurredAt } }];
+}
+
+export function evolveTransferBook(book: TransferBook, event: TransferEvent): TransferBook {
+  const next = new Map(book);
+  switch (event.type) {
+    case 'TransferInitiated': {
+      const { occurredAt: _occurredAt, ...terms } = event.data;
+      next.set(terms.transferId, { terms, status: 'pending' });
+      return next;
+    }
+    case 'TransferSettled':
+    case 'TransferVoided': {
+      const record = book.get(event.data.transferId);
+      if (record !== undefined) next.set(event.data.transferId, { ...record, status: event.type === 'TransferSettled' ? 'settled' : 'voided' });
+      return next;
+    }
+  }
+}
+
+export interface TransferState {
+  book: TransferBook;
+  revision: number;
+}
+
+/** The decider of a city's transfer stream `transfer-<id>`. */
+export const transferDecider: Decider<TransferCommand, TransferEvent, TransferState> = {
+  initialState: () => ({ book: new Map(), revision: -1 }),
+  evolve: (state, event) => ({ book: evolveTransferBook(state.book, event), revision: state.revision + 1 }),
+  decide: (command, state) => {
+    if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund') {
+      throw new DomainError('fund_payout_on_fund_stream', 'a payout of the fund is decided on the fund stream', { fundId: command.terms.payer.id });
+    }
+    return decideTransfer(command, state.book, state.revision);
+  },
+};

@@ -1,0 +1,599 @@
+/**
+ * Balances: who owes whom, what has been paid, and what the special funds hold.
+ *
+ * Fed by: IncidentAssessed, FindingRecorded (penalty) / FindingRevoked, SettlementExecuted, TransferInitiated /
+ * Settled / Voided, FundEstablished, MemberContributionReceived, ThirdPartyIncentiveReceived, and the money
+ * deliveries of commitments owed to a fund (CommitmentMade, DeliveryRecorded, DisputeResolved upheld = reversal).
+ *
+ * Conservation is asserted as each event is projected: the net positions of the touched currency sum to zero, a
+ * fund's balance equals its money in minus its money out, no obligation is settled beyond what it obligates, and a
+ * settlement leaves every party's net position as it found it. A violation throws ProjectionInvariantError.
+ */
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { DomainError } from '../../../domain/src/shared/errors.js';
+import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
+import type { GovernanceEvent } from '../../../domain/src/governance/events.js';
+import {
+  partyKey,
+  penaltyObligationId,
+  type CompensationEvent,
+  type Obligation,
+  type ObligationReason,
+  type Party,
+  type TransferForm,
+  type TransferInitiated,
+  type TransferTerms,
+} from '../../../domain/src/compensation/events.js';
+import { parsePartyKey, type SettleableObligation } from '../../../domain/src/compensation/settlement.js';
+import type { ObligationContext, ReversedTransferContext, TransferStatus } from '../../../domain/src/compensation/transfers.js';
+
+interface ObligationRow {
+  obligationId: string;
+  bodyId: string;
+  payer: string;
+  payee: string;
+  currency: string;
+  reason: ObligationReason;
+  source: Obligation['source'];
+  /** Creation order: the fund pays its obligations first come, first served. */
+  seq: number;
+  obligated: bigint;
+  /** Settled by transfers (net of settled reversals) and by netting. */
+  settled: bigint;
+  netted: bigint;
+  pending: bigint;
+  writtenOff: bigint;
+}
+
+interface TransferRow {
+  terms: TransferTerms;
+  amount: bigint;
+  status: TransferStatus;
+  /** Settled or pending reversals of this transfer. */
+  reversed: bigint;
+}
+
+interface FundRow {
+  fundId: string;
+  currency: string;
+  established: boolean;
+  moneyIn: bigint;
+  moneyOut: bigint;
+  balance: bigint;
+  pendingOut: bigint;
+  /** Last revision of `fund-<id>` projected: payouts are decided against a balance that includes it. */
+  revision: number | null;
+}
+
+interface PairRow {
+  obligated: bigint;
+  settled: bigint;
+  pending: bigint;
+}
+
+export interface PairBalance {
+  payer: Party;
+  payee: Party;
+  currency: string;
+  obligated: string;
+  settled: string;
+  pending: string;
+  outstanding: string;
+}
+
+export interface FundBalance {
+  fundId: string;
+  currency: string;
+  established: boolean;
+  balance: string;
+  moneyIn: string;
+  moneyOut: string;
+  pendingOut: string;
+  /** balance − pending payouts: what a new payout may spend. */
+  available: string;
+  revision: number | null;
+}
+
+export interface ObligationView {
+  obligationId: string;
+  bodyId: string;
+  payer: Party;
+  payee: Party;
+  currency: string;
+  reason: ObligationReason;
+  source: Obligation['source'];
+  obligated: string;
+  settled: string;
+  netted: string;
+  pending: string;
+  writtenOff: string;
+  outstanding: string;
+  unencumbered: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `after` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export const BALANCES_LIMITS = { maxPageSize: 500, defaultPageSize: 100, maxSettleableObligations: 50_000 } as const;
+
+type Known = CompensationEvent | GovernanceEvent;
+
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class BalancesReadModel implements ReadModel {
+  readonly name = 'balances';
+  readonly version = 1;
+
+  private readonly obligations = new Map<string, ObligationRow>();
+  private readonly transfers = new Map<string, TransferRow>();
+  private readonly funds = new Map<string, FundRow>();
+  private readonly pairs = new Map<string, PairRow>();
+  /** currency → party key → net position (owed to it − it owes), from outstanding amounts. */
+  private readonly net = new Map<string, Map<string, bigint>>();
+  /** Commitments owed to a fund in money: their deliveries are the fund's money in. */
+  private readonly fundCommitments = new Map<string, { fundId: string; currency: string }>();
+  private readonly fundDeliveries = new Map<string, bigint>();
+  private nextSeq = 0;
+  private position = -1n;
+
+  apply(event: RecordedEvent): void {
+    this.position = event.position;
+    const known = { type: event.type, data: event.data } as Known;
+    try {
+      this.project(known, event);
+    } catch (error) {
+      if (error instanceof DomainError) this.fail(`event ${event.type} carries invalid money: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private project(e: Known, raw: RecordedEvent): void {
+    switch (e.type) {
+      case 'IncidentAssessed':
+        for (const o of e.data.obligations) this.addObligation(o);
+        return this.assertCurrencies(e.data.obligations.map((o) => o.currency));
+      case 'FindingRecorded': {
+        const penalty = e.data.penalty;
+        if (penalty === null) return;
+        this.addObligation({
+          obligationId: penaltyObligationId(e.data.findingId),
+          bodyId: e.data.bodyId,
+          payer: { kind: 'city', id: e.data.cityId },
+          payee: { kind: 'fund', id: e.data.bodyId },
+          amount: penalty.amount,
+          currency: penalty.currency,
+          reason: 'penalty',
+          source: { kind: 'finding', id: e.data.findingId },
+        });
+        return this.assertCurrencies([penalty.currency]);
+      }
+      case 'FindingRevoked': {
+        const row = this.obligations.get(penaltyObligationId(e.data.findingId));
+        if (row === undefined) return;
+        // Money already moved stays moved (a refund is a reversing transfer); what is still owed is written off.
+        const writeOff = row.obligated - row.settled - row.pending;
+        this.changeOutstanding(row, -writeOff);
+        row.obligated -= writeOff;
+        row.writtenOff += writeOff;
+        this.pair(row).obligated -= writeOff;
+        return this.assertCurrencies([row.currency]);
+      }
+      case 'SettlementExecuted': {
+        const before = new Map(this.netOf(e.data.currency));
+        for (const d of e.data.discharged) {
+          const row = this.requireObligation(d.obligationId);
+          const amount = toMinor(d.amount, row.currency);
+          if (amount <= 0n || amount > row.obligated - row.settled - row.pending) this.fail(`settlement ${e.data.settlementId} discharges more than obligation ${d.obligationId} leaves`);
+          row.settled += amount;
+          row.netted += amount;
+          this.pair(row).settled += amount;
+          this.changeOutstanding(row, -amount);
+          this.assertObligation(row);
+        }
+        for (const o of e.data.obligations) this.addObligation(o);
+        const after = this.netOf(e.data.currency);
+        for (const key of new Set([...before.keys(), ...after.keys()])) {
+          if ((before.get(key) ?? 0n) !== (after.get(key) ?? 0n)) this.fail(`settlement ${e.data.settlementId} changed the net position of ${key}`);
+        }
+        return this.assertCurrencies([e.data.currency]);
+      }
+      case 'TransferInitiated':
+        this.initiate(e.data);
+        this.touchFundRevision(raw);
+        return this.assertCurrencies([e.data.currency]);
+      case 'TransferSettled':
+      case 'TransferVoided': {
+        const transfer = this.transfers.get(e.data.transferId);
+        if (transfer === undefined) this.fail(`${e.type} of unknown transfer ${e.data.transferId}`);
+        if (transfer.status !== 'pending') this.fail(`${e.type} of transfer ${e.data.transferId}, which is ${transfer.status}`);
+        if (e.type === 'TransferSettled') this.settle(transfer);
+        else this.voidTransfer(transfer);
+        this.touchFundRevision(raw);
+        return this.assertCurrencies([transfer.terms.currency]);
+      }
+      case 'FundEstablished': {
+        const fund = this.fund(e.data.fundId, e.data.currency);
+        fund.established = true;
+        this.touchFundRevision(raw);
+        return this.assertFund(fund);
+      }
+      case 'MemberContributionReceived':
+      case 'ThirdPartyIncentiveReceived': {
+        const fund = this.fund(e.data.fundId, e.data.currency);
+        this.moneyIn(fund, toMinor(e.data.amount, e.data.currency));
+        this.touchFundRevision(raw);
+        return this.assertFund(fund);
+      }
+      case 'CommitmentMade': {
+        const { obligee, promise } = e.data;
+        if (obligee.kind === 'fund' && promise.kind === 'money') this.fundCommitments.set(e.data.commitmentId, { fundId: obligee.id, currency: promise.currency });
+        return;
+      }
+      case 'DeliveryRecorded': {
+        const commitment = this.fundCommitments.get(e.data.commitmentId);
+        if (commitment === undefined) return;
+        const amount = toMinor(e.data.quantity, commitment.currency);
+        const fund = this.fund(commitment.fundId, commitment.currency);
+        this.fundDeliveries.set(`${e.data.commitmentId}/${e.data.deliveryId}`, amount);
+        this.moneyIn(fund, amount);
+        return this.assertFund(fund);
+      }
+      case 'DisputeResolved': {
+        const commitment = this.fundCommitments.get(e.data.commitmentId);
+        const key = `${e.data.commitmentId}/${e.data.deliveryId}`;
+        const amount = this.fundDeliveries.get(key);
+        if (commitment === undefined || amount === undefined || e.data.outcome !== 'upheld') return;
+        // The delivery no longer counts: its money in is reversed (as an out, never by editing the in).
+        const fund = this.fund(commitment.fundId, commitment.currency);
+        this.fundDeliveries.delete(key);
+        fund.moneyOut += amount;
+        fund.balance -= amount;
+        return this.assertFund(fund);
+      }
+      default:
+        return;
+    }
+  }
+
+  private initiate({ occurredAt: _occurredAt, ...data }: TransferInitiated['data']): void {
+    if (this.transfers.has(data.transferId)) this.fail(`transfer ${data.transferId} initiated twice`);
+    const amount = toMinor(data.amount, data.currency);
+    const transfer: TransferRow = { terms: data, amount, status: 'pending', reversed: 0n };
+    const row = this.requireObligation(data.obligationId);
+    if (row.currency !== data.currency) this.fail(`transfer ${data.transferId} is in ${data.currency}, its obligation in ${row.currency}`);
+    if (data.reverses === null) {
+      if (partyKey(data.payer) !== row.payer || partyKey(data.payee) !== row.payee) this.fail(`transfer ${data.transferId} does not run from payer to payee of ${row.obligationId}`);
+      row.pending += amount;
+      this.pair(row).pending += amount;
+      this.assertObligation(row);
+    } else {
+      const original = this.transfers.get(data.reverses);
+      if (original === undefined || original.status !== 'settled') this.fail(`transfer ${data.transferId} reverses ${data.reverses}, which is not a settled transfer`);
+      original.reversed += amount;
+      if (original.reversed > original.amount) this.fail(`reversals of ${data.reverses} exceed the transfer`);
+    }
+    if (data.payer.kind === 'fund') this.fund(data.payer.id, data.currency).pendingOut += amount;
+    this.transfers.set(data.transferId, transfer);
+  }
+
+  private settle(transfer: TransferRow): void {
+    transfer.status = 'settled';
+    const { terms, amount } = transfer;
+    const row = this.requireObligation(terms.obligationId);
+    if (terms.reverses === null) {
+      row.pending -= amount;
+      row.settled += amount;
+      this.pair(row).pending -= amount;
+      this.pair(row).settled += amount;
+      this.changeOutstanding(row, -amount);
+    } else {
+      row.settled -= amount;
+      this.pair(row).settled -= amount;
+      this.changeOutstanding(row, amount);
+    }
+    this.assertObligation(row);
+    if (terms.payer.kind === 'fund') {
+      const fund = this.fund(terms.payer.id, terms.currency);
+      fund.pendingOut -= amount;
+      fund.moneyOut += amount;
+      fund.balance -= amount;
+      this.assertFund(fund);
+    }
+    if (terms.payee.kind === 'fund') this.moneyIn(this.fund(terms.payee.id, terms.currency), amount);
+  }
+
+  private voidTransfer(transfer: TransferRow): void {
+    transfer.status = 'voided';
+    const { terms, amount } = transfer;
+    if (terms.reverses === null) {
+      const row = this.requireObligation(terms.obligationId);
+      row.pending -= amount;
+      this.pair(row).pending -= amount;
+      this.assertObligation(row);
+    } else {
+      const original = this.transfers.get(terms.reverses);
+      if (original !== undefined) original.reversed -= amount;
+    }
+    if (terms.payer.kind === 'fund') this.fund(terms.payer.id, terms.currency).pendingOut -= amount;
+  }
+
+  private addObligation(o: Obligation): void {
+    if (this.obligations.has(o.obligationId)) this.fail(`obligation ${o.obligationId} created twice`);
+    const amount = toMinor(o.amount, o.currency);
+    if (amount <= 0n) this.fail(`obligation ${o.obligationId} is not positive`);
+    const row: ObligationRow = {
+      obligationId: o.obligationId,
+      bodyId: o.bodyId,
+      payer: partyKey(o.payer),
+      payee: partyKey(o.payee),
+      currency: o.currency,
+      reason: o.reason,
+      source: o.source,
+      seq: this.nextSeq++,
+      obligated: amount,
+      settled: 0n,
+      netted: 0n,
+      pending: 0n,
+      writtenOff: 0n,
+    };
+    if (row.payer === row.payee) this.fail(`obligation ${o.obligationId} runs from a party to itself`);
+    this.obligations.set(row.obligationId, row);
+    this.pair(row).obligated += amount;
+    this.changeOutstanding(row, amount);
+  }
+
+  /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
+  private changeOutstanding(row: ObligationRow, delta: bigint): void {
+    const net = this.netOf(row.currency);
+    net.set(row.payee, (net.get(row.payee) ?? 0n) + delta);
+    net.set(row.payer, (net.get(row.payer) ?? 0n) - delta);
+  }
+
+  private moneyIn(fund: FundRow, amount: bigint): void {
+    fund.moneyIn += amount;
+    fund.balance += amount;
+    this.assertFund(fund);
+  }
+
+  private netOf(currency: string): Map<string, bigint> {
+    let net = this.net.get(currency);
+    if (net === undefined) {
+      net = new Map();
+      this.net.set(currency, net);
+    }
+    return net;
+  }
+
+  private pair(row: ObligationRow): PairRow {
+    const key = `${row.payer}|${row.payee}|${row.currency}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      pair = { obligated: 0n, settled: 0n, pending: 0n };
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private fund(fundId: string, currency: string): FundRow {
+    let fund = this.funds.get(fundId);
+    if (fund === undefined) {
+      fund = { fundId, currency, established: false, moneyIn: 0n, moneyOut: 0n, balance: 0n, pendingOut: 0n, revision: null };
+      this.funds.set(fundId, fund);
+    }
+    if (fund.currency !== currency) this.fail(`fund ${fundId} holds ${fund.currency}, not ${currency}`);
+    return fund;
+  }
+
+  private touchFundRevision(raw: RecordedEvent): void {
+    if (!raw.stream.startsWith('fund-')) return;
+    const fund = this.funds.get(raw.stream.slice('fund-'.length));
+    if (fund !== undefined) fund.revision = Number(raw.revision);
+  }
+
+  private requireObligation(obligationId: string): ObligationRow {
+    const row = this.obligations.get(obligationId);
+    if (row === undefined) this.fail(`unknown obligation ${obligationId}`);
+    return row;
+  }
+
+  private assertObligation(row: ObligationRow): void {
+    if (row.pending < 0n || row.settled < 0n || row.settled + row.pending > row.obligated) {
+      this.fail(`obligation ${row.obligationId}: settled ${row.settled} + pending ${row.pending} outside 0..${row.obligated}`);
+    }
+  }
+
+  private assertFund(fund: FundRow): void {
+    if (fund.balance !== fund.moneyIn - fund.moneyOut) this.fail(`fund ${fund.fundId}: balance ${fund.balance} ≠ in ${fund.moneyIn} − out ${fund.moneyOut}`);
+    if (fund.pendingOut < 0n) this.fail(`fund ${fund.fundId}: negative pending payouts`);
+  }
+
+  private assertCurrencies(currencies: readonly string[]): void {
+    for (const currency of new Set(currencies)) {
+      let sum = 0n;
+      for (const v of this.netOf(currency).values()) sum += v;
+      if (sum !== 0n) this.fail(`net positions in ${currency} sum to ${sum}, not zero`);
+    }
+  }
+
+  private fail(message: string): never {
+    throw new ProjectionInvariantError(this.name, this.position, message);
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------------
+
+  pairBalance(payer: Party, payee: Party, currency: string): PairBalance {
+    const pair = this.pairs.get(`${partyKey(payer)}|${partyKey(payee)}|${currency}`) ?? { obligated: 0n, settled: 0n, pending: 0n };
+    return this.pairView(payer, payee, currency, pair);
+  }
+
+  pairBalances(options: { limit?: number; after?: string | null } = {}): Page<PairBalance> {
+    const keys = [...this.pairs.keys()].sort(byKey);
+    return paginate(keys, options, (key) => {
+      const [payer = '', payee = '', currency = ''] = key.split('|');
+      return this.pairView(parsePartyKey(payer), parsePartyKey(payee), currency, this.pairs.get(key) ?? { obligated: 0n, settled: 0n, pending: 0n });
+    });
+  }
+
+  private pairView(payer: Party, payee: Party, currency: string, pair: PairRow): PairBalance {
+    return {
+      payer,
+      payee,
+      currency,
+      obligated: fromMinor(pair.obligated, currency),
+      settled: fromMinor(pair.settled, currency),
+      pending: fromMinor(pair.pending, currency),
+      outstanding: fromMinor(pair.obligated - pair.settled, currency),
+    };
+  }
+
+  /** What the party is owed net (negative: it owes), from outstanding obligations. */
+  netPosition(party: Party, currency: string): string {
+    return fromMinor(this.net.get(currency)?.get(partyKey(party)) ?? 0n, currency);
+  }
+
+  netPositions(currency: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const net = this.net.get(currency) ?? new Map<string, bigint>();
+    for (const key of [...net.keys()].sort(byKey)) if (net.get(key) !== 0n) out[key] = fromMinor(net.get(key) ?? 0n, currency);
+    return out;
+  }
+
+  fundBalance(fundId: string): FundBalance | null {
+    const fund = this.funds.get(fundId);
+    if (fund === undefined) return null;
+    const show = (v: bigint): string => fromMinor(v, fund.currency);
+    return {
+      fundId,
+      currency: fund.currency,
+      established: fund.established,
+      balance: show(fund.balance),
+      moneyIn: show(fund.moneyIn),
+      moneyOut: show(fund.moneyOut),
+      pendingOut: show(fund.pendingOut),
+      available: show(fund.balance - fund.pendingOut),
+      revision: fund.revision,
+    };
+  }
+
+  obligation(obligationId: string): ObligationView | null {
+    const row = this.obligations.get(obligationId);
+    return row === undefined ? null : obligationView(row);
+  }
+
+  /** The obligation as the transfer decider needs it. */
+  obligationContext(obligationId: string): ObligationContext | null {
+    const row = this.obligations.get(obligationId);
+    if (row === undefined) return null;
+    return { obligationId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
+  }
+
+  /** The transfer as a reversal needs it. */
+  reversedTransferContext(transferId: string): ReversedTransferContext | null {
+    const t = this.transfers.get(transferId);
+    return t === undefined ? null : { terms: { ...t.terms }, status: t.status, alreadyReversed: fromMinor(t.reversed, t.terms.currency) };
+  }
+
+  transferStatus(transferId: string): { status: TransferStatus; form: TransferForm } | null {
+    const t = this.transfers.get(transferId);
+    return t === undefined ? null : { status: t.status, form: t.terms.form };
+  }
+
+  /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
+  openObligations(options: { party?: Party; bodyId?: string; limit?: number; after?: string | null } = {}): Page<ObligationView> {
+    const party = options.party === undefined ? null : partyKey(options.party);
+    const ids = [...this.obligations.values()]
+      .filter((r) => r.obligated - r.settled > 0n)
+      .filter((r) => party === null || r.payer === party || r.payee === party)
+      .filter((r) => options.bodyId === undefined || r.bodyId === options.bodyId)
+      .map((r) => r.obligationId)
+      .sort(byKey);
+    return paginate(ids, options, (id) => obligationView(this.obligations.get(id) as ObligationRow));
+  }
+
+  /**
+   * Obligations of the fund it cannot pay yet: its open obligations in order of creation are served from what it has
+   * available; those not fully covered are listed with their shortfall.
+   */
+  unpaidFundObligations(fundId: string, limit: number = BALANCES_LIMITS.defaultPageSize): { obligation: ObligationView; shortfall: string }[] {
+    const fund = this.funds.get(fundId);
+    let available = fund === undefined ? 0n : fund.balance - fund.pendingOut;
+    const payer = partyKey({ kind: 'fund', id: fundId });
+    const rows = [...this.obligations.values()].filter((r) => r.payer === payer && r.obligated - r.settled - r.pending > 0n).sort((a, b) => a.seq - b.seq);
+    const out: { obligation: ObligationView; shortfall: string }[] = [];
+    const cap = clampLimit(limit);
+    for (const row of rows) {
+      if (out.length >= cap) break;
+      const need = row.obligated - row.settled - row.pending;
+      const covered = available > 0n ? (available < need ? available : need) : 0n;
+      available -= covered;
+      if (covered < need) out.push({ obligation: obligationView(row), shortfall: fromMinor(need - covered, row.currency) });
+    }
+    return out;
+  }
+
+  /** What a settlement of the body in this currency may discharge: every obligation with an unencumbered amount. */
+  settleableObligations(bodyId: string, currency: string): SettleableObligation[] {
+    const rows = [...this.obligations.values()]
+      .filter((r) => r.bodyId === bodyId && r.currency === currency && r.obligated - r.settled - r.pending > 0n)
+      .sort((a, b) => byKey(a.obligationId, b.obligationId));
+    if (rows.length > BALANCES_LIMITS.maxSettleableObligations) {
+      throw new DomainError('too_many_obligations', `a settlement covers at most ${BALANCES_LIMITS.maxSettleableObligations} obligations`, { count: rows.length });
+    }
+    return rows.map((r) => ({ obligationId: r.obligationId, payer: parsePartyKey(r.payer), payee: parsePartyKey(r.payee), unencumbered: fromMinor(r.obligated - r.settled - r.pending, currency) }));
+  }
+
+  canonicalState(): unknown {
+    const sortedEntries = <V, W>(m: ReadonlyMap<string, V>, f: (v: V) => W): [string, W][] => [...m.entries()].sort(([a], [b]) => byKey(a, b)).map(([k, v]) => [k, f(v)]);
+    const str = (v: bigint): string => v.toString();
+    return {
+      obligations: sortedEntries(this.obligations, (r) => ({ ...r, obligated: str(r.obligated), settled: str(r.settled), netted: str(r.netted), pending: str(r.pending), writtenOff: str(r.writtenOff) })),
+      transfers: sortedEntries(this.transfers, (t) => ({ terms: t.terms, amount: str(t.amount), status: t.status, reversed: str(t.reversed) })),
+      funds: sortedEntries(this.funds, (f) => ({ ...f, moneyIn: str(f.moneyIn), moneyOut: str(f.moneyOut), balance: str(f.balance), pendingOut: str(f.pendingOut) })),
+      pairs: sortedEntries(this.pairs, (p) => ({ obligated: str(p.obligated), settled: str(p.settled), pending: str(p.pending) })),
+      net: sortedEntries(this.net, (m) => sortedEntries(m, str)),
+      fundCommitments: sortedEntries(this.fundCommitments, (c) => c),
+      fundDeliveries: sortedEntries(this.fundDeliveries, str),
+      nextSeq: this.nextSeq,
+    };
+  }
+}
+
+function obligationView(r: ObligationRow): ObligationView {
+  const m = (v: bigint): string => fromMinor(v, r.currency);
+  return {
+    obligationId: r.obligationId,
+    bodyId: r.bodyId,
+    payer: parsePartyKey(r.payer),
+    payee: parsePartyKey(r.payee),
+    currency: r.currency,
+    reason: r.reason,
+    source: r.source,
+    obligated: m(r.obligated),
+    settled: m(r.settled),
+    netted: m(r.netted),
+    pending: m(r.pending),
+    writtenOff: m(r.writtenOff),
+    outstanding: m(r.obligated - r.settled),
+    unencumbered: m(r.obligated - r.settled - r.pending),
+  };
+}
+
+function clampLimit(limit: number | undefined): number {
+  const n = limit ?? BALANCES_LIMITS.defaultPageSize;
+  if (!Number.isInteger(n) || n < 1) return BALANCES_LIMITS.defaultPageSize;
+  return Math.min(n, BALANCES_LIMITS.maxPageSize);
+}
+
+function paginate<T>(sortedKeys: readonly string[], options: { limit?: number; after?: string | null }, view: (key: string) => T): Page<T> {
+  const limit = clampLimit(options.limit);
+  const after = options.after ?? null;
+  const start = after === null ? 0 : sortedKeys.findIndex((k) => k > after);
+  const from = start < 0 ? sortedKeys.length : start;
+  const slice = sortedKeys.slice(from, from + limit);
+  const more = from + limit < sortedKeys.length;
+  return { items: slice.map(view), nextCursor: more ? (slice[slice.length - 1] ?? null) : null };
+}
