@@ -4,3 +4,4 @@ export * from './shared/money.js';
 export * from './shared/time.js';
 export * from './governance/events.js';
 export * from './governance/index.js';
+export * from './compensation/index.js';
