@@ -1,0 +1,6 @@
+export * from './proof-verify.js';
+export { MerkleLog, MerkleFrontier, MAX_MERKLE_LEAVES } from './merkle.js';
+export * from './errors.js';
+export * from './export.js';
+export * from './verify-export.js';
+export * from './service.js';
