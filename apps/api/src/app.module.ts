@@ -1,0 +1,41 @@
+import { Module, ValidationPipe, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LedgerModule, type LedgerModuleOptions } from '../../../libs/ledger/src/ledger.module.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { HealthController } from './health/health.controller.js';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { fieldErrors, ProblemFilter, RequestValidationError } from './http/problem.js';
+import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor.js';
+
+export interface AppModuleOptions extends LedgerModuleOptions {
+  contexts: ReadonlyArray<Type | DynamicModule>;
+}
+
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions): DynamicModule {
+    const { contexts, ...ledger } = options;
+    return {
+      module: AppModule,
+      imports: [LedgerModule.forRoot(ledger), ...contexts],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        // Order matters: a read waits for its position before anything else; a write's key is checked before it runs.
+        { provide: APP_INTERCEPTOR, useClass: ReadConsistencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            stopAtFirstError: false,
+            exceptionFactory: (errors) => new RequestValidationError(fieldErrors(errors)),
+          }),
+        },
+      ],
+    };
+  }
+}

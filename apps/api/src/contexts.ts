@@ -1,0 +1,7 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+
+/**
+ * The bounded contexts the API serves. Each is a Nest module with its controllers, command and query handlers,
+ * and `LedgerModule.forFeature({ readModels })`. Add yours here; `createApp` mounts them all.
+ */
+export const BOUNDED_CONTEXTS: ReadonlyArray<Type | DynamicModule> = [];

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { Logger, type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../../libs/event-store/src/clock.js';
+import type { StoreLimits } from '../../../libs/event-store/src/port.js';
+import type { LedgerConfig } from '../../../libs/ledger/src/config.js';
+import { AppModule } from './app.module.js';
+import { BOUNDED_CONTEXTS } from './contexts.js';
+import { sendProblem } from './http/problem.js';
+
+/** Largest request body accepted; an event is at most 1 MiB and no command needs more than a fraction of that. */
+export const MAX_BODY = '256kb';
+
+export interface CreateAppOptions {
+  clock?: Clock;
+  /** Bounded contexts to mount; default BOUNDED_CONTEXTS. Tests pass their own. */
+  contexts?: ReadonlyArray<Type | DynamicModule>;
+  limits?: Partial<StoreLimits>;
+  /** Nest's log levels; false silences it (tests). */
+  logger?: false | LogLevel[];
+}
+
+type Next = (error?: unknown) => void;
+
+/** Builds the API (initialised, not listening): `serve` listens on it, tests drive it with supertest. */
+export async function createApp(config: LedgerConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ config, clock: options.clock, limits: options.limits, contexts: options.contexts ?? BOUNDED_CONTEXTS }),
+    { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false },
+  );
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: MAX_BODY, type: ['application/json', 'application/*+json'] });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('concordat')
+      .setDescription(
+        'An event-sourced ledger of trust and compensation between cities. Writes answer with the stream revision and the ' +
+          'global position; reads take ?atLeast=<position>. Errors are RFC 9457 problem+json. Writes accept Idempotency-Key.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+
+  await app.init();
+  // Errors raised before routing (malformed JSON, a body over the limit) never reach Nest's filters.
+  const logger = new Logger('Problem');
+  app.use((error: unknown, request: IncomingMessage, response: ServerResponse, next: Next) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    sendProblem(response, request, error, logger);
+  });
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { issueToken, type TokenClaims } from '../../apps/api/src/auth/tokens.js';
+import { createApp } from '../../apps/api/src/create-app.js';
+import { FakeClock } from '../../libs/event-store/src/clock.js';
+import { loadConfig, type LedgerConfig } from '../../libs/ledger/src/config.js';
+import { CounterContextModule } from './counter-context.js';
+
+export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
+
+export function testConfig(store: 'memory' | 'sqlite', sqlitePath?: string): LedgerConfig {
+  return loadConfig({ CONCORDAT_STORE: store, CONCORDAT_JWT_SECRET: SECRET, ...(sqlitePath === undefined ? {} : { CONCORDAT_SQLITE_PATH: sqlitePath }) });
+}
+
+export async function startApp(config: LedgerConfig, contexts: ReadonlyArray<Type | DynamicModule> = [CounterContextModule]): Promise<NestExpressApplication> {
+  return createApp(config, { clock: new FakeClock(), contexts, logger: false });
+}
+
+export const bearer = async (claims: TokenClaims, ttlSeconds = 3600): Promise<string> => `Bearer ${await issueToken(SECRET, claims, ttlSeconds)}`;
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'concordat-http-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
