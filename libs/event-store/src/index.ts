@@ -4,3 +4,4 @@ export * from './clock.js';
 export * from './integrity.js';
 export * from './memory/index.js';
 export { verifyAgainstHead, type HeadAnchor } from './shared/index.js';
+export * from './audit/index.js';

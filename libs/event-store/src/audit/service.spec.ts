@@ -1,0 +1,153 @@
+import { FakeClock } from '../clock.js';
+import { createMemoryEventStore } from '../memory/index.js';
+import { collect, eventId, ledgerHistory } from './audit.fixture.js';
+import { AuditHistoryError, AuditRangeError } from './errors.js';
+import { exportNdjson } from './export.js';
+import { MerkleFrontier, MerkleLog } from './merkle.js';
+import { hashLeaf, verifyConsistency, verifyInclusion } from './proof-verify.js';
+import { consistencyProof, digestAt, inclusionProof, MerkleCache, merkleCacheFor } from './service.js';
+
+const fromScratchRoot = (hashes: readonly string[]): string => {
+  const frontier = new MerkleFrontier();
+  for (const h of hashes) frontier.appendLeaf(Buffer.from(h, 'hex'));
+  return frontier.root().toString('hex');
+};
+
+async function eventHashes(store: Awaited<ReturnType<typeof ledgerHistory>>): Promise<string[]> {
+  const lines = await collect(exportNdjson(store));
+  return lines.map((l) => (JSON.parse(l) as { hash: string }).hash);
+}
+
+describe('digests', () => {
+  it('the digest at each position is the Merkle root over the event hashes up to it', async () => {
+    const store = await ledgerHistory({ events: 21 });
+    const hashes = await eventHashes(store);
+    for (const position of [0, 1, 6, 7, 8, 20]) {
+      const digest = await digestAt(store, BigInt(position));
+      expect(digest).toMatchObject({
+        treeSize: String(position + 1),
+        root: fromScratchRoot(hashes.slice(0, position + 1)),
+        headPosition: String(position),
+        headHash: hashes[position],
+      });
+    }
+    await store.close();
+  });
+
+  it('the digest of the whole log follows the log as it grows', async () => {
+    const clock = new FakeClock(Date.parse('2026-05-01T00:00:00Z'));
+    const store = await ledgerHistory({ events: 5 });
+    expect(await digestAt(store, undefined, { clock })).toMatchObject({ treeSize: '5', createdAt: '2026-05-01T00:00:00.000Z' });
+    await store.appendToStream(
+      'commitment-lyon',
+      [{ id: eventId(99), type: 'commitment.Pledged', data: {}, metadata: { actor: 'a', role: 'r', correlationId: 'c', schemaVersion: 1 } }],
+      'any',
+    );
+    const grown = await digestAt(store);
+    expect(grown.treeSize).toBe('6');
+    expect(grown.root).toBe(fromScratchRoot(await eventHashes(store)));
+    await store.close();
+  });
+
+  it('the empty log has the empty-tree digest', async () => {
+    const store = createMemoryEventStore();
+    expect(await digestAt(store)).toMatchObject({
+      treeSize: '0',
+      root: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      headPosition: null,
+      headHash: null,
+    });
+    await store.close();
+  });
+
+  it('positions the log does not hold are refused', async () => {
+    const store = await ledgerHistory({ events: 3 });
+    await expect(digestAt(store, 3n)).rejects.toThrow(AuditRangeError);
+    await expect(digestAt(store, -1n)).rejects.toThrow(AuditRangeError);
+    await store.close();
+  });
+});
+
+describe('inclusion proofs', () => {
+  it('prove every event is in the current digest and in every later-sized tree', async () => {
+    const store = await ledgerHistory({ events: 19 });
+    const digest = await digestAt(store);
+    for (let position = 0n; position < 19n; position += 1n) {
+      const p = await inclusionProof(store, position);
+      expect(p.leafHash).toBe(hashLeaf(Buffer.from(p.eventHash, 'hex')).toString('hex'));
+      expect(p.root).toBe(digest.root);
+      expect(verifyInclusion(p.leafHash, position, 19n, p.proof, digest.root)).toBe(true);
+    }
+    const inOlderTree = await inclusionProof(store, 4n, 11n);
+    expect(verifyInclusion(inOlderTree.leafHash, 4n, 11n, inOlderTree.proof, (await digestAt(store, 10n)).root)).toBe(true);
+    await store.close();
+  });
+
+  it('refuse a position outside the tree', async () => {
+    const store = await ledgerHistory({ events: 4 });
+    await expect(inclusionProof(store, 4n)).rejects.toThrow(AuditRangeError);
+    await expect(inclusionProof(store, 2n, 2n)).rejects.toThrow(AuditRangeError);
+    await expect(inclusionProof(store, 0n, 5n)).rejects.toThrow(AuditRangeError);
+    await store.close();
+  });
+});
+
+describe('consistency proofs', () => {
+  it('prove every earlier digest is a prefix of the current one', async () => {
+    const store = await ledgerHistory({ events: 17 });
+    const now = await digestAt(store);
+    for (let size1 = 0n; size1 <= 17n; size1 += 1n) {
+      const earlier = size1 === 0n ? null : await digestAt(store, size1 - 1n);
+      const p = await consistencyProof(store, size1);
+      if (earlier !== null) expect(p.root1).toBe(earlier.root);
+      expect(verifyConsistency(size1, 17n, p.proof, p.root1, now.root)).toBe(true);
+    }
+    await store.close();
+  });
+
+  it('refuse sizes out of order or beyond the log', async () => {
+    const store = await ledgerHistory({ events: 4 });
+    await expect(consistencyProof(store, 3n, 2n)).rejects.toThrow(AuditRangeError);
+    await expect(consistencyProof(store, 1n, 5n)).rejects.toThrow(AuditRangeError);
+    await store.close();
+  });
+});
+
+describe('Merkle cache', () => {
+  it('is kept per store and caught up, not rebuilt, between calls', async () => {
+    const store = await ledgerHistory({ events: 9 });
+    await digestAt(store);
+    const cache = merkleCacheFor(store);
+    expect(cache.size).toBe(9);
+    expect(merkleCacheFor(store)).toBe(cache);
+    await store.close();
+  });
+
+  it('can be fed live from a subscription and agrees with a tree built from the export', async () => {
+    const store = await ledgerHistory({ events: 12 });
+    const cache = new MerkleCache();
+    const subscription = store.subscribeToAll();
+    let seen = 0;
+    for await (const event of subscription) {
+      cache.apply(event);
+      seen += 1;
+      if (seen === 12) break;
+    }
+    const rebuilt = new MerkleLog();
+    for (const h of await eventHashes(store)) rebuilt.appendLeaf(Buffer.from(h, 'hex'));
+    expect(cache.log.root().equals(rebuilt.root())).toBe(true);
+    await store.close();
+  });
+
+  it('accepts an event it already holds but flags a changed hash or a gap as a history incident', async () => {
+    const store = await ledgerHistory({ events: 3 });
+    const cache = new MerkleCache();
+    await cache.catchUp(store, 2n);
+    const page = await store.readAll();
+    expect(() => cache.apply(page.events[1])).not.toThrow();
+    expect(() => cache.apply({ position: 1n, hash: 'f'.repeat(64) })).toThrow(AuditHistoryError);
+    expect(() => cache.apply({ position: 5n, hash: 'f'.repeat(64) })).toThrow(AuditHistoryError);
+    expect(cache.size).toBe(3);
+    await store.close();
+  });
+});
