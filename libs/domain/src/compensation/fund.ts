@@ -43,8 +43,8 @@ export interface FundState {
   currency: string | null;
   /** Revision of the last event of the fund stream; −1 before any. */
   revision: number;
-  contributions: ReadonlyMap<string, MemberContributionReceived['data']>;
-  incentives: ReadonlyMap<string, ThirdPartyIncentiveReceived['data']>;
+  contributions: Readonly<Record<string, MemberContributionReceived['data']>>;
+  incentives: Readonly<Record<string, ThirdPartyIncentiveReceived['data']>>;
   transfers: TransferBook;
 }
 
@@ -76,7 +76,7 @@ function repeatOrConflict<T extends Record<string, unknown>>(kind: string, id: s
 }
 
 export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
-  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: new Map(), incentives: new Map(), transfers: new Map() }),
+  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: {}, incentives: {}, transfers: {} }),
 
   evolve(state, event) {
     const revision = state.revision + 1;
@@ -84,9 +84,9 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
       case 'FundEstablished':
         return { ...state, revision, fundId: event.data.fundId, currency: event.data.currency };
       case 'MemberContributionReceived':
-        return { ...state, revision, contributions: new Map(state.contributions).set(event.data.contributionId, event.data) };
+        return { ...state, revision, contributions: { ...state.contributions, [event.data.contributionId]: event.data } };
       case 'ThirdPartyIncentiveReceived':
-        return { ...state, revision, incentives: new Map(state.incentives).set(event.data.incentiveId, event.data) };
+        return { ...state, revision, incentives: { ...state.incentives, [event.data.incentiveId]: event.data } };
       case 'TransferInitiated':
       case 'TransferSettled':
       case 'TransferVoided':
@@ -110,7 +110,7 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         const { fundId, currency } = requireFund(state);
         // Amounts carry exactly the currency's scale, so a repeat with "10" and "10.00" is one contribution.
         const data = { fundId, contributionId: command.contributionId, cityId: command.cityId, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
-        const first = state.contributions.get(command.contributionId);
+        const first = state.contributions[command.contributionId];
         if (first !== undefined) return repeatOrConflict('contribution', command.contributionId, first, data);
         if (!command.context.bodyMembers.includes(command.cityId)) {
           throw new DomainError('not_a_member', `city ${command.cityId} is not a member of body ${fundId}`, { cityId: command.cityId, bodyId: fundId });
@@ -122,7 +122,7 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
       case 'ReceiveThirdPartyIncentive': {
         const { fundId, currency } = requireFund(state);
         const data = { fundId, incentiveId: command.incentiveId, source: command.source, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
-        const first = state.incentives.get(command.incentiveId);
+        const first = state.incentives[command.incentiveId];
         if (first !== undefined) return repeatOrConflict('incentive', command.incentiveId, first, data);
         requireText(command.source, 'source');
         requireText(command.reference, 'reference');

@@ -94,7 +94,7 @@ export interface IncidentState {
   rules: CompensationRules | null;
   originCities: readonly string[];
   affectedCities: readonly string[];
-  claims: ReadonlyMap<string, Claim>;
+  claims: Readonly<Record<string, Claim>>;
   avertedLoss: { assessor: string; avertedLoss: string; reportRef: string } | null;
 }
 
@@ -121,7 +121,7 @@ function requireOpen(state: IncidentState): OpenIncidentState {
 }
 
 function requireClaim(state: IncidentState, claimId: string): Claim {
-  const claim = state.claims.get(claimId);
+  const claim = state.claims[claimId];
   if (claim === undefined) throw notFound('claim', claimId);
   return claim;
 }
@@ -176,7 +176,7 @@ function decideOpen(command: OpenIncident, state: IncidentState): IncidentEvent[
 }
 
 export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentState> = {
-  initialState: () => ({ status: 'none', incidentId: null, bodyId: null, rules: null, originCities: [], affectedCities: [], claims: new Map(), avertedLoss: null }),
+  initialState: () => ({ status: 'none', incidentId: null, bodyId: null, rules: null, originCities: [], affectedCities: [], claims: {}, avertedLoss: null }),
 
   evolve(state, event) {
     switch (event.type) {
@@ -194,15 +194,15 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
         return { ...state, affectedCities: [...state.affectedCities, event.data.cityId] };
       case 'ResponseCostClaimed': {
         const { claimId, cityId, amount, evidenceRef } = event.data;
-        return { ...state, claims: new Map(state.claims).set(claimId, { claimId, cityId, amount, evidenceRef, status: 'pending', verifiedAmount: null }) };
+        return { ...state, claims: { ...state.claims, [claimId]: { claimId, cityId, amount, evidenceRef, status: 'pending', verifiedAmount: null } } };
       }
       case 'ClaimVerified':
       case 'ClaimRejected': {
-        const claim = state.claims.get(event.data.claimId);
+        const claim = state.claims[event.data.claimId];
         if (claim === undefined) return state;
         const decided: Claim =
           event.type === 'ClaimVerified' ? { ...claim, status: 'verified', verifiedAmount: event.data.verifiedAmount } : { ...claim, status: 'rejected', verifiedAmount: null };
-        return { ...state, claims: new Map(state.claims).set(claim.claimId, decided) };
+        return { ...state, claims: { ...state.claims, [claim.claimId]: decided } };
       }
       case 'AvertedLossAssessed':
         return { ...state, avertedLoss: { assessor: event.data.assessor, avertedLoss: event.data.avertedLoss, reportRef: event.data.reportRef } };
@@ -227,7 +227,7 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
       }
       case 'ClaimResponseCost': {
         const amount = money(command.amount, rules.currency).amount;
-        const existing = open.claims.get(command.claimId);
+        const existing = open.claims[command.claimId];
         if (existing !== undefined) {
           const field = existing.cityId !== command.cityId ? 'cityId' : existing.amount !== amount ? 'amount' : existing.evidenceRef !== command.evidenceRef ? 'evidenceRef' : null;
           if (field === null) return [];
@@ -238,7 +238,7 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
         }
         if (!open.affectedCities.includes(command.cityId)) throw new DomainError('not_affected', `city ${command.cityId} is not an affected city of incident ${incidentId}`, { cityId: command.cityId });
         if (toMinor(amount, rules.currency) <= 0n) throw new DomainError('invalid_amount', 'a claimed cost must be positive', { field: 'amount', value: command.amount });
-        if (open.claims.size >= INCIDENT_LIMITS.maxClaims) throw new DomainError('too_many_claims', `at most ${INCIDENT_LIMITS.maxClaims} claims per incident`, {});
+        if (Object.keys(open.claims).length >= INCIDENT_LIMITS.maxClaims) throw new DomainError('too_many_claims', `at most ${INCIDENT_LIMITS.maxClaims} claims per incident`, {});
         requireText(command.evidenceRef, 'evidenceRef');
         return [{ type: 'ResponseCostClaimed', data: { incidentId, claimId: command.claimId, cityId: command.cityId, amount, currency: rules.currency, evidenceRef: command.evidenceRef, occurredAt: at } }];
       }
@@ -273,12 +273,12 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
         return [{ type: 'AvertedLossAssessed', data: { incidentId, assessor: command.assessor, avertedLoss, currency: rules.currency, reportRef: command.reportRef, occurredAt: at } }];
       }
       case 'CloseIncident': {
-        const pending = [...open.claims.values()].filter((c) => c.status === 'pending').map((c) => c.claimId);
+        const pending = Object.values(open.claims).filter((c) => c.status === 'pending').map((c) => c.claimId);
         if (pending.length > 0) throw new DomainError('claims_pending', 'every claim is verified or rejected before the incident is assessed', { claimIds: pending }, 409);
         const fundId = command.context.fundId;
         if (fundId === null || fundId !== open.bodyId) throw notFound('fund', open.bodyId);
         const verifiedCosts: Record<string, bigint> = Object.fromEntries(open.affectedCities.map((c) => [c, 0n]));
-        for (const claim of open.claims.values()) {
+        for (const claim of Object.values(open.claims)) {
           if (claim.status === 'verified' && claim.verifiedAmount !== null) verifiedCosts[claim.cityId] = (verifiedCosts[claim.cityId] ?? 0n) + toMinor(claim.verifiedAmount, rules.currency);
         }
         const foreign = command.context.findings.filter((f) => !open.originCities.includes(f.cityId) && !open.affectedCities.includes(f.cityId));

@@ -203,16 +203,17 @@ export interface ExecuteSettlement {
 export type SettlementCommand = ExecuteSettlement;
 
 export interface SettlementState {
-  executed: ReadonlyMap<string, string>;
+  /** Settlement id → the fingerprint it was executed from. */
+  executed: Readonly<Record<string, string>>;
 }
 
 export const settlementDecider: Decider<SettlementCommand, SettlementEvent, SettlementState> = {
-  initialState: () => ({ executed: new Map() }),
-  evolve: (state, event) => ({ executed: new Map(state.executed).set(event.data.settlementId, event.data.fingerprint) }),
+  initialState: () => ({ executed: {} }),
+  evolve: (state, event) => ({ executed: { ...state.executed, [event.data.settlementId]: event.data.fingerprint } }),
   decide(command, state) {
     parseInstant(command.occurredAt, 'occurredAt');
     const { proposal, context, settlementId } = command;
-    const done = state.executed.get(settlementId);
+    const done = state.executed[settlementId];
     if (done !== undefined) {
       if (done === proposal.fingerprint) return [];
       throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);

@@ -16,8 +16,8 @@ export interface TransferRecord {
   status: TransferStatus;
 }
 
-/** Transfers by id. Insertion order is history order. */
-export type TransferBook = ReadonlyMap<string, TransferRecord>;
+/** Transfers by id. A plain record, so states compare and copy as data. */
+export type TransferBook = Readonly<Record<string, TransferRecord>>;
 
 /** What the handler read about the obligation (balances read model): the amount not yet settled nor pending. */
 export interface ObligationContext {
@@ -89,14 +89,14 @@ export function decideTransfer(command: TransferCommand, book: TransferBook, str
     case 'InitiateTransfer':
       return decideInitiate(command, book, streamRevision);
     case 'SettleTransfer': {
-      const record = book.get(command.transferId);
+      const record = book[command.transferId];
       if (record === undefined) throw notFound('transfer', command.transferId);
       if (record.status === 'settled') return [];
       if (record.status === 'voided') throw new DomainError('transfer_voided', `transfer ${command.transferId} was voided and cannot be settled`, { transferId: command.transferId }, 409);
       return [{ type: 'TransferSettled', data: { transferId: command.transferId, occurredAt: command.occurredAt } }];
     }
     case 'VoidTransfer': {
-      const record = book.get(command.transferId);
+      const record = book[command.transferId];
       if (record === undefined) throw notFound('transfer', command.transferId);
       if (record.status === 'voided') return [];
       if (record.status === 'settled') {
@@ -116,7 +116,7 @@ function requireText(value: string, field: string): void {
 
 function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRevision: number): TransferEvent[] {
   const { terms, context } = command;
-  const existing = book.get(terms.transferId);
+  const existing = book[terms.transferId];
   if (existing !== undefined) {
     const field = differingTransferField(existing.terms, terms);
     if (field === null) return [];
@@ -196,18 +196,16 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
 }
 
 export function evolveTransferBook(book: TransferBook, event: TransferEvent): TransferBook {
-  const next = new Map(book);
   switch (event.type) {
     case 'TransferInitiated': {
       const { occurredAt: _occurredAt, ...terms } = event.data;
-      next.set(terms.transferId, { terms, status: 'pending' });
-      return next;
+      return { ...book, [terms.transferId]: { terms, status: 'pending' } };
     }
     case 'TransferSettled':
     case 'TransferVoided': {
-      const record = book.get(event.data.transferId);
-      if (record !== undefined) next.set(event.data.transferId, { ...record, status: event.type === 'TransferSettled' ? 'settled' : 'voided' });
-      return next;
+      const record = book[event.data.transferId];
+      if (record === undefined) return book;
+      return { ...book, [event.data.transferId]: { ...record, status: event.type === 'TransferSettled' ? 'settled' : 'voided' } };
     }
   }
 }
@@ -219,11 +217,16 @@ export interface TransferState {
 
 /** The decider of a city's transfer stream `transfer-<id>`. */
 export const transferDecider: Decider<TransferCommand, TransferEvent, TransferState> = {
-  initialState: () => ({ book: new Map(), revision: -1 }),
+  initialState: () => ({ book: {}, revision: -1 }),
   evolve: (state, event) => ({ book: evolveTransferBook(state.book, event), revision: state.revision + 1 }),
   decide: (command, state) => {
     if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund') {
       throw new DomainError('fund_payout_on_fund_stream', 'a payout of the fund is decided on the fund stream', { fundId: command.terms.payer.id });
+    }
+    const held = Object.keys(state.book);
+    const commandTransferId = command.type === 'InitiateTransfer' ? command.terms.transferId : command.transferId;
+    if (held.length > 0 && !held.includes(commandTransferId)) {
+      throw new DomainError('transfer_stream_mismatch', 'a transfer stream holds exactly one transfer', { transferId: commandTransferId });
     }
     return decideTransfer(command, state.book, state.revision);
   },

@@ -1,0 +1,129 @@
+import { given } from '../shared/given-when-then.js';
+import { cityParty, fundParty, type TransferEvent, type TransferTerms } from './events.js';
+import { fundDecider, type FundCommand } from './fund.js';
+import { transferDecider, type InitiateTransfer, type ObligationContext } from './transfers.js';
+import { T0, T1 } from './testing.fixtures.js';
+
+const terms: TransferTerms = {
+  transferId: 't-1',
+  obligationId: 'flood-1:origin:origin-city:river-city',
+  payer: cityParty('origin-city'),
+  payee: cityParty('river-city'),
+  amount: '400.00',
+  currency: 'CNY',
+  form: 'money',
+  valuation: null,
+  reverses: null,
+};
+const obligation: ObligationContext = { obligationId: terms.obligationId, payer: terms.payer, payee: terms.payee, currency: 'CNY', unencumbered: '500.00' };
+const initiate = (over: Partial<TransferTerms> = {}, context: Partial<InitiateTransfer['context']> = {}): InitiateTransfer => ({
+  type: 'InitiateTransfer',
+  terms: { ...terms, ...over },
+  occurredAt: T0,
+  context: { obligation, reversed: null, fund: null, ...context },
+});
+const initiated: TransferEvent = { type: 'TransferInitiated', data: { ...terms, occurredAt: T0 } };
+const settled: TransferEvent = { type: 'TransferSettled', data: { transferId: 't-1', occurredAt: T1 } };
+
+describe('a transfer settling an obligation', () => {
+  it('starts pending, for part of what is owed', () => {
+    given(transferDecider, []).when(initiate()).then([initiated]);
+  });
+  it('overpaying the obligation is refused', () => {
+    const error = given(transferDecider, []).when(initiate({ amount: '500.01' })).thenThrows('obligation_overpaid');
+    expect(error.details.unencumbered).toBe('500.00');
+  });
+  it('must run from the obligation’s payer to its payee', () => {
+    given(transferDecider, []).when(initiate({ payee: cityParty('hill-city') })).thenThrows('transfer_does_not_match_obligation');
+  });
+  it('an unknown obligation is not found', () => {
+    given(transferDecider, []).when(initiate({}, { obligation: null })).thenThrows('obligation_not_found', 404);
+  });
+  it('the same transfer id with the same content returns the first result', () => {
+    given(transferDecider, [initiated]).when(initiate()).then([]);
+  });
+  it('the same transfer id with different content is refused, naming the field', () => {
+    const error = given(transferDecider, [initiated]).when(initiate({ amount: '300.00' })).thenThrows('transfer_id_reused', 409);
+    expect(error.details.field).toBe('amount');
+  });
+  it('pending → settled, and settling again changes nothing', () => {
+    given(transferDecider, [initiated]).when({ type: 'SettleTransfer', transferId: 't-1', occurredAt: T1 }).then([settled]);
+    given(transferDecider, [initiated, settled]).when({ type: 'SettleTransfer', transferId: 't-1', occurredAt: T1 }).then([]);
+  });
+  it('pending → voided; a voided transfer is never settled', () => {
+    const voided: TransferEvent = { type: 'TransferVoided', data: { transferId: 't-1', reason: 'wrong account', occurredAt: T1 } };
+    given(transferDecider, [initiated]).when({ type: 'VoidTransfer', transferId: 't-1', reason: 'wrong account', occurredAt: T1 }).then([voided]);
+    given(transferDecider, [initiated, voided]).when({ type: 'SettleTransfer', transferId: 't-1', occurredAt: T1 }).thenThrows('transfer_voided', 409);
+  });
+  it('a settled transfer is never changed: voiding it is refused', () => {
+    given(transferDecider, [initiated, settled]).when({ type: 'VoidTransfer', transferId: 't-1', reason: 'mistake', occurredAt: T1 }).thenThrows('transfer_settled', 409);
+  });
+  it('in-kind settlement carries the agreed valuation', () => {
+    const valuation = { description: 'two weeks of flood-rescue training', valuationRef: 'body-minutes/12' };
+    given(transferDecider, []).when(initiate({ form: 'training' })).thenThrows('valuation_required');
+    given(transferDecider, []).when(initiate({ form: 'training', valuation })).then([{ type: 'TransferInitiated', data: { ...terms, form: 'training', valuation, occurredAt: T0 } }]);
+  });
+
+  describe('correcting a settled transfer by a linked reversing transfer', () => {
+    const reversal = { transferId: 't-2', payer: cityParty('river-city'), payee: cityParty('origin-city'), amount: '100.00', reverses: 't-1' };
+    it('swaps payer and payee and links the original', () => {
+      given(transferDecider, [])
+        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '0.00' } }))
+        .then([{ type: 'TransferInitiated', data: { ...terms, ...reversal, occurredAt: T0 } }]);
+    });
+    it('cannot return more than the original moved', () => {
+      given(transferDecider, [])
+        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '350.00' } }))
+        .thenThrows('reversal_exceeds_transfer');
+    });
+    it('a pending transfer is voided, not reversed', () => {
+      given(transferDecider, [])
+        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'pending', alreadyReversed: '0.00' } }))
+        .thenThrows('reversal_of_unsettled_transfer', 409);
+    });
+  });
+});
+
+describe('the special fund of a body', () => {
+  const established = { type: 'FundEstablished', data: { fundId: 'delta', bodyId: 'delta', currency: 'CNY', occurredAt: T0 } } as const;
+  const payoutTerms: TransferTerms = { ...terms, transferId: 'p-1', obligationId: 'flood-1:fund:river-city', payer: fundParty('delta'), amount: '250.00' };
+  const payout = (availableBalance: string, asOfRevision: number | null): FundCommand => ({
+    type: 'InitiateTransfer',
+    terms: payoutTerms,
+    occurredAt: T1,
+    context: { obligation: { obligationId: payoutTerms.obligationId, payer: fundParty('delta'), payee: cityParty('river-city'), currency: 'CNY', unencumbered: '250.00' }, reversed: null, fund: { availableBalance, asOfRevision } },
+  });
+
+  it('is established once, in one currency', () => {
+    given(fundDecider, []).when({ type: 'EstablishFund', bodyId: 'delta', currency: 'CNY', occurredAt: T0, context: { bodyExists: true } }).then([established]);
+    given(fundDecider, [established]).when({ type: 'EstablishFund', bodyId: 'delta', currency: 'USD', occurredAt: T0, context: { bodyExists: true } }).thenThrows('fund_already_established', 409);
+  });
+  it('receives a member contribution that fulfils no commitment', () => {
+    given(fundDecider, [established])
+      .when({ type: 'ReceiveMemberContribution', contributionId: 'k-1', cityId: 'river-city', amount: '10', reference: 'bank/1', occurredAt: T1, context: { bodyMembers: ['river-city'] } })
+      .then([{ type: 'MemberContributionReceived', data: { fundId: 'delta', contributionId: 'k-1', cityId: 'river-city', amount: '10.00', currency: 'CNY', reference: 'bank/1', occurredAt: T1 } }]);
+  });
+  it('refuses a contribution from a city outside the body', () => {
+    given(fundDecider, [established])
+      .when({ type: 'ReceiveMemberContribution', contributionId: 'k-1', cityId: 'far-city', amount: '10', reference: 'bank/1', occurredAt: T1, context: { bodyMembers: ['river-city'] } })
+      .thenThrows('not_a_member');
+  });
+  it('receives a third-party incentive naming its source', () => {
+    given(fundDecider, [established])
+      .when({ type: 'ReceiveThirdPartyIncentive', incentiveId: 'g-1', source: 'provincial government', amount: '5000', reference: 'grant/2026-3', occurredAt: T1 })
+      .then([{ type: 'ThirdPartyIncentiveReceived', data: { fundId: 'delta', incentiveId: 'g-1', source: 'provincial government', amount: '5000.00', currency: 'CNY', reference: 'grant/2026-3', occurredAt: T1 } }]);
+  });
+  it('pays out no more than it holds: the obligation stays open', () => {
+    given(fundDecider, [established]).when(payout('249.99', 0)).thenThrows('fund_insufficient', 409);
+  });
+  it('pays out against a balance that includes every event of its stream', () => {
+    given(fundDecider, [established]).when(payout('250.00', 0)).then([{ type: 'TransferInitiated', data: { ...payoutTerms, occurredAt: T1 } }]);
+  });
+  it('two payouts cannot spend the same money: the second must read the balance again', () => {
+    const first: TransferEvent = { type: 'TransferInitiated', data: { ...payoutTerms, transferId: 'p-0', occurredAt: T1 } };
+    given(fundDecider, [established, first]).when(payout('250.00', 0)).thenThrows('fund_balance_stale', 409);
+  });
+  it('a city’s transfer stream refuses a payout of the fund', () => {
+    given(transferDecider, []).when(initiate({ payer: fundParty('delta') })).thenThrows('fund_payout_on_fund_stream');
+  });
+});
