@@ -5,3 +5,4 @@ export * from './integrity.js';
 export * from './memory/index.js';
 export { verifyAgainstHead, type HeadAnchor } from './shared/index.js';
 export * from './audit/index.js';
+export * from './sqlite/index.js';

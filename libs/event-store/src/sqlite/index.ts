@@ -1,0 +1,2 @@
+export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
+export { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';

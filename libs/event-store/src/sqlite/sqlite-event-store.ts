@@ -1,0 +1,363 @@
+import Database, { type Statement } from 'better-sqlite3';
+import { systemClock, toIso, type Clock } from '../clock.js';
+import { StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
+import { eventHash, GENESIS_HASH } from '../integrity.js';
+import type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  IntegrityReport,
+  ProposedEvent,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreLimits,
+  SubscribeOptions,
+  Subscription,
+} from '../port.js';
+import {
+  AppendSignal,
+  boundedCount,
+  decideAppend,
+  prepareAppend,
+  PullSubscription,
+  resolveLimits,
+  streamSlice,
+  verifyChain,
+  type AppendDecision,
+  type ExistingEvent,
+  type PreparedEvent,
+  type StoredEvent,
+} from '../shared/index.js';
+import { ensureSchema, refuseForeignBytes } from './schema.js';
+
+export interface SqliteEventStoreOptions {
+  path: string;
+  clock?: Clock;
+  limits?: Partial<StoreLimits>;
+  /**
+   * FULL (default): an acknowledged append survives power loss. NORMAL: survives a process crash, but the last
+   * commits before a power cut may be lost; faster, for tests and throwaway logs.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+  hash: string;
+}
+
+/** A filtered readAll page scans at most this many positions per event it may return. */
+const SCAN_FACTOR = 64;
+/** Type-prefix filters are compiled into SQL; more prefixes than this is a caller bug. */
+const MAX_TYPE_PREFIXES = 32;
+/** verify() yields to the event loop between pages, so a long check never stalls the server. */
+const VERIFY_PAGE = 4_096;
+const COLUMNS = 'position, stream, revision, id, type, recorded_at, data, metadata, hash';
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  id: row.id,
+  type: row.type,
+  stream: row.stream,
+  revision: BigInt(row.revision),
+  position: BigInt(row.position),
+  recordedAt: row.recorded_at,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as EventMetadata,
+  hash: row.hash,
+});
+
+const toStored = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  type: row.type,
+  stream: row.stream,
+  revision: BigInt(row.revision),
+  position: BigInt(row.position),
+  recordedAt: row.recorded_at,
+  dataJson: row.data,
+  metadataJson: row.metadata,
+  hash: row.hash,
+});
+
+/** Thrown inside the fast append path when an id turns out to be in the stream already: retry with the lookups. */
+class IdAlreadyInStream extends Error {}
+
+/**
+ * By code, not `instanceof SqliteError`: the native addon keeps the error class of the first module instance
+ * that loaded it, so under a fresh module registry (Jest) the class identity differs.
+ */
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+type WriteStep = (stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision) => AppendResult;
+
+class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+  readonly limits: StoreLimits;
+  private readonly clock: Clock;
+  private readonly signal = new AppendSignal();
+  private readonly statements: ReturnType<SqliteEventStore['prepareStatements']>;
+  private readonly filteredReads = new Map<number, Statement<unknown[], EventRow>>();
+  private readonly appendFast: Database.Transaction<WriteStep>;
+  private readonly appendChecked: Database.Transaction<WriteStep>;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: SqliteEventStoreOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.limits = resolveLimits(options.limits);
+    this.statements = this.prepareStatements();
+    this.appendFast = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, false));
+    this.appendChecked = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, true));
+  }
+
+  private prepareStatements() {
+    const db = this.db;
+    return {
+      streamRevision: db.prepare<[string], { revision: number | null }>('SELECT max(revision) AS revision FROM events WHERE stream = ?'),
+      head: db.prepare<[], { position: number; hash: string }>('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
+      headPosition: db.prepare<[], { position: number | null }>('SELECT max(position) AS position FROM events'),
+      findId: db.prepare<[string, string], { revision: number; position: number }>(
+        'SELECT revision, position FROM events WHERE stream = ? AND id = ?',
+      ),
+      insert: db.prepare<[number, string, number, string, string, string, string, string, string]>(
+        `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      streamForwards: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      streamBackwards: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      hashAt: db.prepare<[number], { hash: string }>('SELECT hash FROM events WHERE position = ?'),
+      chainFrom: db.prepare<[number, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
+      ),
+    };
+  }
+
+  appendToStream(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return this.run(() => {
+      const prepared = prepareAppend(stream, events, this.limits);
+      let result: AppendResult;
+      try {
+        result = this.appendFast.immediate(stream, prepared, expected);
+      } catch (error) {
+        if (!(error instanceof IdAlreadyInStream)) throw error;
+        result = this.appendChecked.immediate(stream, prepared, expected);
+      }
+      // After the commit, never before: a woken subscriber must be able to read what woke it.
+      this.signal.notify();
+      return result;
+    });
+  }
+
+  /**
+   * One append, inside an immediate transaction (the single writer). The fast path skips the per-id lookups:
+   * when the expected revision allows a write, the unique (stream, id) index tells us if an id was already there,
+   * and only then is the append redone with lookups to tell a repeat from a conflict.
+   */
+  private write(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision, lookUpIds: boolean): AppendResult {
+    const s = this.statements;
+    const found = s.streamRevision.get(stream)?.revision ?? null;
+    const current = found === null ? null : BigInt(found);
+    const writable =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === null) ||
+      (expected === 'stream_exists' && current !== null) ||
+      (typeof expected === 'bigint' && expected === current);
+    let decision: AppendDecision;
+    if (lookUpIds || !writable) {
+      const existing = events.map((e): ExistingEvent | undefined => {
+        const row = current === null ? undefined : s.findId.get(stream, e.id);
+        return row === undefined ? undefined : { revision: BigInt(row.revision), position: BigInt(row.position) };
+      });
+      decision = decideAppend(stream, expected, current, existing);
+    } else {
+      decision = { kind: 'write', firstRevision: current === null ? 0n : current + 1n };
+    }
+    if (decision.kind === 'already_written') {
+      return { nextExpectedRevision: decision.revision, position: decision.position };
+    }
+    const head = s.head.get();
+    let previousHash = head?.hash ?? GENESIS_HASH;
+    let position = head === undefined ? 0 : head.position + 1;
+    let revision = Number(decision.firstRevision);
+    const recordedAt = toIso(this.clock.nowMs());
+    for (const e of events) {
+      const hash = eventHash(previousHash, {
+        id: e.id,
+        type: e.type,
+        stream,
+        revision: BigInt(revision),
+        position: BigInt(position),
+        recordedAt,
+        dataJson: e.dataJson,
+        metadataJson: e.metadataJson,
+      });
+      try {
+        s.insert.run(position, stream, revision, e.id, e.type, recordedAt, e.dataJson, e.metadataJson, hash);
+      } catch (error) {
+        if (!lookUpIds && isUniqueViolation(error)) throw new IdAlreadyInStream();
+        throw error;
+      }
+      previousHash = hash;
+      position += 1;
+      revision += 1;
+    }
+    return { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position - 1) };
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.run(() => {
+      const last = this.statements.streamRevision.get(stream)?.revision ?? null;
+      if (last === null) throw new StreamNotFoundError(stream);
+      const slice = streamSlice(BigInt(last), options, this.limits);
+      if (slice.count === 0) return [];
+      const read = slice.backwards ? this.statements.streamBackwards : this.statements.streamForwards;
+      return read.all(stream, Number(slice.from), slice.count).map(toRecorded);
+    });
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
+    return this.run(() => {
+      const maxCount = boundedCount(options.maxCount, this.limits);
+      const after = options.after === undefined || options.after === 'start' ? -1 : Number(options.after);
+      const head = this.statements.headPosition.get()?.position ?? null;
+      if (head === null || after >= head) return { events: [], nextAfter: null, isEnd: true };
+      const prefixes = options.typePrefixes ?? [];
+      if (prefixes.length === 0) {
+        const events = this.statements.all.all(after, maxCount).map(toRecorded);
+        const last = events[events.length - 1]?.position ?? null;
+        return { events, nextAfter: last, isEnd: last === null || Number(last) >= head };
+      }
+      const scanTo = Math.min(head, after + maxCount * SCAN_FACTOR);
+      const rows = this.filteredRead(prefixes.length).all(after, scanTo, ...prefixes, maxCount);
+      const events = rows.map(toRecorded);
+      const scanned = events.length === maxCount ? Number(events[events.length - 1]?.position) : scanTo;
+      return { events, nextAfter: BigInt(scanned), isEnd: scanned >= head };
+    });
+  }
+
+  private filteredRead(prefixCount: number): Statement<unknown[], EventRow> {
+    if (prefixCount > MAX_TYPE_PREFIXES) throw new RangeError(`at most ${MAX_TYPE_PREFIXES} type prefixes, got ${prefixCount}`);
+    let statement = this.filteredReads.get(prefixCount);
+    if (statement === undefined) {
+      // instr(type, p) = 1 is "type starts with p" without LIKE's wildcards and case folding.
+      const match = Array.from({ length: prefixCount }, () => 'instr(type, ?) = 1').join(' OR ');
+      statement = this.db.prepare<unknown[], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND (${match}) ORDER BY position LIMIT ?`,
+      );
+      this.filteredReads.set(prefixCount, statement);
+    }
+    return statement;
+  }
+
+  streamExists(stream: string): Promise<boolean> {
+    return this.run(() => (this.statements.streamRevision.get(stream)?.revision ?? null) !== null);
+  }
+
+  streamRevision(stream: string): Promise<bigint | null> {
+    return this.run(() => {
+      const revision = this.statements.streamRevision.get(stream)?.revision ?? null;
+      return revision === null ? null : BigInt(revision);
+    });
+  }
+
+  headPosition(): Promise<bigint | null> {
+    return this.run(() => {
+      const position = this.statements.headPosition.get()?.position ?? null;
+      return position === null ? null : BigInt(position);
+    });
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    if (this.signal.closed) throw new StoreClosedError();
+    return new PullSubscription(
+      { readAll: (o) => this.readAll(o), signal: this.signal, maxReadCount: this.limits.maxReadCount },
+      options,
+    );
+  }
+
+  async verify(from: bigint = 0n): Promise<IntegrityReport> {
+    if (from < 0n) throw new RangeError(`verify from must not be negative, got ${from}`);
+    let previous = GENESIS_HASH;
+    if (from > 0n) {
+      const before = await this.run(() => this.statements.hashAt.get(Number(from) - 1));
+      if (before === undefined) {
+        return { ok: false, checked: 0, firstBadPosition: from - 1n, reason: `position ${from - 1n} is missing`, headHash: null };
+      }
+      previous = before.hash;
+    }
+    let checked = 0;
+    let next = from;
+    for (;;) {
+      const rows = await this.run(() => this.statements.chainFrom.all(Number(next), VERIFY_PAGE));
+      const report = verifyChain(rows.map(toStored), next, previous);
+      const total = { ...report, checked: checked + report.checked };
+      if (!report.ok || rows.length < VERIFY_PAGE) {
+        return { ...total, headHash: checked + report.checked === 0 && from === 0n ? null : (report.headHash ?? previous) };
+      }
+      checked = total.checked;
+      previous = report.headHash ?? previous;
+      next += BigInt(rows.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.signal.closed) {
+      this.signal.close();
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  /** Runs a synchronous database step as a promise, refusing once closed. */
+  private run<T>(step: () => T): Promise<T> {
+    try {
+      if (this.signal.closed) throw new StoreClosedError();
+      const value = step();
+      return Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+}
+
+/**
+ * Opens (or creates) the SQLite log at `path`: WAL, synchronous FULL unless told otherwise, one writer.
+ * A foreign, corrupt or newer file is refused with StoreFileError and left as it was.
+ */
+export function openSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  refuseForeignBytes(options.path);
+  let db: Database.Database;
+  try {
+    db = new Database(options.path);
+  } catch (error) {
+    throw new StoreFileError(`cannot open ${options.path}: ${(error as Error).message}`);
+  }
+  try {
+    ensureSchema(db, options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    // A busy timeout, not a retry loop: another process holding the write lock gets this long to finish.
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    if (error instanceof StoreFileError) throw error;
+    throw new StoreFileError(`${options.path} cannot be read as a concordat log: ${(error as Error).message}`);
+  }
+  return new SqliteEventStore(db, options);
+}
