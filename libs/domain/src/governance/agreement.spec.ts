@@ -10,7 +10,7 @@ import {
   type TerminateAgreement,
 } from './agreement.js';
 import type { AgreementConcluded, AgreementEvent } from './events.js';
-import { at, BODY, bodyOfficer, MEMBERS, NOW_MS, officerOf, otherBody, PARTIES, T0, T0_MS, termsInput } from './spec-fixtures.js';
+import { at, BODY, bodyOfficer, MEMBERS, NOW_MS, officerOf, otherBody, PARTIES, T0, T0_MS, termsInput } from './testing.fixtures.js';
 
 const conclude = (over: Partial<ConcludeAgreement> = {}): ConcludeAgreement => ({
   type: 'ConcludeAgreement',

@@ -1,7 +1,7 @@
 import { given } from '../shared/given-when-then.js';
 import { bodyDecider, MAX_BODY_MEMBERS, type AdmitMember, type EstablishBody, type RemoveMember } from './body.js';
 import type { BodyEstablished } from './events.js';
-import { admin, at, BODY, bodyOfficer, NOW_MS, T0 } from './spec-fixtures.js';
+import { admin, at, BODY, bodyOfficer, NOW_MS, T0 } from './testing.fixtures.js';
 
 const establish = (over: Partial<EstablishBody> = {}): EstablishBody => ({
   type: 'EstablishBody',

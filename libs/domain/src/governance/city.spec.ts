@@ -2,7 +2,7 @@ import { given } from '../shared/given-when-then.js';
 import { cityDecider, type RegisterCity, type RenameCity } from './city.js';
 import type { CityRegistered } from './events.js';
 import { MAX_CLOCK_SKEW_MS } from './common.js';
-import { admin, at, bodyOfficer, NOW_MS, T0 } from './spec-fixtures.js';
+import { admin, at, bodyOfficer, NOW_MS, T0 } from './testing.fixtures.js';
 
 const register = (over: Partial<RegisterCity> = {}): RegisterCity => ({
   type: 'RegisterCity',

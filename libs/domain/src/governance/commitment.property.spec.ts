@@ -9,7 +9,7 @@ import { Dec } from '../shared/money.js';
 import { commitmentDecider, commitmentStatus, deadlinesDue, DEADLINE_PROCESS, promisedQuantity, type CommitmentCommand, type CommitmentState } from './commitment.js';
 import type { CommitmentEvent } from './events.js';
 import type { Actor } from './common.js';
-import { bodyOfficer, HOUR_MS, made, officerOf, otherBody, T0_MS } from './spec-fixtures.js';
+import { bodyOfficer, HOUR_MS, made, officerOf, otherBody, T0_MS } from './testing.fixtures.js';
 
 const NOW_MS = T0_MS + 300 * HOUR_MS;
 const ACTORS: Actor[] = [officerOf('suzhou'), officerOf('hangzhou'), officerOf('jiaxing'), bodyOfficer, otherBody, DEADLINE_PROCESS];

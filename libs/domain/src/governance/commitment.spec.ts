@@ -14,7 +14,7 @@ import {
 } from './commitment.js';
 import type { CommitmentEvent } from './events.js';
 import type { Actor } from './common.js';
-import { agreementContext, at, BODY, bodyOfficer, DUE_HOURS, HOUR_MS, made, makeCommitment, NOW_MS, officerOf, otherBody, T0, T0_MS } from './spec-fixtures.js';
+import { agreementContext, at, BODY, bodyOfficer, DUE_HOURS, HOUR_MS, made, makeCommitment, NOW_MS, officerOf, otherBody, T0, T0_MS } from './testing.fixtures.js';
 
 const suzhou = officerOf('suzhou');
 const hangzhou = officerOf('hangzhou');

@@ -2,7 +2,7 @@ import { given } from '../shared/given-when-then.js';
 import { fold } from '../shared/decider.js';
 import { commitmentDecider, deadlinesDue, DEADLINE_PROCESS, nextDeadlineMs, type DeadlineCommand } from './commitment.js';
 import type { CommitmentEvent } from './events.js';
-import { at, bodyOfficer, DUE_HOURS, HOUR_MS, made, T0_MS } from './spec-fixtures.js';
+import { at, bodyOfficer, DUE_HOURS, HOUR_MS, made, T0_MS } from './testing.fixtures.js';
 
 const DUE_MS = T0_MS + DUE_HOURS * HOUR_MS;
 const OVERDUE_MS = DUE_MS + HOUR_MS;

@@ -1,7 +1,7 @@
 import { given } from '../shared/given-when-then.js';
 import { findingDecider, type RecordFinding, type RevokeFinding } from './finding.js';
 import type { FindingEvent, FindingRecorded } from './events.js';
-import { at, BODY, bodyOfficer, MEMBERS, NOW_MS, officerOf, otherBody, T0 } from './spec-fixtures.js';
+import { at, BODY, bodyOfficer, MEMBERS, NOW_MS, officerOf, otherBody, T0 } from './testing.fixtures.js';
 
 const record = (over: Partial<RecordFinding> = {}): RecordFinding => ({
   type: 'RecordFinding',
