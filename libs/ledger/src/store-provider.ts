@@ -14,8 +14,8 @@ export class StoreUnavailableError extends Error {
 type AdapterOpener = (options: Record<string, unknown>) => EventStore | Promise<EventStore>;
 
 /**
- * Loads an adapter module at run time. The SQLite and EventStoreDB adapters are loaded lazily so that the memory
- * store (tests) never opens native bindings or gRPC, and a build without the EventStoreDB adapter still serves.
+ * Loads an optional adapter module at run time, so a build without it (the EventStoreDB adapter) still serves the
+ * other stores. Its module must export `exportName(options)` returning an EventStore.
  */
 async function loadOpener(kind: string, modulePath: string, exportName: string): Promise<AdapterOpener> {
   let loaded: Record<string, unknown>;
@@ -43,9 +43,9 @@ export async function openConfiguredStore(config: LedgerConfig, options: OpenSto
     case 'memory':
       return createMemoryEventStore({ clock, limits });
     case 'sqlite': {
-      const open = await loadOpener('sqlite', '../../event-store/src/sqlite/index.js', 'openSqliteEventStore');
-      const synchronous = config.sqliteSynchronous;
-      return open({ path: config.sqlitePath, clock, limits, synchronous });
+      // Lazily, so that the memory store (unit tests) never loads the native binding.
+      const { openSqliteEventStore } = await import('../../event-store/src/sqlite/index.js');
+      return openSqliteEventStore({ path: config.sqlitePath, clock, limits, synchronous: config.sqliteSynchronous });
     }
     case 'esdb': {
       const open = await loadOpener('esdb', '../../event-store/src/esdb/index.js', 'openEsdbEventStore');
