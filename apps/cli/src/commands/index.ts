@@ -1,0 +1,11 @@
+import type { CliCommand } from './command.js';
+import { serveCommand } from './serve.command.js';
+import { tokenCommand } from './token.command.js';
+
+export type { CliCommand } from './command.js';
+
+/**
+ * Every `concordat` subcommand, in the order `--help` lists them. To add one (export, verify, replay, digest,
+ * proof, demo, ...): write `commands/<name>.command.ts` exporting a CliCommand, and append it here.
+ */
+export const COMMANDS: readonly CliCommand[] = [serveCommand, tokenCommand];

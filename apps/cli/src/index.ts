@@ -1,0 +1,3 @@
+export * from './commands/index.js';
+export * from './io.js';
+export * from './program.js';
