@@ -218,6 +218,7 @@ export const settlementDecider: Decider<SettlementCommand, SettlementEvent, Sett
       if (done === proposal.fingerprint) return [];
       throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);
     }
+    if (proposal.transfers.length === 0) throw new DomainError('nothing_to_settle', 'every position is already zero', { bodyId: proposal.bodyId, currency: proposal.currency }, 409);
     const positions = positionsFromObligations(proposal.bodyId, proposal.currency, context.obligations);
     if (positionsFingerprint(positions) !== proposal.fingerprint) {
       throw new DomainError('settlement_positions_changed', 'positions changed since the proposal was made; propose again', { settlementId, fingerprint: proposal.fingerprint }, 409);

@@ -1,0 +1,291 @@
+import fc from 'fast-check';
+import { DomainError } from '../../../domain/src/shared/errors.js';
+import { toMinor } from '../../../domain/src/shared/money.js';
+import type { CompensationRules } from '../../../domain/src/governance/events.js';
+import { cityParty, compensationStreams as streams, fundParty, type Party, type TransferTerms } from '../../../domain/src/compensation/events.js';
+import { fundDecider } from '../../../domain/src/compensation/fund.js';
+import { incidentDecider } from '../../../domain/src/compensation/incident.js';
+import { settlementDecider } from '../../../domain/src/compensation/settlement.js';
+import { transferDecider, type InitiateTransfer } from '../../../domain/src/compensation/transfers.js';
+import { ProjectionInvariantError } from '../read-model.js';
+import { proposeBodySettlement, settlementContext } from '../settlement/settlement.queries.js';
+import { LedgerHarness } from './balances.harness.js';
+
+const RULES: CompensationRules = {
+  currency: 'CNY',
+  thetaBase: '0.50',
+  thetaCap: '1.00',
+  thetaIncrements: { late_report: '0.10', non_cooperation: '0.15', concealment: '0.20', false_report: '0.25' },
+  nonCooperationHaircut: '0.20',
+  fundCover: '0.50',
+  benefitShareRate: '0.05',
+  benefitMatchRate: '1.0',
+};
+const CITIES = ['a-city', 'b-city', 'c-city', 'd-city'];
+const AT = '2026-03-01T08:00:00.000Z';
+
+function establishedLedger(): LedgerHarness {
+  const ledger = new LedgerHarness();
+  ledger.run(fundDecider, streams.fund('delta'), { type: 'EstablishFund', bodyId: 'delta', currency: 'CNY', occurredAt: AT, context: { bodyExists: true } });
+  return ledger;
+}
+
+/** Open, claim, verify and close an incident: origin → affected and fund → affected obligations. */
+function assessIncident(ledger: LedgerHarness, incidentId: string, origin: string, costs: Record<string, string>, avertedLoss: string | null = null): void {
+  const stream = streams.incident(incidentId);
+  const affected = Object.keys(costs);
+  ledger.run(incidentDecider, stream, {
+    type: 'OpenIncident',
+    incidentId,
+    agreementId: 'delta-pact',
+    riskCategory: 'accident',
+    scenario: 'hazard_and_exposure_apart',
+    originCities: [origin],
+    affectedCities: affected,
+    description: 'chemical spill downstream',
+    occurredAt: AT,
+    context: { agreement: { agreementId: 'delta-pact', bodyId: 'delta', parties: CITIES, riskCategories: ['accident'], compensationRules: RULES, terminated: false } },
+  });
+  for (const [cityId, amount] of Object.entries(costs)) {
+    ledger.run(incidentDecider, stream, { type: 'ClaimResponseCost', claimId: `${incidentId}-${cityId}`, cityId, amount, evidenceRef: 'invoice', occurredAt: AT, context: { actorCityId: cityId } });
+    ledger.run(incidentDecider, stream, { type: 'VerifyClaim', claimId: `${incidentId}-${cityId}`, verifiedAmount: amount, note: 'checked', occurredAt: AT });
+  }
+  if (avertedLoss !== null) ledger.run(incidentDecider, stream, { type: 'RecordAvertedLoss', assessor: 'institute', avertedLoss, reportRef: 'r-1', occurredAt: AT });
+  ledger.run(incidentDecider, stream, { type: 'CloseIncident', occurredAt: AT, context: { fundId: 'delta', findings: [] } });
+}
+
+/** What a handler does for "pay obligation X": read contexts from the balances model, route by payer. */
+function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationId: string, amount: string, reverses: string | null = null): void {
+  const b = ledger.balances;
+  let payer: Party;
+  let payee: Party;
+  if (reverses === null) {
+    const o = b.obligationContext(obligationId);
+    payer = o?.payer ?? cityParty('a-city');
+    payee = o?.payee ?? cityParty('b-city');
+  } else {
+    const r = b.reversedTransferContext(reverses);
+    payer = r?.terms.payee ?? cityParty('a-city');
+    payee = r?.terms.payer ?? cityParty('b-city');
+  }
+  const terms: TransferTerms = { transferId, obligationId, payer, payee, amount, currency: 'CNY', form: 'money', valuation: null, reverses };
+  const fund = b.fundBalance('delta');
+  const command: InitiateTransfer = {
+    type: 'InitiateTransfer',
+    terms,
+    occurredAt: AT,
+    context: {
+      obligation: b.obligationContext(obligationId),
+      reversed: reverses === null ? null : b.reversedTransferContext(reverses),
+      fund: payer.kind === 'fund' && fund !== null ? { availableBalance: fund.available, asOfRevision: fund.revision } : null,
+    },
+  };
+  if (payer.kind === 'fund') ledger.run(fundDecider, streams.fund(payer.id), command);
+  else ledger.run(transferDecider, streams.transfer(transferId), command);
+}
+
+function finishTransfer(ledger: LedgerHarness, transferId: string, how: 'settle' | 'void'): void {
+  const status = ledger.balances.reversedTransferContext(transferId);
+  const stream = status === null ? streams.transfer(transferId) : streams.transferOf(status.terms.payer, transferId);
+  const command = how === 'settle' ? { type: 'SettleTransfer' as const, transferId, occurredAt: AT } : { type: 'VoidTransfer' as const, transferId, reason: 'entered twice', occurredAt: AT };
+  if (status?.terms.payer.kind === 'fund') ledger.run(fundDecider, stream, command);
+  else ledger.run(transferDecider, stream, command);
+}
+
+function assertConservation(ledger: LedgerHarness): void {
+  const net = Object.values(ledger.balances.netPositions('CNY')).reduce((s, a) => s + toMinor(a, 'CNY'), 0n);
+  expect(net).toBe(0n);
+  const fund = ledger.balances.fundBalance('delta');
+  if (fund !== null) {
+    expect(toMinor(fund.balance, 'CNY')).toBe(toMinor(fund.moneyIn, 'CNY') - toMinor(fund.moneyOut, 'CNY'));
+    // The fund never pays out more than it holds.
+    expect(toMinor(fund.balance, 'CNY') >= 0n).toBe(true);
+    expect(toMinor(fund.available, 'CNY') >= 0n).toBe(true);
+  }
+}
+
+describe('balances read model', () => {
+  it('shows an assessed incident as obligations per ordered pair and net positions per city', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00', 'c-city': '500.00' });
+    expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toEqual({
+      payer: cityParty('a-city'),
+      payee: cityParty('b-city'),
+      currency: 'CNY',
+      obligated: '500.00',
+      settled: '0.00',
+      pending: '0.00',
+      outstanding: '500.00',
+    });
+    expect(ledger.balances.netPositions('CNY')).toEqual({ 'city:a-city': '-750.00', 'city:b-city': '750.00', 'city:c-city': '375.00', 'fund:delta': '-375.00' });
+  });
+
+  it('settles an obligation in part: pending first, settled after', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    initiateTransfer(ledger, 't-1', 'spill-1:origin:a-city:b-city', '200.00');
+    expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ pending: '200.00', outstanding: '500.00' });
+    finishTransfer(ledger, 't-1', 'settle');
+    expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ pending: '0.00', settled: '200.00', outstanding: '300.00' });
+    expect(ledger.balances.netPosition(cityParty('b-city'), 'CNY')).toBe('550.00');
+  });
+
+  it('counts a money delivery toward a funding commitment as the fund’s money in, and an upheld dispute as its reversal', () => {
+    const ledger = establishedLedger();
+    ledger.append('commitment-k1', [
+      {
+        type: 'CommitmentMade',
+        data: {
+          commitmentId: 'k1', agreementId: 'delta-pact', bodyId: 'delta', obligor: 'a-city', obligee: { kind: 'fund', id: 'delta' }, kind: 'funding', description: 'annual dues',
+          promise: { kind: 'money', amount: '300.00', currency: 'CNY' }, value: { amount: '300.00', currency: 'CNY' }, dueAt: AT, incidentId: null, allowOverDelivery: false,
+          overdueGraceSeconds: 0, defaultAfterSeconds: 86400, occurredAt: AT,
+        },
+      },
+      { type: 'DeliveryRecorded', data: { commitmentId: 'k1', deliveryId: 'd1', quantity: '300.00', evidenceRef: 'bank', occurredAt: AT } },
+    ]);
+    expect(ledger.balances.fundBalance('delta')).toMatchObject({ balance: '300.00', moneyIn: '300.00', moneyOut: '0.00' });
+    ledger.append('commitment-k1', [{ type: 'DisputeResolved', data: { commitmentId: 'k1', disputeId: 'x', deliveryId: 'd1', outcome: 'upheld', note: 'bounced', occurredAt: AT } }]);
+    expect(ledger.balances.fundBalance('delta')).toMatchObject({ balance: '0.00', moneyIn: '300.00', moneyOut: '300.00' });
+  });
+
+  it('turns a finding’s penalty into an obligation of the city to the fund; revoking it writes off what is still owed', () => {
+    const ledger = establishedLedger();
+    ledger.append('finding-f1', [
+      {
+        type: 'FindingRecorded',
+        data: { findingId: 'f1', bodyId: 'delta', cityId: 'c-city', counterpartyCityId: null, kind: 'concealment', severity: 2, incidentId: null, penalty: { amount: '80.00', currency: 'CNY' }, description: 'hid the spill', occurredAt: AT },
+      },
+    ]);
+    expect(ledger.balances.obligation('penalty-f1')).toMatchObject({ payer: cityParty('c-city'), payee: fundParty('delta'), outstanding: '80.00' });
+    ledger.append('finding-f1', [{ type: 'FindingRevoked', data: { findingId: 'f1', reason: 'appeal upheld', occurredAt: AT } }]);
+    expect(ledger.balances.obligation('penalty-f1')).toMatchObject({ outstanding: '0.00', writtenOff: '80.00' });
+    expect(ledger.balances.netPositions('CNY')).toEqual({});
+  });
+
+  it('lists the fund obligations it cannot pay yet, and pays them once money comes in', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    expect(ledger.balances.unpaidFundObligations('delta')).toEqual([expect.objectContaining({ shortfall: '250.00' })]);
+    expect(() => initiateTransfer(ledger, 'p-1', 'spill-1:fund:b-city', '250.00')).toThrow(expect.objectContaining({ code: 'fund_insufficient' }));
+    ledger.run(fundDecider, streams.fund('delta'), { type: 'ReceiveThirdPartyIncentive', incentiveId: 'g-1', source: 'province', amount: '300.00', reference: 'grant', occurredAt: AT });
+    expect(ledger.balances.unpaidFundObligations('delta')).toEqual([]);
+    initiateTransfer(ledger, 'p-1', 'spill-1:fund:b-city', '250.00');
+    expect(ledger.balances.fundBalance('delta')).toMatchObject({ balance: '300.00', pendingOut: '250.00', available: '50.00' });
+    finishTransfer(ledger, 'p-1', 'settle');
+    expect(ledger.balances.fundBalance('delta')).toMatchObject({ balance: '50.00', moneyOut: '250.00' });
+  });
+
+  it('executing a settlement keeps every net position and leaves at most k − 1 obligations', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00', 'c-city': '400.00' });
+    assessIncident(ledger, 'spill-2', 'b-city', { 'a-city': '600.00', 'd-city': '100.00' });
+    const before = ledger.balances.netPositions('CNY');
+    const proposal = proposeBodySettlement(ledger.balances, 'delta', 'CNY');
+    ledger.run(settlementDecider, streams.settlement('delta'), { type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: AT, context: settlementContext(ledger.balances, proposal) });
+    expect(ledger.balances.netPositions('CNY')).toEqual(before);
+    expect(ledger.balances.openObligations({ bodyId: 'delta' }).items.length).toBeLessThanOrEqual(Object.keys(before).length - 1);
+  });
+
+  it('pages open obligations with a cursor', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00', 'c-city': '400.00', 'd-city': '10.00' });
+    const first = ledger.balances.openObligations({ limit: 4 });
+    const second = ledger.balances.openObligations({ limit: 4, after: first.nextCursor });
+    expect(first.items).toHaveLength(4);
+    expect(second.items).toHaveLength(2);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('stops loudly on a history that breaks conservation', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    const overpaid = { transferId: 'x', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '500.01', currency: 'CNY', form: 'money', valuation: null, reverses: null, occurredAt: AT };
+    expect(() => ledger.append(streams.transfer('x'), [{ type: 'TransferInitiated', data: overpaid }])).toThrow(ProjectionInvariantError);
+  });
+
+  describe('conservation over random command sequences', () => {
+    type Step =
+      | { kind: 'incident'; origin: number; costs: [number, bigint][]; averted: bigint | null }
+      | { kind: 'incentive'; amount: bigint }
+      | { kind: 'contribution'; city: number; amount: bigint }
+      | { kind: 'pay'; pick: number; fraction: number }
+      | { kind: 'finish'; pick: number; settle: boolean }
+      | { kind: 'reverse'; pick: number; fraction: number }
+      | { kind: 'settlement' };
+    const money = fc.bigInt({ min: 1n, max: 5_000_000n });
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant('incident' as const), origin: fc.nat(3), costs: fc.array(fc.tuple(fc.nat(3), money), { minLength: 1, maxLength: 3 }), averted: fc.option(money) }),
+      fc.record({ kind: fc.constant('incentive' as const), amount: money }),
+      fc.record({ kind: fc.constant('contribution' as const), city: fc.nat(3), amount: money }),
+      fc.record({ kind: fc.constant('pay' as const), pick: fc.nat(), fraction: fc.integer({ min: 1, max: 120 }) }),
+      fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), settle: fc.boolean() }),
+      fc.record({ kind: fc.constant('reverse' as const), pick: fc.nat(), fraction: fc.integer({ min: 1, max: 120 }) }),
+      fc.constant({ kind: 'settlement' as const }),
+    );
+    const cents = (minor: bigint): string => `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
+
+    function apply(ledger: LedgerHarness, s: Step, i: number, transferIds: string[]): void {
+      const b = ledger.balances;
+      switch (s.kind) {
+        case 'incident': {
+          const origin = CITIES[s.origin]!;
+          const costs = Object.fromEntries(s.costs.filter(([c]) => CITIES[c] !== origin).map(([c, m]) => [CITIES[c]!, cents(m)]));
+          if (Object.keys(costs).length > 0) assessIncident(ledger, `inc-${i}`, origin, costs, s.averted === null ? null : cents(s.averted));
+          return;
+        }
+        case 'incentive':
+          ledger.run(fundDecider, streams.fund('delta'), { type: 'ReceiveThirdPartyIncentive', incentiveId: `g-${i}`, source: 'province', amount: cents(s.amount), reference: 'grant', occurredAt: AT });
+          return;
+        case 'contribution':
+          ledger.run(fundDecider, streams.fund('delta'), { type: 'ReceiveMemberContribution', contributionId: `k-${i}`, cityId: CITIES[s.city]!, amount: cents(s.amount), reference: 'bank', occurredAt: AT, context: { bodyMembers: CITIES } });
+          return;
+        case 'pay': {
+          const open = b.openObligations({ limit: 500 }).items;
+          const o = open[s.pick % Math.max(1, open.length)];
+          if (o === undefined) return;
+          // Up to 120% of what is free: overpaying must be refused.
+          const amount = (toMinor(o.unencumbered, 'CNY') * BigInt(s.fraction)) / 100n;
+          transferIds.push(`t-${i}`);
+          initiateTransfer(ledger, `t-${i}`, o.obligationId, cents(amount));
+          return;
+        }
+        case 'finish':
+        case 'reverse': {
+          const id = transferIds[s.pick % Math.max(1, transferIds.length)];
+          if (id === undefined) return;
+          if (s.kind === 'finish') return finishTransfer(ledger, id, s.settle ? 'settle' : 'void');
+          const original = b.reversedTransferContext(id);
+          if (original === null) return;
+          const amount = ((toMinor(original.terms.amount, 'CNY') - toMinor(original.alreadyReversed, 'CNY')) * BigInt(s.fraction)) / 100n;
+          transferIds.push(`r-${i}`);
+          return initiateTransfer(ledger, `r-${i}`, original.terms.obligationId, cents(amount), id);
+        }
+        case 'settlement': {
+          const proposal = proposeBodySettlement(b, 'delta', 'CNY');
+          ledger.run(settlementDecider, streams.settlement('delta'), { type: 'ExecuteSettlement', settlementId: `s-${i}`, proposal, occurredAt: AT, context: settlementContext(b, proposal) });
+          return;
+        }
+      }
+    }
+
+    it('money is conserved after every step, and a refused command changes nothing', () => {
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+          const ledger = establishedLedger();
+          const transferIds: string[] = [];
+          steps.forEach((s, i) => {
+            const before = JSON.stringify(ledger.balances.canonicalState());
+            try {
+              apply(ledger, s, i, transferIds);
+            } catch (error) {
+              if (!(error instanceof DomainError)) throw error;
+              expect(JSON.stringify(ledger.balances.canonicalState())).toBe(before);
+            }
+            assertConservation(ledger);
+          });
+        }),
+        { numRuns: 80 },
+      );
+    });
+  });
+});
