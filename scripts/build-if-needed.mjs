@@ -24,10 +24,16 @@ export function buildIfNeeded() {
   const sources = Math.max(...['apps', 'libs', 'bench'].map((d) => newestSource(join(root, d))));
   if (built >= sources) return false;
   process.stderr.write('concordat: building (tsc)…\n');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+      cwd: root,
+    });
+  } catch (error) {
+    // tsc has printed the errors above; a stack trace of this script would only bury them.
+    process.stderr.write('concordat: the build failed (TypeScript errors above); nothing was started\n');
+    process.exit(typeof error.status === 'number' && error.status !== 0 ? error.status : 1);
+  }
   return true;
 }
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { serve } from '../../../api/src/serve.js';
 import { ConfigError, loadConfig, type LedgerConfig } from '../../../../libs/ledger/src/config.js';
 import { CliError, type CliIo } from '../io.js';
 import type { CliCommand } from './command.js';
@@ -20,8 +19,11 @@ export const serveCommand: CliCommand = {
       .command('serve')
       .description('serve the HTTP API (configured by PORT, CONCORDAT_STORE, CONCORDAT_SQLITE_PATH, CONCORDAT_JWT_SECRET, ...)')
       .action(async () => {
+        const config = configFrom(io.env);
+        // Loaded here, not at the top: `concordat --help` and `token` should not pay for starting Nest.
+        const { serve } = await import('../../../api/src/serve.js');
         // Nest's shutdown hooks close the app (and the store) on SIGINT/SIGTERM.
-        await serve(configFrom(io.env), {}, io.out);
+        await serve(config, {}, io.out);
       });
   },
 };
