@@ -13,24 +13,26 @@ export const COORDINATOR = 'coordinator';
 
 export type LifecycleKind = 'made' | 'fulfilled' | 'closed_short' | 'defaulted' | 'waived' | 'reopened' | 'finding' | 'revoked';
 
-/** One event in the life of a commitment or finding, placed on one basis' time line. */
-export interface LifecycleEntry {
+/** One event in the life of a commitment or finding, with its instant on both time lines. */
+export interface LifecycleFact {
   kind: LifecycleKind;
-  /** Instant on this basis (ms): filters and orders. */
-  key: number;
+  /** Envelope recordedAt (ms): the recorded basis filters and orders on it. */
+  recordedMs: number;
+  /** Business instant (ms): the occurred basis filters and orders on it; lateness and decay are scored from it. */
+  businessMs: number;
   /** Order within the stream: breaks ties between events of one commitment at the same instant. */
   seq: number;
   eventId: string;
-  /** Business instant (ms): lateness and decay are scored from it on both bases. */
-  businessMs: number;
   /** Delivered / promised, for closed short. */
   fraction: number;
 }
 
-export function insertEntry(entries: LifecycleEntry[], entry: LifecycleEntry): void {
-  let i = entries.length;
-  while (i > 0 && (entries[i - 1].key > entry.key || (entries[i - 1].key === entry.key && entries[i - 1].seq > entry.seq))) i--;
-  entries.splice(i, 0, entry);
+export const keyOn = (fact: LifecycleFact, basis: TrustBasis): number => (basis === 'recorded' ? fact.recordedMs : fact.businessMs);
+
+/** The facts in canonical order on a basis: instant, then stream order. */
+export function inCanonicalOrder(facts: readonly LifecycleFact[], basis: TrustBasis): readonly LifecycleFact[] {
+  if (facts.length < 2) return facts;
+  return [...facts].sort((x, y) => keyOn(x, basis) - keyOn(y, basis) || x.seq - y.seq);
 }
 
 export type CommitmentOutcome =
@@ -123,7 +125,8 @@ const TERMINALS: ReadonlySet<LifecycleKind> = new Set(['fulfilled', 'closed_shor
 export function resolveCommitment(
   commitmentId: string,
   terms: CommitmentTerms | null,
-  entries: readonly LifecycleEntry[],
+  facts: readonly LifecycleFact[],
+  basis: TrustBasis,
   p: TrustParameterSet,
 ): CommitmentResolution {
   const out: CommitmentResolution = { evidence: [], open: [], anomalies: [] };
@@ -131,27 +134,28 @@ export function resolveCommitment(
   let openFrom = 0;
   let openedBy = '';
   let fulfilment: EvidenceSegment | null = null;
-  for (const entry of entries) {
+  for (const entry of inCanonicalOrder(facts, basis)) {
+    const key = keyOn(entry, basis);
     if (entry.kind === 'made') {
       if (state !== 'unknown' || terms === null) {
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: entry.key, reason: 'commitment made twice' });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason: 'commitment made twice' });
         continue;
       }
       state = 'open';
-      openFrom = entry.key;
+      openFrom = key;
       openedBy = entry.eventId;
     } else if (TERMINALS.has(entry.kind)) {
       if (state !== 'open' || terms === null) {
         const reason = state === 'unknown' ? 'terminal event for an unknown commitment' : 'terminal event after the commitment was already terminated';
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: entry.key, reason });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason });
         continue;
       }
-      out.open.push({ from: openFrom, until: entry.key, eventId: openedBy });
+      out.open.push({ from: openFrom, until: key, eventId: openedBy });
       if (entry.kind === 'waived') {
         state = 'closed';
         continue;
       }
-      const segment = scoreTerminal(terms, entry, p);
+      const segment = scoreTerminal(terms, entry, key, p);
       out.evidence.push(segment);
       if (entry.kind === 'fulfilled') {
         state = 'fulfilled';
@@ -161,13 +165,13 @@ export function resolveCommitment(
       }
     } else if (entry.kind === 'reopened') {
       if (state !== 'fulfilled' || fulfilment === null) {
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: entry.key, reason: 'reopening of a commitment that is not fulfilled' });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason: 'reopening of a commitment that is not fulfilled' });
         continue;
       }
-      fulfilment.until = entry.key;
+      fulfilment.until = key;
       fulfilment = null;
       state = 'open';
-      openFrom = entry.key;
+      openFrom = key;
       openedBy = entry.eventId;
     }
   }
@@ -175,12 +179,12 @@ export function resolveCommitment(
   return out;
 }
 
-function scoreTerminal(terms: CommitmentTerms, entry: LifecycleEntry, p: TrustParameterSet): EvidenceSegment {
+function scoreTerminal(terms: CommitmentTerms, entry: LifecycleFact, key: number, p: TrustParameterSet): EvidenceSegment {
   // In the recorded basis the evidence cannot be younger than its recording, so decay never exceeds 1.
-  const decayFrom = Math.min(entry.businessMs, entry.key);
-  const base = { from: entry.key, until: Number.POSITIVE_INFINITY, decayFrom, eventId: entry.eventId };
+  const decayFrom = Math.min(entry.businessMs, key);
   if (entry.kind === 'defaulted') {
-    return { ...base, outcome: 'defaulted', latenessRatio: null, quality: 0, r0: 0, s0: p.breachMultiplier * terms.weight };
+    const s0 = p.breachMultiplier * terms.weight;
+    return { from: key, until: Number.POSITIVE_INFINITY, decayFrom, eventId: entry.eventId, outcome: 'defaulted', latenessRatio: null, quality: 0, r0: 0, s0 };
   }
   const rho = Math.max(0, entry.businessMs - terms.dueMs - p.graceSeconds * 1000) / terms.leadMs;
   const f = entry.kind === 'closed_short' ? entry.fraction : 1;
@@ -189,7 +193,10 @@ function scoreTerminal(terms: CommitmentTerms, entry: LifecycleEntry, p: TrustPa
   const outcome: CommitmentOutcome =
     entry.kind === 'closed_short' ? (late ? 'partially_fulfilled_late' : 'partially_fulfilled') : late ? 'fulfilled_late' : 'fulfilled_on_time';
   return {
-    ...base,
+    from: key,
+    until: Number.POSITIVE_INFINITY,
+    decayFrom,
+    eventId: entry.eventId,
     outcome,
     latenessRatio: rho,
     quality,
@@ -212,24 +219,31 @@ export interface FindingResolution {
   anomalies: Anomaly[];
 }
 
-export function resolveFinding(findingId: string, facts: FindingFacts | null, entries: readonly LifecycleEntry[], p: TrustParameterSet): FindingResolution {
+export function resolveFinding(
+  findingId: string,
+  finding: FindingFacts | null,
+  facts: readonly LifecycleFact[],
+  basis: TrustBasis,
+  p: TrustParameterSet,
+): FindingResolution {
   const out: FindingResolution = { segment: null, anomalies: [] };
   let state: 'unknown' | 'standing' | 'revoked' = 'unknown';
-  for (const entry of entries) {
-    if (entry.kind === 'finding' && state === 'unknown' && facts !== null) {
+  for (const entry of inCanonicalOrder(facts, basis)) {
+    const key = keyOn(entry, basis);
+    if (entry.kind === 'finding' && state === 'unknown' && finding !== null) {
       state = 'standing';
       out.segment = {
-        from: entry.key,
+        from: key,
         until: Number.POSITIVE_INFINITY,
-        decayFrom: Math.min(entry.businessMs, entry.key),
+        decayFrom: Math.min(entry.businessMs, key),
         eventId: entry.eventId,
-        s0: p.findingWeights[facts.kind] * facts.severity,
+        s0: p.findingWeights[finding.kind] * finding.severity,
       };
     } else if (entry.kind === 'revoked' && state === 'standing' && out.segment !== null) {
       state = 'revoked';
-      out.segment.until = entry.key;
+      out.segment.until = key;
     } else {
-      out.anomalies.push({ eventId: entry.eventId, subject: findingId, key: entry.key, reason: entry.kind === 'revoked' ? 'revocation of a finding that does not stand' : 'finding recorded twice' });
+      out.anomalies.push({ eventId: entry.eventId, subject: findingId, key: key, reason: entry.kind === 'revoked' ? 'revocation of a finding that does not stand' : 'finding recorded twice' });
     }
   }
   return out;

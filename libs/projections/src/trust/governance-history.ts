@@ -1,7 +1,8 @@
 /**
  * Builds recorded governance histories in the domain's words, for tests and benchmarks of the trust read model:
  * each call appends one event to its stream with the next revision and global position. `recordedAt` defaults to
- * the business instant; `recordedLagMs` makes the ledger learn of events later than they happened.
+ * the business instant; `recordedLagMs` makes the ledger learn of events later than they happened. With `onEvent`, each
+ * event is handed over instead of kept, so a benchmark can stream a million events without holding them.
  */
 import type {
   BodyEstablished,
@@ -53,16 +54,26 @@ export class GovernanceHistory {
   /** Latest recordedAt per stream: a stream is appended in order, so the ledger never records it backwards. */
   private readonly streamRecorded = new Map<string, number>();
 
-  constructor(private readonly idPrefix = 'ev') {}
+  private count = 0;
+
+  constructor(
+    private readonly idPrefix = 'ev',
+    private readonly onEvent: ((event: RecordedEvent) => void) | null = null,
+  ) {}
+
+  /** Events appended so far (kept or handed over). */
+  get appended(): number {
+    return this.count;
+  }
 
   append<T extends { occurredAt: string }>(type: string, stream: string, data: T, recordedLagMs = 0): RecordedEvent<T> {
     const revision = this.revisions.get(stream) ?? 0n;
     this.revisions.set(stream, revision + 1n);
     const recordedMs = Math.max(Date.parse(data.occurredAt) + recordedLagMs, this.streamRecorded.get(stream) ?? Number.NEGATIVE_INFINITY);
     this.streamRecorded.set(stream, recordedMs);
-    const position = BigInt(this.events.length);
+    const position = BigInt(this.count);
     const event: RecordedEvent<T> = {
-      id: `${this.idPrefix}-${String(this.events.length).padStart(8, '0')}`,
+      id: `${this.idPrefix}-${String(this.count).padStart(8, '0')}`,
       type,
       stream,
       revision,
@@ -72,7 +83,9 @@ export class GovernanceHistory {
       metadata: METADATA,
       hash: '',
     };
-    this.events.push(event);
+    this.count += 1;
+    if (this.onEvent === null) this.events.push(event);
+    else this.onEvent(event);
     return event;
   }
 
@@ -118,7 +131,7 @@ export class GovernanceHistory {
   fulfilled(commitmentId: string, atMs: number, lagMs = 0): RecordedEvent {
     const data: CommitmentFulfilled['data'] = {
       commitmentId,
-      completingDeliveryId: `${commitmentId}-d${this.events.length}`,
+      completingDeliveryId: `${commitmentId}-d${this.count}`,
       delivered: '100',
       onTime: true,
       fulfilledAt: instant(atMs),

@@ -2,8 +2,9 @@
  * Evidence indexed by time: a sorted list of deltas (instant → coefficient vector) stored as running prefix sums, so
  * "the sum of everything that had happened by instant t" is one binary search, and "by now" is the last row.
  *
+ * Rows live in one Float64Array ([key, id, prefix₀ … prefix₄] per row): one allocation per index, however many rows.
  * Events mostly arrive in time order, so an insertion is usually an append; a back-dated one shifts only the rows after
- * it. Each delta carries a unique id so that a re-resolved commitment can withdraw exactly the deltas it added.
+ * it. Each delta carries an id so that a re-resolved commitment can withdraw exactly the deltas it added.
  */
 export const COEFFICIENTS = 5;
 
@@ -25,17 +26,17 @@ export type CoefVector = Float64Array;
 
 export const newCoefVector = (): CoefVector => new Float64Array(COEFFICIENTS);
 
+const STRIDE = 2 + COEFFICIENTS;
+const KEY = 0;
+const ID = 1;
+const SUM = 2;
+
 export class TimeIndex {
-  private keys: Float64Array;
-  private ids: Uint32Array;
-  /** prefix[i * COEFFICIENTS + k] = Σ_{j ≤ i} delta_j[k]. */
-  private prefix: Float64Array;
+  private rows: Float64Array;
   private n = 0;
 
-  constructor(initialCapacity = 8) {
-    this.keys = new Float64Array(initialCapacity);
-    this.ids = new Uint32Array(initialCapacity);
-    this.prefix = new Float64Array(initialCapacity * COEFFICIENTS);
+  constructor(initialCapacity = 4) {
+    this.rows = new Float64Array(Math.max(1, initialCapacity) * STRIDE);
   }
 
   get size(): number {
@@ -44,49 +45,47 @@ export class TimeIndex {
 
   /** The latest instant any delta takes effect, or -Infinity when empty. */
   get lastKey(): number {
-    return this.n === 0 ? Number.NEGATIVE_INFINITY : this.keys[this.n - 1];
+    return this.n === 0 ? Number.NEGATIVE_INFINITY : this.rows[(this.n - 1) * STRIDE + KEY];
   }
 
-  add(key: number, id: number, delta: CoefVector): void {
-    if (this.n === this.keys.length) this.grow();
+  /** Adds `sign`·delta at `key`; the id must be unique among the deltas at that key. */
+  add(key: number, id: number, delta: CoefVector, sign: 1 | -1 = 1): void {
+    if ((this.n + 1) * STRIDE > this.rows.length) this.grow();
+    const rows = this.rows;
     const at = this.upperBound(key);
     const n = this.n;
-    if (at < n) {
-      this.keys.copyWithin(at + 1, at, n);
-      this.ids.copyWithin(at + 1, at, n);
-      this.prefix.copyWithin((at + 1) * COEFFICIENTS, at * COEFFICIENTS, n * COEFFICIENTS);
-    }
-    this.keys[at] = key;
-    this.ids[at] = id;
-    const base = at * COEFFICIENTS;
-    for (let k = 0; k < COEFFICIENTS; k++) {
-      this.prefix[base + k] = (at === 0 ? 0 : this.prefix[base - COEFFICIENTS + k]) + delta[k];
-    }
+    if (at < n) rows.copyWithin((at + 1) * STRIDE, at * STRIDE, n * STRIDE);
+    const base = at * STRIDE;
+    rows[base + KEY] = key;
+    rows[base + ID] = id;
+    for (let k = 0; k < COEFFICIENTS; k++) rows[base + SUM + k] = (at === 0 ? 0 : rows[base - STRIDE + SUM + k]) + sign * delta[k];
     this.n = n + 1;
-    for (let i = at + 1; i <= n; i++) {
-      const b = i * COEFFICIENTS;
-      for (let k = 0; k < COEFFICIENTS; k++) this.prefix[b + k] += delta[k];
+    for (let b = base + STRIDE; b <= n * STRIDE; b += STRIDE) {
+      for (let k = 0; k < COEFFICIENTS; k++) rows[b + SUM + k] += sign * delta[k];
     }
   }
 
   /** Withdraws the delta added with this key and id; returns false when there is none. */
   remove(key: number, id: number): boolean {
+    const rows = this.rows;
     let at = this.lowerBound(key);
-    while (at < this.n && this.keys[at] === key && this.ids[at] !== id) at++;
-    if (at >= this.n || this.keys[at] !== key) return false;
-    const base = at * COEFFICIENTS;
-    const delta = new Float64Array(COEFFICIENTS);
-    for (let k = 0; k < COEFFICIENTS; k++) {
-      delta[k] = this.prefix[base + k] - (at === 0 ? 0 : this.prefix[base - COEFFICIENTS + k]);
-    }
+    while (at < this.n && rows[at * STRIDE + KEY] === key && rows[at * STRIDE + ID] !== id) at++;
+    if (at >= this.n || rows[at * STRIDE + KEY] !== key) return false;
+    const base = at * STRIDE;
+    const d0 = rows[base + SUM] - (at === 0 ? 0 : rows[base - STRIDE + SUM]);
+    const d1 = rows[base + SUM + 1] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 1]);
+    const d2 = rows[base + SUM + 2] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 2]);
+    const d3 = rows[base + SUM + 3] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 3]);
+    const d4 = rows[base + SUM + 4] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 4]);
     const n = this.n;
-    this.keys.copyWithin(at, at + 1, n);
-    this.ids.copyWithin(at, at + 1, n);
-    this.prefix.copyWithin(at * COEFFICIENTS, (at + 1) * COEFFICIENTS, n * COEFFICIENTS);
+    rows.copyWithin(base, base + STRIDE, n * STRIDE);
     this.n = n - 1;
-    for (let i = at; i < this.n; i++) {
-      const b = i * COEFFICIENTS;
-      for (let k = 0; k < COEFFICIENTS; k++) this.prefix[b + k] -= delta[k];
+    for (let b = base; b < this.n * STRIDE; b += STRIDE) {
+      rows[b + SUM] -= d0;
+      rows[b + SUM + 1] -= d1;
+      rows[b + SUM + 2] -= d2;
+      rows[b + SUM + 3] -= d3;
+      rows[b + SUM + 4] -= d4;
     }
     return true;
   }
@@ -98,28 +97,28 @@ export class TimeIndex {
       out.fill(0);
       return;
     }
-    const base = last * COEFFICIENTS;
-    for (let k = 0; k < COEFFICIENTS; k++) out[k] = this.prefix[base + k];
+    const base = last * STRIDE + SUM;
+    for (let k = 0; k < COEFFICIENTS; k++) out[k] = this.rows[base + k];
   }
 
   /** Moves the reference epoch: scales each coefficient by factors[k] and adds p0PerP1·P1 to the intercept. */
   rebase(factors: ArrayLike<number>, p0PerP1: number): void {
     for (let i = 0; i < this.n; i++) {
-      const b = i * COEFFICIENTS;
-      const p1 = this.prefix[b + Coef.P1];
-      for (let k = 0; k < COEFFICIENTS; k++) this.prefix[b + k] *= factors[k];
-      this.prefix[b + Coef.P0] += p0PerP1 * p1;
+      const b = i * STRIDE + SUM;
+      const p1 = this.rows[b + Coef.P1];
+      for (let k = 0; k < COEFFICIENTS; k++) this.rows[b + k] *= factors[k];
+      this.rows[b + Coef.P0] += p0PerP1 * p1;
     }
   }
 
   private upperBound(key: number): number {
     // Appends are the common case: check the end first.
-    if (this.n === 0 || key >= this.keys[this.n - 1]) return this.n;
+    if (this.n === 0 || key >= this.rows[(this.n - 1) * STRIDE + KEY]) return this.n;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keys[mid] <= key) lo = mid + 1;
+      if (this.rows[mid * STRIDE + KEY] <= key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -130,22 +129,15 @@ export class TimeIndex {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keys[mid] < key) lo = mid + 1;
+      if (this.rows[mid * STRIDE + KEY] < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   private grow(): void {
-    const capacity = Math.max(8, this.keys.length * 2);
-    const keys = new Float64Array(capacity);
-    keys.set(this.keys.subarray(0, this.n));
-    const ids = new Uint32Array(capacity);
-    ids.set(this.ids.subarray(0, this.n));
-    const prefix = new Float64Array(capacity * COEFFICIENTS);
-    prefix.set(this.prefix.subarray(0, this.n * COEFFICIENTS));
-    this.keys = keys;
-    this.ids = ids;
-    this.prefix = prefix;
+    const rows = new Float64Array(Math.max(STRIDE * 4, this.rows.length * 2));
+    rows.set(this.rows.subarray(0, this.n * STRIDE));
+    this.rows = rows;
   }
 }

@@ -16,12 +16,12 @@ import type {
 import { instant, parseInstant, type Instant } from '../../../domain/src/shared/time.js';
 import { systemClock, type Clock } from '../../../event-store/src/clock.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import type { ReadModel } from '../read-model.js';
+import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
 import {
   DAY_MS,
   TRUST_BASES,
   commitmentTerms,
-  insertEntry,
+  inCanonicalOrder,
   resolveCommitment,
   resolveFinding,
   type Anomaly,
@@ -30,13 +30,23 @@ import {
   type CommitmentTerms,
   type FindingFacts,
   type FindingResolution,
-  type LifecycleEntry,
+  type LifecycleFact,
   type LifecycleKind,
   type TrustBasis,
 } from './evidence.js';
 import { opinionOf, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { Coef, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
+
+/**
+ * Most lifecycle events one commitment or finding may have. Far beyond any real history (made, a terminal, a few
+ * reopenings); it bounds the work of re-resolving a commitment and keeps delta ids unique (ordinal < 2^16).
+ */
+export const MAX_LIFECYCLE_EVENTS = 2_048;
+const ORDINALS_PER_OWNER = 65_536;
+
+/** Most anomalies one `anomalies()` answer lists (earliest first). */
+export const MAX_ANOMALIES = 1_000;
 
 /** Largest body a matrix, ranking or alliance is computed for (a matrix grows with the square). */
 export const MAX_TRUST_BODY_MEMBERS = 256;
@@ -141,27 +151,20 @@ export interface TrustAlliance {
 /** A body by id (membership as of the instant), or an explicit list of cities. */
 export type TrustGroup = string | { members: readonly string[] };
 
-interface PlacedDelta {
-  index: TimeIndex;
-  key: number;
-  id: number;
-}
-
 interface CommitmentRecord {
   id: string;
+  /** Numbers this record's deltas: owner · 2^16 + ordinal. */
+  owner: number;
   terms: CommitmentTerms | null;
-  madeEventId: string | null;
-  entries: [LifecycleEntry[], LifecycleEntry[]];
-  resolutions: [CommitmentResolution, CommitmentResolution];
-  placed: [PlacedDelta[], PlacedDelta[]];
+  /** In arrival order; each resolution sorts them for its basis. */
+  facts: LifecycleFact[];
 }
 
 interface FindingRecord {
   id: string;
-  facts: FindingFacts | null;
-  entries: [LifecycleEntry[], LifecycleEntry[]];
-  resolutions: [FindingResolution, FindingResolution];
-  placed: [PlacedDelta[], PlacedDelta[]];
+  owner: number;
+  finding: FindingFacts | null;
+  facts: LifecycleFact[];
 }
 
 interface MembershipEntry {
@@ -171,37 +174,49 @@ interface MembershipEntry {
   cities: string[];
 }
 
+/** A city's evidence as obligor: all of it, and per counterparty city (the pairs). */
+interface CityEvidence {
+  all: TimeIndex;
+  byCounterparty: Map<string, TimeIndex>;
+}
+
 /** Everything indexed on one basis' time line. */
 class BasisIndex {
-  readonly city = new Map<string, TimeIndex>();
-  readonly pair = new Map<string, TimeIndex>();
+  readonly city = new Map<string, CityEvidence>();
   readonly membership = new Map<string, MembershipEntry[]>();
 
-  cityIndex(city: string): TimeIndex {
-    let index = this.city.get(city);
-    if (index === undefined) {
-      index = new TimeIndex();
-      this.city.set(city, index);
+  cityEvidence(city: string): CityEvidence {
+    let evidence = this.city.get(city);
+    if (evidence === undefined) {
+      evidence = { all: new TimeIndex(), byCounterparty: new Map() };
+      this.city.set(city, evidence);
     }
-    return index;
+    return evidence;
   }
 
   /** Evidence about `obligor` that names `counterparty`. */
   pairIndex(obligor: string, counterparty: string): TimeIndex {
-    const key = pairKey(obligor, counterparty);
-    let index = this.pair.get(key);
+    const byCounterparty = this.cityEvidence(obligor).byCounterparty;
+    let index = byCounterparty.get(counterparty);
     if (index === undefined) {
       index = new TimeIndex();
-      this.pair.set(key, index);
+      byCounterparty.set(counterparty, index);
     }
     return index;
   }
+
+  *indices(): IterableIterator<TimeIndex> {
+    for (const evidence of this.city.values()) {
+      yield evidence.all;
+      yield* evidence.byCounterparty.values();
+    }
+  }
 }
 
-const pairKey = (obligor: string, counterparty: string): string => `${obligor}\u0000${counterparty}`;
+/** Adds deltas to, or withdraws them from, the indices. */
+type DeltaMode = 'place' | 'withdraw';
+
 const basisSlot = (basis: TrustBasis): 0 | 1 => (basis === 'recorded' ? 0 : 1);
-const EMPTY_RESOLUTION: CommitmentResolution = { evidence: [], open: [], anomalies: [] };
-const EMPTY_FINDING: FindingResolution = { segment: null, anomalies: [] };
 
 /**
  * The CFBT trust projection (TRUST_MODEL.md): city, pair and body trust at any instant, on either basis, without
@@ -222,8 +237,10 @@ export class TrustReadModel implements ReadModel {
   private readonly cities = new Set<string>();
   /** Reference epoch E, ms; fixed by the first instant seen and moved only to keep factored sums in range. */
   private epochMs: number | null = null;
-  private nextDeltaId = 1;
+  private nextOwner = 1;
   private readonly scratch = [newCoefVector(), newCoefVector(), newCoefVector()];
+  /** Reused while placing deltas: apply allocates nothing per delta. */
+  private readonly piece = newCoefVector();
 
   constructor(
     readonly parameters: TrustParameterSet = CFBT_1,
@@ -259,32 +276,31 @@ export class TrustReadModel implements ReadModel {
       case 'CommitmentFulfilled': {
         const d = event.data as CommitmentFulfilled['data'];
         // Counts at the instant of the delivery that completed it, not when the fulfilment was noticed.
-        return this.onCommitmentEvent(d.commitmentId, 'fulfilled', event.id, recordedMs, parseInstant(d.fulfilledAt, 'fulfilledAt'), seq, 1);
+        return this.onCommitmentEvent(event, d.commitmentId, 'fulfilled', parseInstant(d.fulfilledAt, 'fulfilledAt'), 1);
       }
       case 'CommitmentClosedShort': {
         const d = event.data as CommitmentClosedShort['data'];
         const fraction = Math.min(1, Math.max(0, Number(d.fraction)));
-        return this.onCommitmentEvent(d.commitmentId, 'closed_short', event.id, recordedMs, parseInstant(d.occurredAt), seq, fraction);
+        return this.onCommitmentEvent(event, d.commitmentId, 'closed_short', parseInstant(d.occurredAt), fraction);
       }
       case 'CommitmentDefaulted': {
         const d = event.data as CommitmentDefaulted['data'];
-        return this.onCommitmentEvent(d.commitmentId, 'defaulted', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+        return this.onCommitmentEvent(event, d.commitmentId, 'defaulted', parseInstant(d.occurredAt), 0);
       }
       case 'CommitmentWaived': {
         const d = event.data as CommitmentWaived['data'];
-        return this.onCommitmentEvent(d.commitmentId, 'waived', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+        return this.onCommitmentEvent(event, d.commitmentId, 'waived', parseInstant(d.occurredAt), 0);
       }
       case 'CommitmentReopened': {
         const d = event.data as CommitmentReopened['data'];
-        return this.onCommitmentEvent(d.commitmentId, 'reopened', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
+        return this.onCommitmentEvent(event, d.commitmentId, 'reopened', parseInstant(d.occurredAt), 0);
       }
       case 'FindingRecorded':
         return this.onFindingRecorded(event, event.data as FindingRecorded['data'], recordedMs, seq);
       case 'FindingRevoked': {
         const d = event.data as FindingRevoked['data'];
         const record = this.findingRecord(d.findingId);
-        this.addEntries(record.entries, 'revoked', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
-        return this.placeFinding(record);
+        return this.updateFinding(record, event, { kind: 'revoked', eventId: event.id, recordedMs, businessMs: parseInstant(d.occurredAt), seq, fraction: 0 });
       }
       default:
         // Deliveries, disputes and overdue notices reach trust only through the fulfilment, reopening and rule 4.
@@ -354,18 +370,25 @@ export class TrustReadModel implements ReadModel {
   }
 
   /** Anomalies of the whole history as of the instant, including events about commitments never made. */
-  anomalies(options: Omit<TrustQueryOptions, 'explain'> = {}): TrustAnomaly[] {
+  anomalies(options: Omit<TrustQueryOptions, 'explain'> & { limit?: number } = {}): TrustAnomaly[] {
     const { asOfMs, basis } = this.resolveOptions(options);
-    const slot = basisSlot(basis);
+    const limit = Math.min(options.limit ?? MAX_ANOMALIES, MAX_ANOMALIES);
     const found: Anomaly[] = [];
-    for (const record of this.commitments.values()) found.push(...record.resolutions[slot].anomalies.filter((a) => a.key <= asOfMs));
-    for (const record of this.findings.values()) found.push(...record.resolutions[slot].anomalies.filter((a) => a.key <= asOfMs));
-    return sortAnomalies(found);
+    for (const record of this.commitments.values()) found.push(...this.resolveCommitmentOn(record, basis).anomalies.filter((a) => a.key <= asOfMs));
+    for (const record of this.findings.values()) found.push(...this.resolveFindingOn(record, basis).anomalies.filter((a) => a.key <= asOfMs));
+    return sortAnomalies(found).slice(0, limit);
   }
 
   canonicalState(): unknown {
-    const entries = (list: readonly LifecycleEntry[]) =>
-      list.map((e) => ({ kind: e.kind, at: instant(e.key), seq: e.seq, eventId: e.eventId, business: instant(e.businessMs), fraction: e.fraction }));
+    const facts = (list: readonly LifecycleFact[]) =>
+      inCanonicalOrder(list, 'recorded').map((e) => ({
+        kind: e.kind,
+        recordedAt: instant(e.recordedMs),
+        occurredAt: instant(e.businessMs),
+        seq: e.seq,
+        eventId: e.eventId,
+        fraction: e.fraction,
+      }));
     const byId = <T extends { id: string }>(list: Iterable<T>) => [...list].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return {
       parameterSet: this.parameters.id,
@@ -378,10 +401,9 @@ export class TrustReadModel implements ReadModel {
       commitments: byId(this.commitments.values()).map((c) => ({
         id: c.id,
         terms: c.terms === null ? null : { ...c.terms, dueAt: instant(c.terms.dueMs), madeAt: instant(c.terms.madeMs) },
-        recorded: entries(c.entries[0]),
-        occurred: entries(c.entries[1]),
+        facts: facts(c.facts),
       })),
-      findings: byId(this.findings.values()).map((f) => ({ id: f.id, facts: f.facts, recorded: entries(f.entries[0]), occurred: entries(f.entries[1]) })),
+      findings: byId(this.findings.values()).map((f) => ({ id: f.id, finding: f.finding, facts: facts(f.facts) })),
     };
   }
 
@@ -390,51 +412,59 @@ export class TrustReadModel implements ReadModel {
   private onCommitmentMade(event: RecordedEvent, d: CommitmentMade['data'], recordedMs: number, seq: number): void {
     const record = this.commitmentRecord(d.commitmentId);
     const madeMs = parseInstant(d.occurredAt);
-    if (record.terms === null) {
-      // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
-      const obligeeCity = d.obligee.kind === 'city' ? d.obligee.id : null;
-      record.terms = commitmentTerms(
-        { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
-        this.parameters,
-      );
-      record.madeEventId = event.id;
-      this.cities.add(d.obligor);
-      if (obligeeCity !== null) this.cities.add(obligeeCity);
-      pushTo(this.commitmentsByObligor, d.obligor, record);
-    }
-    this.addEntries(record.entries, 'made', event.id, recordedMs, madeMs, seq, 0);
-    this.placeCommitment(record);
+    const fact: LifecycleFact = { kind: 'made', eventId: event.id, recordedMs, businessMs: madeMs, seq, fraction: 0 };
+    if (record.terms !== null) return this.updateCommitment(record, event, fact);
+    this.emitCommitment(record, 'withdraw');
+    // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
+    const obligeeCity = d.obligee.kind === 'city' ? d.obligee.id : null;
+    record.terms = commitmentTerms(
+      { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
+      this.parameters,
+    );
+    this.cities.add(d.obligor);
+    if (obligeeCity !== null) this.cities.add(obligeeCity);
+    pushTo(this.commitmentsByObligor, d.obligor, record);
+    this.addFact(record.facts, fact, event);
+    this.emitCommitment(record, 'place');
   }
 
-  private onCommitmentEvent(commitmentId: string, kind: LifecycleKind, eventId: string, recordedMs: number, businessMs: number, seq: number, fraction: number): void {
+  private onCommitmentEvent(event: RecordedEvent, commitmentId: string, kind: LifecycleKind, businessMs: number, fraction: number): void {
     const record = this.commitmentRecord(commitmentId);
-    this.addEntries(record.entries, kind, eventId, recordedMs, businessMs, seq, fraction);
-    this.placeCommitment(record);
+    const fact: LifecycleFact = { kind, eventId: event.id, recordedMs: parseInstant(event.recordedAt, 'recordedAt'), businessMs, seq: Number(event.revision), fraction };
+    this.updateCommitment(record, event, fact);
+  }
+
+  /** Re-resolves one commitment: withdraws exactly the deltas its old history placed, then places the new ones. */
+  private updateCommitment(record: CommitmentRecord, event: RecordedEvent, fact: LifecycleFact): void {
+    this.emitCommitment(record, 'withdraw');
+    this.addFact(record.facts, fact, event);
+    this.emitCommitment(record, 'place');
   }
 
   private onFindingRecorded(event: RecordedEvent, d: FindingRecorded['data'], recordedMs: number, seq: number): void {
     const record = this.findingRecord(d.findingId);
-    if (record.facts === null) {
-      record.facts = { findingId: d.findingId, cityId: d.cityId, counterparty: d.counterpartyCityId, kind: d.kind, severity: d.severity };
-      this.cities.add(d.cityId);
-      pushTo(this.findingsByCity, d.cityId, record);
-    }
-    this.addEntries(record.entries, 'finding', event.id, recordedMs, parseInstant(d.occurredAt), seq, 0);
-    this.placeFinding(record);
+    const fact: LifecycleFact = { kind: 'finding', eventId: event.id, recordedMs, businessMs: parseInstant(d.occurredAt), seq, fraction: 0 };
+    if (record.finding !== null) return this.updateFinding(record, event, fact);
+    this.emitFinding(record, 'withdraw');
+    record.finding = { findingId: d.findingId, cityId: d.cityId, counterparty: d.counterpartyCityId, kind: d.kind, severity: d.severity };
+    this.cities.add(d.cityId);
+    pushTo(this.findingsByCity, d.cityId, record);
+    this.addFact(record.facts, fact, event);
+    this.emitFinding(record, 'place');
   }
 
-  private addEntries(
-    entries: [LifecycleEntry[], LifecycleEntry[]],
-    kind: LifecycleKind,
-    eventId: string,
-    recordedMs: number,
-    businessMs: number,
-    seq: number,
-    fraction: number,
-  ): void {
-    this.ensureEpoch(businessMs);
-    insertEntry(entries[0], { kind, key: recordedMs, seq, eventId, businessMs, fraction });
-    insertEntry(entries[1], { kind, key: businessMs, seq, eventId, businessMs, fraction });
+  private updateFinding(record: FindingRecord, event: RecordedEvent, fact: LifecycleFact): void {
+    this.emitFinding(record, 'withdraw');
+    this.addFact(record.facts, fact, event);
+    this.emitFinding(record, 'place');
+  }
+
+  private addFact(facts: LifecycleFact[], fact: LifecycleFact, event: RecordedEvent): void {
+    if (facts.length >= MAX_LIFECYCLE_EVENTS) {
+      throw new ProjectionInvariantError(this.name, event.position, `${event.stream} has more than ${MAX_LIFECYCLE_EVENTS} lifecycle events`);
+    }
+    this.ensureEpoch(fact.businessMs);
+    facts.push(fact);
   }
 
   private membership(bodyId: string, entry: Omit<MembershipEntry, 'key'>, recordedMs: number, occurredAt: Instant): void {
@@ -452,7 +482,7 @@ export class TrustReadModel implements ReadModel {
   private commitmentRecord(id: string): CommitmentRecord {
     let record = this.commitments.get(id);
     if (record === undefined) {
-      record = { id, terms: null, madeEventId: null, entries: [[], []], resolutions: [EMPTY_RESOLUTION, EMPTY_RESOLUTION], placed: [[], []] };
+      record = { id, owner: this.nextOwner++, terms: null, facts: [] };
       this.commitments.set(id, record);
     }
     return record;
@@ -461,108 +491,107 @@ export class TrustReadModel implements ReadModel {
   private findingRecord(id: string): FindingRecord {
     let record = this.findings.get(id);
     if (record === undefined) {
-      record = { id, facts: null, entries: [[], []], resolutions: [EMPTY_FINDING, EMPTY_FINDING], placed: [[], []] };
+      record = { id, owner: this.nextOwner++, finding: null, facts: [] };
       this.findings.set(id, record);
     }
     return record;
   }
 
-  /** Re-resolves one commitment on both time lines and replaces exactly the deltas it contributed. */
-  private placeCommitment(record: CommitmentRecord): void {
+  private resolveCommitmentOn(record: CommitmentRecord, basis: TrustBasis): CommitmentResolution {
+    return resolveCommitment(record.id, record.terms, record.facts, basis, this.parameters);
+  }
+
+  private resolveFindingOn(record: FindingRecord, basis: TrustBasis): FindingResolution {
+    return resolveFinding(record.id, record.finding, record.facts, basis, this.parameters);
+  }
+
+  /**
+   * Places (or withdraws) a commitment's deltas on both time lines. The deltas are a pure function of the record's
+   * facts, so withdrawing recomputes them from the same facts instead of remembering them: nothing is stored per delta.
+   */
+  private emitCommitment(record: CommitmentRecord, mode: DeltaMode): void {
+    const terms = record.terms;
+    if (terms === null || record.facts.length === 0) return;
     const p = this.parameters;
-    for (const slot of [0, 1] as const) {
-      this.withdraw(record.placed[slot]);
-      const resolution = resolveCommitment(record.id, record.terms, record.entries[slot], p);
-      record.resolutions[slot] = resolution;
-      const terms = record.terms;
-      if (terms === null) continue;
-      const basis = this.bases[slot];
-      const targets = [basis.cityIndex(terms.obligor)];
-      if (terms.obligeeCity !== null) targets.push(basis.pairIndex(terms.obligor, terms.obligeeCity));
-      const placed = record.placed[slot];
-      const delta = newCoefVector();
+    TRUST_BASES.forEach((basis, slot) => {
+      const resolution = this.resolveCommitmentOn(record, basis);
+      const evidence = this.bases[slot].cityEvidence(terms.obligor);
+      const pair = terms.obligeeCity === null ? null : this.bases[slot].pairIndex(terms.obligor, terms.obligeeCity);
+      let ordinal = record.owner * ORDINALS_PER_OWNER;
+      const piece = this.piece;
       for (const seg of resolution.evidence) {
         if (seg.until <= seg.from) continue;
-        const g = this.growth(seg.decayFrom, p.halfLifeCommitmentDays);
-        delta.fill(0);
-        delta[Coef.R] = seg.r0 * g;
-        delta[Coef.S] = seg.s0 * g;
-        this.place(placed, targets, seg.from, seg.until, delta);
+        piece.fill(0);
+        if (mode === 'place') {
+          const g = this.growth(seg.decayFrom, p.halfLifeCommitmentDays);
+          piece[Coef.R] = seg.r0 * g;
+          piece[Coef.S] = seg.s0 * g;
+        }
+        this.span(mode, evidence.all, pair, seg.from, seg.until, ordinal, piece);
+        ordinal += 2;
       }
-      for (const span of resolution.open) this.placeProvisional(placed, targets, terms, span.from, span.until);
-    }
+      for (const span of resolution.open) ordinal = this.provisional(mode, evidence.all, pair, terms, span.from, span.until, ordinal);
+    });
   }
 
   /**
    * Rule 4 as deltas: an open commitment past D = due + grace carries s = κ·w·min(1, (asOf − D)/ℓ), a ramp from D to
    * D + ℓ and a plateau after, for as long as it stays open. Both pieces are linear in asOf, so they sum like any evidence.
    */
-  private placeProvisional(placed: PlacedDelta[], targets: TimeIndex[], terms: CommitmentTerms, from: number, until: number): void {
+  private provisional(mode: DeltaMode, all: TimeIndex, pair: TimeIndex | null, terms: CommitmentTerms, from: number, until: number, ordinal: number): number {
     const p = this.parameters;
     const dueMs = terms.dueMs + p.graceSeconds * 1000;
     const saturatedMs = dueMs + terms.leadMs;
     const start = Math.max(from, dueMs);
-    if (start >= until) return;
+    if (start >= until) return ordinal;
     const k = p.breachMultiplier * terms.weight;
-    const ramp = newCoefVector();
-    ramp[Coef.P1] = k / (terms.leadMs / DAY_MS);
-    ramp[Coef.P0] = -ramp[Coef.P1] * this.days(dueMs);
-    const plateau = newCoefVector();
-    plateau[Coef.P0] = k;
-    if (start < saturatedMs) {
-      if (saturatedMs < until) {
-        this.place(placed, targets, start, saturatedMs, ramp);
-        this.place(placed, targets, saturatedMs, until, plateau);
-      } else {
-        this.place(placed, targets, start, until, ramp);
-      }
+    const piece = this.piece;
+    const ramp = (): CoefVector => {
+      piece.fill(0);
+      piece[Coef.P1] = k / (terms.leadMs / DAY_MS);
+      piece[Coef.P0] = -piece[Coef.P1] * this.days(dueMs);
+      return piece;
+    };
+    const plateau = (): CoefVector => {
+      piece.fill(0);
+      piece[Coef.P0] = k;
+      return piece;
+    };
+    if (start < saturatedMs && saturatedMs < until) {
+      this.span(mode, all, pair, start, saturatedMs, ordinal, ramp());
+      this.span(mode, all, pair, saturatedMs, until, ordinal + 2, plateau());
     } else {
-      this.place(placed, targets, start, until, plateau);
+      this.span(mode, all, pair, start, until, ordinal, start < saturatedMs ? ramp() : plateau());
     }
+    return ordinal + 4;
   }
 
-  private placeFinding(record: FindingRecord): void {
-    const p = this.parameters;
-    for (const slot of [0, 1] as const) {
-      this.withdraw(record.placed[slot]);
-      const resolution = resolveFinding(record.id, record.facts, record.entries[slot], p);
-      record.resolutions[slot] = resolution;
-      const facts = record.facts;
-      const seg = resolution.segment;
-      if (facts === null || seg === null || seg.until <= seg.from) continue;
-      const basis = this.bases[slot];
-      const targets = [basis.cityIndex(facts.cityId)];
-      if (facts.counterparty !== null) targets.push(basis.pairIndex(facts.cityId, facts.counterparty));
-      const delta = newCoefVector();
-      delta[Coef.F] = seg.s0 * this.growth(seg.decayFrom, p.halfLifeFindingDays);
-      this.place(record.placed[slot], targets, seg.from, seg.until, delta);
-    }
+  private emitFinding(record: FindingRecord, mode: DeltaMode): void {
+    const finding = record.finding;
+    if (finding === null || record.facts.length === 0) return;
+    TRUST_BASES.forEach((basis, slot) => {
+      const seg = this.resolveFindingOn(record, basis).segment;
+      if (seg === null || seg.until <= seg.from) return;
+      const all = this.bases[slot].cityEvidence(finding.cityId).all;
+      const pair = finding.counterparty === null ? null : this.bases[slot].pairIndex(finding.cityId, finding.counterparty);
+      const piece = this.piece;
+      piece.fill(0);
+      if (mode === 'place') piece[Coef.F] = seg.s0 * this.growth(seg.decayFrom, this.parameters.halfLifeFindingDays);
+      this.span(mode, all, pair, seg.from, seg.until, record.owner * ORDINALS_PER_OWNER, piece);
+    });
   }
 
-  /** Adds `delta` over [from, until) to every target: +delta at from, −delta at until when it ends. */
-  private place(placed: PlacedDelta[], targets: readonly TimeIndex[], from: number, until: number, delta: CoefVector): void {
-    const negative = delta.map((v) => -v);
-    for (const index of targets) {
-      const startId = this.deltaId();
-      index.add(from, startId, delta);
-      placed.push({ index, key: from, id: startId });
-      if (Number.isFinite(until)) {
-        const endId = this.deltaId();
-        index.add(until, endId, negative);
-        placed.push({ index, key: until, id: endId });
+  /** `delta` over [from, until) on the city and the pair: +delta at from, −delta at until when it ends. */
+  private span(mode: DeltaMode, all: TimeIndex, pair: TimeIndex | null, from: number, until: number, id: number, delta: CoefVector): void {
+    for (const index of pair === null ? [all] : [all, pair]) {
+      if (mode === 'place') {
+        index.add(from, id, delta);
+        if (Number.isFinite(until)) index.add(until, id + 1, delta, -1);
+      } else {
+        index.remove(from, id);
+        if (Number.isFinite(until)) index.remove(until, id + 1);
       }
     }
-  }
-
-  private withdraw(placed: PlacedDelta[]): void {
-    for (const d of placed) d.index.remove(d.key, d.id);
-    placed.length = 0;
-  }
-
-  private deltaId(): number {
-    const id = this.nextDeltaId;
-    this.nextDeltaId = (this.nextDeltaId + 1) >>> 0 || 1;
-    return id;
   }
 
   // ---------------------------------------------------------------------------------------------------- epoch
@@ -589,8 +618,7 @@ export class TrustReadModel implements ReadModel {
     const finding = 2 ** (-shiftDays / p.halfLifeFindingDays);
     const factors = [commitment, commitment, finding, 1, 1];
     for (const basis of this.bases) {
-      for (const index of basis.city.values()) index.rebase(factors, shiftDays);
-      for (const index of basis.pair.values()) index.rebase(factors, shiftDays);
+      for (const index of basis.indices()) index.rebase(factors, shiftDays);
     }
     this.epochMs = newEpochMs;
   }
@@ -605,13 +633,13 @@ export class TrustReadModel implements ReadModel {
   }
 
   private sumCity(basis: TrustBasis, city: string, asOfMs: number, out: CoefVector): void {
-    const index = this.bases[basisSlot(basis)].city.get(city);
-    if (index === undefined) out.fill(0);
-    else index.sumAt(asOfMs, out);
+    const evidence = this.bases[basisSlot(basis)].city.get(city);
+    if (evidence === undefined) out.fill(0);
+    else evidence.all.sumAt(asOfMs, out);
   }
 
   private sumPair(basis: TrustBasis, obligor: string, counterparty: string, asOfMs: number, out: CoefVector): void {
-    const index = this.bases[basisSlot(basis)].pair.get(pairKey(obligor, counterparty));
+    const index = this.bases[basisSlot(basis)].city.get(obligor)?.byCounterparty.get(counterparty);
     if (index === undefined) out.fill(0);
     else index.sumAt(asOfMs, out);
   }
@@ -669,13 +697,12 @@ export class TrustReadModel implements ReadModel {
   /** The rows behind an answer, evaluated at asOf; O(evidence of the trustee). `counterparty` narrows to a pair. */
   private explain(answer: TrustAnswer, obligor: string, counterparty: string | null, asOfMs: number, basis: TrustBasis, withoutFindings: boolean): void {
     const p = this.parameters;
-    const slot = basisSlot(basis);
     const rows: { key: number; row: TrustContribution }[] = [];
     const anomalies: Anomaly[] = [];
     for (const record of this.commitmentsByObligor.get(obligor) ?? []) {
       const terms = record.terms;
       if (terms === null || (counterparty !== null && terms.obligeeCity !== counterparty)) continue;
-      const resolution = record.resolutions[slot];
+      const resolution = this.resolveCommitmentOn(record, basis);
       anomalies.push(...resolution.anomalies.filter((a) => a.key <= asOfMs));
       const common = { source: 'commitment' as const, commitmentId: record.id, obligor: terms.obligor, obligee: terms.obligee, value: terms.value, weight: terms.weight };
       for (const seg of resolution.evidence) {
@@ -714,9 +741,9 @@ export class TrustReadModel implements ReadModel {
       }
     }
     for (const record of this.findingsByCity.get(obligor) ?? []) {
-      const facts = record.facts;
+      const facts = record.finding;
       if (facts === null || (counterparty !== null && facts.counterparty !== counterparty)) continue;
-      const resolution = record.resolutions[slot];
+      const resolution = this.resolveFindingOn(record, basis);
       anomalies.push(...resolution.anomalies.filter((a) => a.key <= asOfMs));
       const seg = resolution.segment;
       if (withoutFindings || seg === null || seg.from > asOfMs || seg.until <= asOfMs) continue;
