@@ -11,24 +11,15 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-type AdapterOpener = (options: Record<string, unknown>) => EventStore | Promise<EventStore>;
-
-/**
- * Loads an optional adapter module at run time, so a build without it (the EventStoreDB adapter) still serves the
- * other stores. Its module must export `exportName(options)` returning an EventStore.
- */
-async function loadOpener(kind: string, modulePath: string, exportName: string): Promise<AdapterOpener> {
-  let loaded: Record<string, unknown>;
+/** Loads an adapter module lazily; a missing module or dependency becomes a clear StoreUnavailableError. */
+async function lazily<T>(kind: string, load: () => Promise<T>): Promise<T> {
   try {
-    loaded = (await import(modulePath)) as Record<string, unknown>;
+    return await load();
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : '';
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new StoreUnavailableError(kind, `its adapter (${modulePath}) is not part of this build`);
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new StoreUnavailableError(kind, `its adapter or a dependency of it is missing (${error instanceof Error ? error.message : ''})`);
     throw error;
   }
-  const opener = loaded[exportName];
-  if (typeof opener !== 'function') throw new StoreUnavailableError(kind, `${modulePath} does not export ${exportName}()`);
-  return (options) => (opener as AdapterOpener)(options);
 }
 
 export interface OpenStoreOptions {
@@ -44,12 +35,14 @@ export async function openConfiguredStore(config: LedgerConfig, options: OpenSto
       return createMemoryEventStore({ clock, limits });
     case 'sqlite': {
       // Lazily, so that the memory store (unit tests) never loads the native binding.
-      const { openSqliteEventStore } = await import('../../event-store/src/sqlite/index.js');
+      const { openSqliteEventStore } = await lazily('sqlite', () => import('../../event-store/src/sqlite/index.js'));
       return openSqliteEventStore({ path: config.sqlitePath, clock, limits, synchronous: config.sqliteSynchronous });
     }
     case 'esdb': {
-      const open = await loadOpener('esdb', '../../event-store/src/esdb/index.js', 'openEsdbEventStore');
-      return open({ url: config.esdbUrl, clock, limits });
+      // Lazily too: the gRPC client is only loaded when the cluster is the log.
+      const { openEsdbEventStore } = await lazily('esdb', () => import('../../event-store/src/esdb/index.js'));
+      if (config.esdbUrl === null) throw new StoreUnavailableError('esdb', 'CONCORDAT_ESDB_URL is not set');
+      return openEsdbEventStore({ connectionString: config.esdbUrl, clock, limits });
     }
   }
 }

@@ -1,0 +1,218 @@
+/**
+ * Command handlers of governance: each fills in what the decider cannot know (the ledger clock, who acts, the facts
+ * of other streams) and runs the one command path, answering with the stream revision and global position.
+ */
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { agreementDecider, agreementTermsAt, type AgreementCommand, type BodyContext } from '../../../domain/src/governance/agreement.js';
+import { bodyDecider, type BodyCommand } from '../../../domain/src/governance/body.js';
+import { cityDecider, type CityCommand } from '../../../domain/src/governance/city.js';
+import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand, type FundContext } from '../../../domain/src/governance/commitment.js';
+import type { Actor as PartyActor } from '../../../domain/src/governance/common.js';
+import { streams } from '../../../domain/src/governance/events.js';
+import { findingDecider, type FindingCommand } from '../../../domain/src/governance/finding.js';
+import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
+import { DomainError } from '../../../domain/src/shared/errors.js';
+import { fold } from '../../../domain/src/shared/decider.js';
+import { instant, parseInstant } from '../../../domain/src/shared/time.js';
+import type { Clock } from '../../../event-store/src/clock.js';
+import { StreamNotFoundError } from '../../../event-store/src/errors.js';
+import type { EventStore } from '../../../event-store/src/port.js';
+import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
+import { metadataFor, type CommandContext } from '../context.js';
+import { executeCommand, readWholeStream } from '../execute-command.js';
+import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
+import {
+  ExecuteAgreementCommand,
+  ExecuteBodyCommand,
+  ExecuteCityCommand,
+  ExecuteCommitmentCommand,
+  ExecuteFindingCommand,
+} from './commands.js';
+
+/** The process name the deadline manager acts under (`system:deadlines` in the events' metadata). */
+export const DEADLINE_PROCESS_NAME = 'deadlines';
+
+/**
+ * The party a request acts as, from its role: an administrator as admin, a coordinator as its body, a city officer as
+ * its city, the deadline manager as the deadline process. Other roles act as nobody in governance.
+ */
+export function partyOf(context: CommandContext): PartyActor {
+  const { actor } = context;
+  if (actor.role === 'admin') return { kind: 'admin', id: actor.id };
+  if (actor.role === 'coordinator' && actor.scope?.kind === 'body') return { kind: 'body', id: actor.scope.id };
+  if (actor.role === 'city-officer' && actor.scope?.kind === 'city') return { kind: 'city', id: actor.scope.id };
+  if (actor.role === 'system' && actor.id === `system:${DEADLINE_PROCESS_NAME}`) return DEADLINE_PROCESS;
+  throw new DomainError('actor_not_permitted', `${actor.role} ${actor.id} takes no part in governance`, { role: actor.role }, 403);
+}
+
+interface Stamp {
+  nowMs: number;
+  occurredAt: string;
+  by: PartyActor;
+}
+
+function stamp(clock: Clock, context: CommandContext, occurredAt: string | undefined): Stamp {
+  const nowMs = clock.nowMs();
+  return { nowMs, occurredAt: occurredAt ?? instant(nowMs), by: partyOf(context) };
+}
+
+async function stateOf<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>): Promise<S> {
+  const history = await readWholeStream(store, stream);
+  return fold(
+    decider,
+    // The stream holds only this aggregate's events, whose shape is the decider's event union.
+    history.map((e) => ({ type: e.type, data: e.data }) as E),
+  );
+}
+
+async function bodyContext(store: EventStore, bodyId: string): Promise<BodyContext | null> {
+  const state = await stateOf(store, streams.body(bodyId), bodyDecider);
+  return state.body === null ? null : { bodyId: state.body.bodyId, members: [...state.body.members] };
+}
+
+async function cityRegistered(store: EventStore, cityId: string): Promise<boolean> {
+  return store.streamExists(streams.city(cityId));
+}
+
+/** The fund a commitment may be owed to: the compensation context's `fund-<id>` stream opens with FundEstablished. */
+async function fundContext(store: EventStore, fundId: string): Promise<FundContext | null> {
+  try {
+    const [first] = await store.readStream(`fund-${fundId}`, { direction: 'forwards', fromRevision: 'start', maxCount: 1 });
+    if (first === undefined || first.type !== 'FundEstablished') return null;
+    const data = first.data as { fundId: string; bodyId: string };
+    return { fundId: data.fundId, bodyId: data.bodyId };
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return null;
+    throw error;
+  }
+}
+
+interface Run<C, E extends DomainEvent, S> {
+  stream: string;
+  decider: Decider<C, E, S>;
+  command: C;
+  context: CommandContext;
+  eventIds?: readonly string[];
+}
+
+async function run<C, E extends DomainEvent, S>(store: EventStore, options: Run<C, E, S>): Promise<WriteAcknowledgement> {
+  const outcome = await executeCommand({
+    store,
+    stream: options.stream,
+    decider: options.decider,
+    command: options.command,
+    metadata: metadataFor(options.context),
+    eventIds: options.eventIds,
+  });
+  return acknowledge(outcome);
+}
+
+/** Ids in URLs and bodies are checked by the deciders; only slugs name streams, so nothing else reaches the store. */
+const slug = /^[a-z0-9][a-z0-9-]{0,62}$/;
+function streamId(id: string, field: string): string {
+  if (!slug.test(id)) throw new DomainError('invalid_id', `${field} must be a slug such as "hangzhou"`, { field, value: id });
+  return id;
+}
+
+@CommandHandler(ExecuteCityCommand)
+export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  execute({ input, context }: ExecuteCityCommand): Promise<WriteAcknowledgement> {
+    const command: CityCommand = { ...input, ...stamp(this.clock, context, input.occurredAt) };
+    return run(this.store, { stream: streams.city(streamId(input.cityId, 'cityId')), decider: cityDecider, command, context });
+  }
+}
+
+@CommandHandler(ExecuteBodyCommand)
+export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteBodyCommand): Promise<WriteAcknowledgement> {
+    const base = stamp(this.clock, context, input.occurredAt);
+    let command: BodyCommand;
+    switch (input.type) {
+      case 'EstablishBody': {
+        const members = input.members.filter((m) => slug.test(m));
+        const found = await Promise.all(members.map(async (m) => ((await cityRegistered(this.store, m)) ? m : null)));
+        command = { ...input, ...base, registeredCityIds: found.filter((m): m is string => m !== null) };
+        break;
+      }
+      case 'AdmitMember':
+        command = { ...input, ...base, cityRegistered: slug.test(input.cityId) && (await cityRegistered(this.store, input.cityId)) };
+        break;
+      case 'RemoveMember':
+        command = { ...input, ...base };
+        break;
+    }
+    return run(this.store, { stream: streams.body(streamId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
+  }
+}
+
+@CommandHandler(ExecuteAgreementCommand)
+export class AgreementCommandHandler implements ICommandHandler<ExecuteAgreementCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteAgreementCommand): Promise<WriteAcknowledgement> {
+    const base = stamp(this.clock, context, input.occurredAt);
+    const command: AgreementCommand =
+      input.type === 'ConcludeAgreement'
+        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyContext(this.store, input.bodyId) : null }
+        : { ...input, ...base };
+    return run(this.store, { stream: streams.agreement(streamId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
+  }
+}
+
+@CommandHandler(ExecuteCommitmentCommand)
+export class CommitmentCommandHandler implements ICommandHandler<ExecuteCommitmentCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context, eventIds }: ExecuteCommitmentCommand): Promise<WriteAcknowledgement> {
+    const base = stamp(this.clock, context, input.occurredAt);
+    let command: CommitmentCommand;
+    if (input.type === 'MakeCommitment') {
+      // The terms that govern a commitment are those in force when it was made, not those in force today.
+      const occurredMs = parseInstant(base.occurredAt, 'occurredAt');
+      const agreement = slug.test(input.agreementId)
+        ? agreementTermsAt(await stateOf(this.store, streams.agreement(input.agreementId), agreementDecider), occurredMs)
+        : null;
+      const obligeeFund = input.obligee.kind === 'fund' && slug.test(input.obligee.id) ? await fundContext(this.store, input.obligee.id) : null;
+      command = { ...input, ...base, agreement, obligeeFund };
+    } else {
+      command = { ...input, ...base };
+    }
+    return run(this.store, { stream: streams.commitment(streamId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
+  }
+}
+
+@CommandHandler(ExecuteFindingCommand)
+export class FindingCommandHandler implements ICommandHandler<ExecuteFindingCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteFindingCommand): Promise<WriteAcknowledgement> {
+    const base = stamp(this.clock, context, input.occurredAt);
+    const command: FindingCommand =
+      input.type === 'RecordFinding'
+        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyContext(this.store, input.bodyId) : null }
+        : { ...input, ...base };
+    return run(this.store, { stream: streams.finding(streamId(input.findingId, 'findingId')), decider: findingDecider, command, context });
+  }
+}
+
+export const GOVERNANCE_COMMAND_HANDLERS = [CityCommandHandler, BodyCommandHandler, AgreementCommandHandler, CommitmentCommandHandler, FindingCommandHandler] as const;
