@@ -6,7 +6,9 @@
  * - `fund-<bodyId>`: the special fund of body <bodyId> (one fund per body, so its id is the body's id): FundEstablished,
  *   money in on the fund's own books, and every transfer whose payer is the fund. Payouts live here so that two of them
  *   are serialized by the fund stream's expected revision and cannot both spend the same money.
- * - `transfer-<transferId>`: every other transfer (payer is a city).
+ * - `payments-<cityId>`: every transfer whose payer is that city. Each obligation has one payer, so all transfers
+ *   against it (and all reversals a party makes) are serialized on one stream: two of them cannot both pass the
+ *   overpayment check.
  * - `settlement-<bodyId>`: executed settlements of the body's obligations.
  * Obligations are not a stream of their own: they are created by IncidentAssessed, by FindingRecorded.penalty (city →
  * fund of the finding's body, id `penalty-<findingId>`) and by SettlementExecuted (novation).
@@ -181,10 +183,10 @@ export const COUNTED_AS: Readonly<Record<FindingKind, CountedFindingKind>> = {
 export const compensationStreams = {
   incident: (id: string) => `incident-${id}`,
   fund: (bodyId: string) => `fund-${bodyId}`,
-  transfer: (id: string) => `transfer-${id}`,
+  payments: (cityId: string) => `payments-${cityId}`,
   settlement: (bodyId: string) => `settlement-${bodyId}`,
-  /** Where a transfer lives: payouts of a fund on the fund's stream, all others on their own. */
-  transferOf: (payer: Party, transferId: string) => (payer.kind === 'fund' ? `fund-${payer.id}` : `transfer-${transferId}`),
+  /** Where a transfer lives: on its payer's stream. */
+  transferOf: (payer: Party) => (payer.kind === 'fund' ? `fund-${payer.id}` : `payments-${payer.id}`),
 } as const;
 
 export const penaltyObligationId = (findingId: string): string => `penalty-${findingId}`;

@@ -99,7 +99,7 @@ export interface IncidentState {
 }
 
 /** Bounds on one incident: parties and claims. */
-export const INCIDENT_LIMITS = { maxCities: 64, maxClaims: 1000, maxTextLength: 2000 } as const;
+export const INCIDENT_LIMITS = { maxCities: 32, maxClaims: 1000, maxTextLength: 2000 } as const;
 
 function requireText(value: string, field: string): void {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > INCIDENT_LIMITS.maxTextLength) {

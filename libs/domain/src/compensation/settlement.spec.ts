@@ -104,6 +104,17 @@ describe('settlement proposals', () => {
     expect(proposal.transfers.length).toBeLessThanOrEqual(30);
   });
 
+  it('net 20 parties exactly', () => {
+    // Ten matched pairs hidden among 20 parties: the exact search finds all ten groups, so ten transfers.
+    const values = Array.from({ length: 10 }, (_, i) => BigInt(1000 + 37 * i));
+    const entries = [...values, ...values.map((v) => -v)].map((v, i) => [`city:c${String((i * 7) % 20).padStart(2, '0')}`, fromMinor(v, 'CNY')] as const);
+    const positions: Positions = { bodyId: 'delta', currency: 'CNY', positions: Object.fromEntries(entries) };
+    const proposal = proposeSettlement(positions);
+    expect(proposal.method).toBe('exact');
+    expect(proposal.transfers).toHaveLength(10);
+    expect(proposalClears(positions, proposal.transfers)).toBe(true);
+  });
+
   it('refuse positions that do not sum to zero', () => {
     expect(() => proposeSettlement({ bodyId: 'delta', currency: 'CNY', positions: { 'city:a': '1.00' } })).toThrow(expect.objectContaining({ code: 'positions_not_balanced' }));
   });
@@ -144,6 +155,16 @@ describe('executing a settlement', () => {
     const moved = [obligations[0]!, { ...obligations[1]!, unencumbered: '60.00' }];
     expect(positionsFingerprint(positionsFromObligations('delta', 'CNY', moved))).not.toBe(proposal.fingerprint);
     given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: moved } }).thenThrows('settlement_positions_changed', 409);
+  });
+
+  it('is refused when every position is already zero', () => {
+    const none = proposeSettlement(positionsFromObligations('delta', 'CNY', []));
+    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: none, occurredAt: T0, context: { obligations: [] } }).thenThrows('nothing_to_settle', 409);
+  });
+
+  it('executing the same settlement again changes nothing', () => {
+    const executed = settlementDecider.decide({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations } }, settlementDecider.initialState());
+    given(settlementDecider, executed).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: [] } }).then([]);
   });
 
   it('is refused when the proposal does not clear the positions', () => {

@@ -73,26 +73,28 @@ export function positionsFingerprint(input: Positions): string {
   return createHash('sha256').update(`${input.bodyId}|${input.currency}|${canonical}`).digest('hex');
 }
 
-/** Clear one zero-sum group with at most (size − 1) transfers: largest debtor pays largest creditor, ties by party. */
+/**
+ * Clear one zero-sum group with at most (size − 1) transfers: creditors and debtors each sorted largest first (ties by
+ * party), then paired in order; every transfer empties at least one side, and the last one empties both.
+ */
 function clearGreedily(group: readonly [string, bigint][]): [string, string, bigint][] {
-  const creditors = group.filter(([, v]) => v > 0n).map(([k, v]) => ({ key: k, left: v }));
-  const debtors = group.filter(([, v]) => v < 0n).map(([k, v]) => ({ key: k, left: -v }));
   const order = (a: { key: string; left: bigint }, b: { key: string; left: bigint }): number => (a.left > b.left ? -1 : a.left < b.left ? 1 : byKey(a.key, b.key));
+  const creditors = group.filter(([, v]) => v > 0n).map(([key, v]) => ({ key, left: v })).sort(order);
+  const debtors = group.filter(([, v]) => v < 0n).map(([key, v]) => ({ key, left: -v })).sort(order);
   const transfers: [string, string, bigint][] = [];
-  // Each round empties at least one side, so there are at most group.length − 1 rounds.
-  for (let round = 0; round < group.length && creditors.length > 0 && debtors.length > 0; round++) {
-    creditors.sort(order);
-    debtors.sort(order);
-    const creditor = creditors[0]!;
-    const debtor = debtors[0]!;
+  let c = 0;
+  let d = 0;
+  while (c < creditors.length && d < debtors.length) {
+    const creditor = creditors[c]!;
+    const debtor = debtors[d]!;
     const amount = creditor.left < debtor.left ? creditor.left : debtor.left;
     transfers.push([debtor.key, creditor.key, amount]);
     creditor.left -= amount;
     debtor.left -= amount;
-    if (creditor.left === 0n) creditors.shift();
-    if (debtor.left === 0n) debtors.shift();
+    if (creditor.left === 0n) c++;
+    if (debtor.left === 0n) d++;
   }
-  if (creditors.length > 0 || debtors.length > 0) throw new Error('clearGreedily: group did not clear');
+  if (c < creditors.length || d < debtors.length) throw new Error('clearGreedily: group did not clear');
   return transfers;
 }
 

@@ -20,7 +20,7 @@ const initiate = (over: Partial<TransferTerms> = {}, context: Partial<InitiateTr
   type: 'InitiateTransfer',
   terms: { ...terms, ...over },
   occurredAt: T0,
-  context: { obligation, reversed: null, fund: null, ...context },
+  context: { obligation, reversed: null, payerView: { asOfRevision: null, fundAvailableBalance: null }, ...context },
 });
 const initiated: TransferEvent = { type: 'TransferInitiated', data: { ...terms, occurredAt: T0 } };
 const settled: TransferEvent = { type: 'TransferSettled', data: { transferId: 't-1', occurredAt: T1 } };
@@ -38,6 +38,17 @@ describe('a transfer settling an obligation', () => {
   });
   it('an unknown obligation is not found', () => {
     given(transferDecider, []).when(initiate({}, { obligation: null })).thenThrows('obligation_not_found', 404);
+  });
+  it('a second transfer by the same payer is decided only against balances that include the first', () => {
+    const second = initiate({ transferId: 't-2', amount: '100.00' }, { obligation: { ...obligation, unencumbered: '100.00' } });
+    given(transferDecider, [initiated]).when(second).thenThrows('payer_view_stale', 409);
+    given(transferDecider, [initiated]).when({ ...second, context: { ...second.context, payerView: { asOfRevision: 0, fundAvailableBalance: null } } }).then([
+      { type: 'TransferInitiated', data: { ...terms, transferId: 't-2', amount: '100.00', occurredAt: T0 } },
+    ]);
+  });
+  it('a payments stream holds the transfers of one paying city', () => {
+    const other = initiate({ transferId: 't-2', payer: cityParty('hill-city') }, { obligation: { ...obligation, payer: cityParty('hill-city') }, payerView: { asOfRevision: 0, fundAvailableBalance: null } });
+    given(transferDecider, [initiated]).when(other).thenThrows('payments_of_another_city');
   });
   it('the same transfer id with the same content returns the first result', () => {
     given(transferDecider, [initiated]).when(initiate()).then([]);
@@ -91,7 +102,7 @@ describe('the special fund of a body', () => {
     type: 'InitiateTransfer',
     terms: payoutTerms,
     occurredAt: T1,
-    context: { obligation: { obligationId: payoutTerms.obligationId, payer: fundParty('delta'), payee: cityParty('river-city'), currency: 'CNY', unencumbered: '250.00' }, reversed: null, fund: { availableBalance, asOfRevision } },
+    context: { obligation: { obligationId: payoutTerms.obligationId, payer: fundParty('delta'), payee: cityParty('river-city'), currency: 'CNY', unencumbered: '250.00' }, reversed: null, payerView: { asOfRevision, fundAvailableBalance: availableBalance } },
   });
 
   it('is established once, in one currency', () => {
@@ -121,9 +132,9 @@ describe('the special fund of a body', () => {
   });
   it('two payouts cannot spend the same money: the second must read the balance again', () => {
     const first: TransferEvent = { type: 'TransferInitiated', data: { ...payoutTerms, transferId: 'p-0', occurredAt: T1 } };
-    given(fundDecider, [established, first]).when(payout('250.00', 0)).thenThrows('fund_balance_stale', 409);
+    given(fundDecider, [established, first]).when(payout('250.00', 0)).thenThrows('payer_view_stale', 409);
   });
-  it('a city’s transfer stream refuses a payout of the fund', () => {
+  it('a city’s payments stream refuses a payout of the fund', () => {
     given(transferDecider, []).when(initiate({ payer: fundParty('delta') })).thenThrows('fund_payout_on_fund_stream');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Transfers: settle an obligation in whole or in part, pending → settled or voided. The same rules serve two streams:
- * `transfer-<id>` (a city pays) and `fund-<bodyId>` (the fund pays), so both keep a book of transfers by id.
+ * Transfers: settle an obligation in whole or in part, pending → settled or voided. A transfer lives on its payer's
+ * stream (`payments-<cityId>` or `fund-<bodyId>`), and both keep a book of transfers by id with the same rules.
  */
 import { DomainError, notFound } from '../shared/errors.js';
 import { fromMinor, toMinor } from '../shared/money.js';
@@ -37,18 +37,22 @@ export interface ReversedTransferContext {
   alreadyReversed: string;
 }
 
-/** For a payout by the fund: its balance as the read model saw it, and the fund-stream revision that view includes. */
-export interface FundBalanceContext {
-  availableBalance: string;
-  /** Last fund-stream revision the read model had projected (null: none). Must equal the stream's revision now. */
+/**
+ * The read model's view the contexts come from: the last revision of the payer's stream it had projected (null: none).
+ * It must equal the stream's revision at decision time, so the unencumbered amount (and the fund's balance) already
+ * include every earlier transfer of this payer; otherwise the handler reads again.
+ */
+export interface PayerView {
   asOfRevision: number | null;
+  /** For a payout of the fund only: its balance minus pending payouts, as of that revision. */
+  fundAvailableBalance: string | null;
 }
 
 export interface InitiateTransfer {
   type: 'InitiateTransfer';
   terms: TransferTerms;
   occurredAt: Instant;
-  context: { obligation: ObligationContext | null; reversed: ReversedTransferContext | null; fund: FundBalanceContext | null };
+  context: { obligation: ObligationContext | null; reversed: ReversedTransferContext | null; payerView: PayerView };
 }
 export interface SettleTransfer {
   type: 'SettleTransfer';
@@ -173,17 +177,17 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
     }
   }
 
+  const view = context.payerView;
+  if (view.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
+    throw new DomainError('payer_view_stale', 'the balances read do not yet include every transfer of this payer; read them again', {
+      payer: partyKey(terms.payer),
+      asOfRevision: view.asOfRevision,
+      streamRevision,
+    }, 409);
+  }
   if (terms.payer.kind === 'fund') {
-    const fund = context.fund;
-    if (fund === null) throw new DomainError('fund_balance_required', 'a payout of the fund needs the fund balance in its context', { fundId: terms.payer.id });
-    if (fund.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
-      throw new DomainError('fund_balance_stale', 'the fund balance given does not yet include every event of the fund; read it again', {
-        fundId: terms.payer.id,
-        asOfRevision: fund.asOfRevision,
-        streamRevision,
-      }, 409);
-    }
-    const available = toMinor(fund.availableBalance, terms.currency);
+    if (view.fundAvailableBalance === null) throw new DomainError('fund_balance_required', 'a payout of the fund needs the fund balance in its context', { fundId: terms.payer.id });
+    const available = toMinor(view.fundAvailableBalance, terms.currency);
     if (amountMinor > available) {
       throw new DomainError('fund_insufficient', 'the fund never pays out more than it holds; the obligation stays open', {
         fundId: terms.payer.id,
@@ -215,7 +219,7 @@ export interface TransferState {
   revision: number;
 }
 
-/** The decider of a city's transfer stream `transfer-<id>`. */
+/** The decider of a city's payments stream `payments-<cityId>`: every transfer that city pays. */
 export const transferDecider: Decider<TransferCommand, TransferEvent, TransferState> = {
   initialState: () => ({ book: {}, revision: -1 }),
   evolve: (state, event) => ({ book: evolveTransferBook(state.book, event), revision: state.revision + 1 }),
@@ -223,10 +227,9 @@ export const transferDecider: Decider<TransferCommand, TransferEvent, TransferSt
     if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund') {
       throw new DomainError('fund_payout_on_fund_stream', 'a payout of the fund is decided on the fund stream', { fundId: command.terms.payer.id });
     }
-    const held = Object.keys(state.book);
-    const commandTransferId = command.type === 'InitiateTransfer' ? command.terms.transferId : command.transferId;
-    if (held.length > 0 && !held.includes(commandTransferId)) {
-      throw new DomainError('transfer_stream_mismatch', 'a transfer stream holds exactly one transfer', { transferId: commandTransferId });
+    const first = Object.values(state.book)[0];
+    if (command.type === 'InitiateTransfer' && first !== undefined && partyKey(first.terms.payer) !== partyKey(command.terms.payer)) {
+      throw new DomainError('payments_of_another_city', 'a payments stream holds the transfers of one paying city', { payer: partyKey(command.terms.payer), streamPayer: partyKey(first.terms.payer) });
     }
     return decideTransfer(command, state.book, state.revision);
   },

@@ -69,7 +69,6 @@ function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationI
     payee = r?.terms.payer ?? cityParty('b-city');
   }
   const terms: TransferTerms = { transferId, obligationId, payer, payee, amount, currency: 'CNY', form: 'money', valuation: null, reverses };
-  const fund = b.fundBalance('delta');
   const command: InitiateTransfer = {
     type: 'InitiateTransfer',
     terms,
@@ -77,16 +76,16 @@ function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationI
     context: {
       obligation: b.obligationContext(obligationId),
       reversed: reverses === null ? null : b.reversedTransferContext(reverses),
-      fund: payer.kind === 'fund' && fund !== null ? { availableBalance: fund.available, asOfRevision: fund.revision } : null,
+      payerView: b.payerView(payer),
     },
   };
-  if (payer.kind === 'fund') ledger.run(fundDecider, streams.fund(payer.id), command);
-  else ledger.run(transferDecider, streams.transfer(transferId), command);
+  if (payer.kind === 'fund') ledger.run(fundDecider, streams.transferOf(payer), command);
+  else ledger.run(transferDecider, streams.transferOf(payer), command);
 }
 
 function finishTransfer(ledger: LedgerHarness, transferId: string, how: 'settle' | 'void'): void {
   const status = ledger.balances.reversedTransferContext(transferId);
-  const stream = status === null ? streams.transfer(transferId) : streams.transferOf(status.terms.payer, transferId);
+  const stream = streams.transferOf(status?.terms.payer ?? cityParty('unknown-city'));
   const command = how === 'settle' ? { type: 'SettleTransfer' as const, transferId, occurredAt: AT } : { type: 'VoidTransfer' as const, transferId, reason: 'entered twice', occurredAt: AT };
   if (status?.terms.payer.kind === 'fund') ledger.run(fundDecider, stream, command);
   else ledger.run(transferDecider, stream, command);
@@ -200,7 +199,7 @@ describe('balances read model', () => {
     const ledger = establishedLedger();
     assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
     const overpaid = { transferId: 'x', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '500.01', currency: 'CNY', form: 'money', valuation: null, reverses: null, occurredAt: AT };
-    expect(() => ledger.append(streams.transfer('x'), [{ type: 'TransferInitiated', data: overpaid }])).toThrow(ProjectionInvariantError);
+    expect(() => ledger.append(streams.payments('a-city'), [{ type: 'TransferInitiated', data: overpaid }])).toThrow(ProjectionInvariantError);
   });
 
   describe('conservation over random command sequences', () => {

@@ -26,7 +26,7 @@ import {
   type TransferTerms,
 } from '../../../domain/src/compensation/events.js';
 import { parsePartyKey, type SettleableObligation } from '../../../domain/src/compensation/settlement.js';
-import type { ObligationContext, ReversedTransferContext, TransferStatus } from '../../../domain/src/compensation/transfers.js';
+import type { ObligationContext, PayerView, ReversedTransferContext, TransferStatus } from '../../../domain/src/compensation/transfers.js';
 
 interface ObligationRow {
   obligationId: string;
@@ -137,11 +137,14 @@ export class BalancesReadModel implements ReadModel {
   /** Commitments owed to a fund in money: their deliveries are the fund's money in. */
   private readonly fundCommitments = new Map<string, { fundId: string; currency: string }>();
   private readonly fundDeliveries = new Map<string, bigint>();
+  /** Last projected revision of each payer stream (`payments-<cityId>`, `fund-<bodyId>`): see PayerView. */
+  private readonly payerRevisions = new Map<string, number>();
   private nextSeq = 0;
   private position = -1n;
 
   apply(event: RecordedEvent): void {
     this.position = event.position;
+    if (event.stream.startsWith('payments-') || event.stream.startsWith('fund-')) this.payerRevisions.set(event.stream, Number(event.revision));
     const known = { type: event.type, data: event.data } as Known;
     try {
       this.project(known, event);
@@ -491,6 +494,16 @@ export class BalancesReadModel implements ReadModel {
     return { obligationId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
   }
 
+  /** What an InitiateTransfer by this payer must carry as its `payerView`. */
+  payerView(payer: Party): PayerView {
+    const stream = payer.kind === 'fund' ? `fund-${payer.id}` : `payments-${payer.id}`;
+    const fund = payer.kind === 'fund' ? this.funds.get(payer.id) : undefined;
+    return {
+      asOfRevision: this.payerRevisions.get(stream) ?? null,
+      fundAvailableBalance: fund === undefined ? (payer.kind === 'fund' ? '0' : null) : fromMinor(fund.balance - fund.pendingOut, fund.currency),
+    };
+  }
+
   /** The transfer as a reversal needs it. */
   reversedTransferContext(transferId: string): ReversedTransferContext | null {
     const t = this.transfers.get(transferId);
@@ -557,6 +570,7 @@ export class BalancesReadModel implements ReadModel {
       net: sortedEntries(this.net, (m) => sortedEntries(m, str)),
       fundCommitments: sortedEntries(this.fundCommitments, (c) => c),
       fundDeliveries: sortedEntries(this.fundDeliveries, str),
+      payerRevisions: sortedEntries(this.payerRevisions, (r) => r),
       nextSeq: this.nextSeq,
     };
   }
