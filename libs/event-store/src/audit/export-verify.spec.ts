@@ -1,7 +1,7 @@
 import { asLines, collect, ledgerHistory } from './audit.fixture.js';
 import { exportNdjson, formatDigest, parseDigest, type DigestFile, type ExportedEvent } from './export.js';
 import { InvalidDigestError } from './errors.js';
-import { GENESIS_HASH } from '../integrity.js';
+import { eventHash, GENESIS_HASH } from '../integrity.js';
 import { consistencyProof, digestAt } from './service.js';
 import { verifyConsistency } from './proof-verify.js';
 import { verifyExport, type VerifyProgress } from './verify-export.js';
@@ -164,6 +164,36 @@ describe('offline verifier names the first bad position of a tampered export', (
     const { lines, digest } = await exportOf(EVENTS);
     expect((await verifyExport(lines.slice(3), digest)).firstDiscrepancy).toMatchObject({ reason: 'not_from_genesis' });
     expect(await verifyExport(lines.slice(3))).toMatchObject({ ok: true, eventsVerified: EVENTS - 3, root: null });
+  });
+});
+
+describe('byte-exact fast path under a digest', () => {
+  it('an event whose data holds a nested "metadata" key still verifies (the parser takes over)', async () => {
+    const store = await ledgerHistory({ events: 8, rewrite: { n: 4, data: { note: 'x', metadata: { actor: 'not the envelope' } } } });
+    const lines = asLines(await collect(exportNdjson(store)));
+    expect(await verifyExport(lines, await digestAt(store))).toMatchObject({ ok: true, eventsVerified: 8, digestMatched: true });
+    await store.close();
+  });
+
+  it('gives the same verdict with and without a digest on every tampering', async () => {
+    const { lines, digest } = await exportOf(EVENTS);
+    const edited = lines.map((x, i) => (i === 9 ? x.replace('"currency":"EUR"', '"currency":"EUX"') : x));
+    const withDigest = await verifyExport(edited, digest);
+    const without = await verifyExport(edited);
+    expect(withDigest.firstDiscrepancy).toEqual(without.firstDiscrepancy);
+    expect(withDigest.firstDiscrepancy).toMatchObject({ position: 9n, reason: 'hash_mismatch' });
+  });
+
+  it('a fabricated line that hashes to itself but is not JSON is caught: by the parser without a digest, by the root with one', async () => {
+    const { lines, digest } = await exportOf(10);
+    const original = parse(lines[9]);
+    const dataJson = '{"amount":"999.00",';
+    const fields = { ...original, position: 9n, revision: BigInt(original.revision), dataJson, metadataJson: JSON.stringify(original.metadata) };
+    const forgedHash = eventHash(original.prevHash, fields);
+    const forged = lines[9].replace(JSON.stringify(original.data), dataJson).replace(original.hash, forgedHash);
+    const tampered = [...lines.slice(0, 9), forged];
+    expect((await verifyExport(tampered)).firstDiscrepancy).toMatchObject({ position: 9n, reason: 'malformed_line' });
+    expect((await verifyExport(tampered, digest)).firstDiscrepancy).toMatchObject({ position: 9n, reason: 'root_mismatch' });
   });
 });
 

@@ -3,6 +3,7 @@
  *
  * Leaves are the events' hashes (32 raw bytes) in global order; leaf i is the event at position i.
  */
+import { hash } from 'node:crypto';
 import { EMPTY_TREE_ROOT, HASH_BYTES, hashChildren, hashLeaf } from './proof-verify.js';
 
 /** Most leaves one tree may hold here: indices stay exact JavaScript numbers. */
@@ -164,40 +165,61 @@ export class MerkleLog {
   }
 }
 
+/*
+ * The streaming verifier hashes two small nodes per event, so it works in hex through reused scratch buffers:
+ * Node's one-shot hash() is several times faster with hex output than with a Buffer. Same bytes hashed as
+ * hashLeaf/hashChildren in proof-verify.ts (the spec checks they agree).
+ */
+const leafScratch = Buffer.alloc(1 + HASH_BYTES);
+const nodeScratch = Buffer.alloc(1 + 2 * HASH_BYTES);
+nodeScratch[0] = 0x01;
+
+/** hashLeaf over a leaf of 32 bytes given in hex, in hex. */
+export function hashLeafHex(leafHex: string): string {
+  if (leafScratch.write(leafHex, 1, 'hex') !== HASH_BYTES) throw new RangeError('a leaf is a 32-byte hash in hex');
+  return hash('sha256', leafScratch, 'hex');
+}
+
+/** hashChildren over two hex hashes, in hex. */
+export function hashChildrenHex(leftHex: string, rightHex: string): string {
+  nodeScratch.write(leftHex, 1, 'hex');
+  nodeScratch.write(rightHex, 1 + HASH_BYTES, 'hex');
+  return hash('sha256', nodeScratch, 'hex');
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
 /**
  * The O(log n) frontier of a Merkle tree (the roots of its complete subtrees): enough for the root of
  * everything appended so far, which is all a streaming verifier needs.
  */
 export class MerkleFrontier {
-  /** Complete subtree roots from largest (leftmost) to smallest, with their heights. */
-  private readonly stack: { height: number; hash: Buffer }[] = [];
+  /** Complete subtree roots (hex) from largest (leftmost) to smallest, with their heights. */
+  private readonly stack: { height: number; hash: string }[] = [];
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  appendLeafHash(leafHash: Buffer): void {
-    if (leafHash.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes; got ${leafHash.length}`);
-    let node = { height: 0, hash: leafHash };
+  /** Appends a leaf by its bytes, given as a 32-byte hash in hex (an event hash). */
+  appendLeafHex(leafHex: string): void {
+    if (!HEX_HASH.test(leafHex)) throw new RangeError('a leaf is a 32-byte hash in lowercase hex');
+    let node = { height: 0, hash: hashLeafHex(leafHex) };
     // The stack holds at most one subtree per height (≤ 53 entries), so this loop is bounded.
     for (let top = this.stack.at(-1); top !== undefined && top.height === node.height; top = this.stack.at(-1)) {
       this.stack.pop();
-      node = { height: node.height + 1, hash: hashChildren(top.hash, node.hash) };
+      node = { height: node.height + 1, hash: hashChildrenHex(top.hash, node.hash) };
     }
     this.stack.push(node);
     this.count += 1;
-  }
-
-  appendLeaf(leaf: Uint8Array): void {
-    this.appendLeafHash(hashLeaf(leaf));
   }
 
   /** Root of every leaf appended so far: the complete subtrees folded right to left, as RFC 6962 splits. */
   root(): Buffer {
     if (this.stack.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
     let acc = this.stack[this.stack.length - 1].hash;
-    for (let i = this.stack.length - 2; i >= 0; i -= 1) acc = hashChildren(this.stack[i].hash, acc);
-    return Buffer.from(acc);
+    for (let i = this.stack.length - 2; i >= 0; i -= 1) acc = hashChildrenHex(this.stack[i].hash, acc);
+    return Buffer.from(acc, 'hex');
   }
 }

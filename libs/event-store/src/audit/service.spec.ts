@@ -9,7 +9,7 @@ import { consistencyProof, digestAt, inclusionProof, MerkleCache, merkleCacheFor
 
 const fromScratchRoot = (hashes: readonly string[]): string => {
   const frontier = new MerkleFrontier();
-  for (const h of hashes) frontier.appendLeaf(Buffer.from(h, 'hex'));
+  for (const h of hashes) frontier.appendLeafHex(h);
   return frontier.root().toString('hex');
 };
 

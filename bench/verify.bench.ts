@@ -1,0 +1,192 @@
+/**
+ * Audit benchmark, one run: `node dist/bench/verify.bench.js [--events 1000000]`.
+ *
+ * 1. Fills a SQLite store with N commitment events.
+ * 2. Exports it to NDJSON in a child process, so the peak RSS measured is the export's alone (target < 300 MiB).
+ * 3. Over that same file, read the same way: a raw SHA-256 chain over every line's bytes, then the offline
+ *    verifier (hashes, links, positions, Merkle root against the digest). Target: verifier ≥ 0.8× the raw chain.
+ *
+ * Writes bench/results/verify.json.
+ */
+import { fork } from 'node:child_process';
+import { hash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { digestAt, exportNdjson, FakeClock, GENESIS_HASH, verifyExport, type DigestFile, type ProposedEvent } from '../libs/event-store/src/index.js';
+import { openSqliteEventStore } from '../libs/event-store/src/sqlite/index.js';
+
+const EXPORT_TARGET_MIB = 300;
+const RATIO_TARGET = 0.8;
+const BATCH = 1_000;
+const MAX_EVENTS = 20_000_000;
+const REPEATS = 2;
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    phase: { type: 'string', default: 'main' },
+    db: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+async function fill(path: string, events: number): Promise<number> {
+  const store = openSqliteEventStore({ path, synchronous: 'NORMAL', clock: new FakeClock(Date.parse('2026-01-01T00:00:00Z')) });
+  const started = performance.now();
+  const cities = ['lyon', 'porto', 'gdansk', 'tartu', 'bologna', 'leuven', 'aarhus'];
+  for (let first = 0; first < events; first += BATCH) {
+    const batch: ProposedEvent[] = [];
+    for (let n = first; n < Math.min(events, first + BATCH); n += 1) {
+      const obligor = cities[n % cities.length];
+      const beneficiary = cities[(n + 3) % cities.length];
+      batch.push({
+        id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+        type: n % 4 === 3 ? 'commitment.Fulfilled' : 'commitment.Pledged',
+        data: {
+          commitmentId: `cm-${n}`,
+          obligor: `city-${obligor}`,
+          beneficiary: `city-${beneficiary}`,
+          amount: `${(n % 100_000) + 1}.${String(n % 100).padStart(2, '0')}`,
+          currency: 'EUR',
+          dueAt: '2027-01-01T00:00:00.000Z',
+        },
+        metadata: { actor: `user:${obligor}-treasurer`, role: 'treasurer', scope: `city-${obligor}`, correlationId: `corr-${n}`, schemaVersion: 1 },
+      });
+    }
+    await store.appendToStream(`commitment-${first / BATCH}`, batch, 'no_stream');
+  }
+  await store.close();
+  return performance.now() - started;
+}
+
+/** Child process: export the store to a file and report time and this process's peak RSS. */
+async function exportPhase(db: string, out: string): Promise<void> {
+  const store = openSqliteEventStore({ path: db });
+  const started = performance.now();
+  await pipeline(Readable.from(exportNdjson(store)), createWriteStream(out));
+  const ms = performance.now() - started;
+  await store.close();
+  process.send?.({ ms, peakRssBytes: peakRssBytes() });
+}
+
+function runExportChild(db: string, out: string): Promise<{ ms: number; peakRssBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--phase', 'export', '--db', db, '--out', out], { stdio: 'inherit' });
+    let report: { ms: number; peakRssBytes: number } | null = null;
+    child.on('message', (m) => {
+      report = m as { ms: number; peakRssBytes: number };
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && report !== null ? resolve(report) : reject(new Error(`export child exited with ${code}`))));
+  });
+}
+
+const linesOf = (file: string): AsyncIterable<string> =>
+  createInterface({ input: createReadStream(file, { highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
+
+/** The floor any verifier of this file pays: read every line and chain SHA-256 over its bytes. */
+async function rawChain(file: string): Promise<{ ms: number; head: string; lines: number }> {
+  const started = performance.now();
+  let head = GENESIS_HASH;
+  let lines = 0;
+  for await (const line of linesOf(file)) {
+    head = hash('sha256', head + line, 'hex');
+    lines += 1;
+  }
+  return { ms: performance.now() - started, head, lines };
+}
+
+async function verifierRun(file: string, digest: DigestFile): Promise<{ ms: number; ok: boolean; events: number }> {
+  const started = performance.now();
+  const result = await verifyExport(linesOf(file), digest);
+  if (!result.ok) process.stderr.write(`verifier: ${JSON.stringify(result.firstDiscrepancy, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n`);
+  return { ms: performance.now() - started, ok: result.ok && result.digestMatched, events: result.eventsVerified };
+}
+
+async function main(): Promise<void> {
+  const events = Number(values.events);
+  if (!Number.isSafeInteger(events) || events < 1 || events > MAX_EVENTS) throw new Error(`--events must be 1..${MAX_EVENTS}`);
+  const dir = mkdtempSync(join(tmpdir(), 'concordat-verify-bench-'));
+  const db = join(dir, 'ledger.db');
+  const file = join(dir, 'export.ndjson');
+  try {
+    process.stderr.write(`filling a SQLite store with ${events} events…\n`);
+    const fillMs = await fill(db, events);
+    process.stderr.write(`exporting (child process)…\n`);
+    const exported = await runExportChild(db, file);
+    const store = openSqliteEventStore({ path: db });
+    const digest = await digestAt(store);
+    await store.close();
+
+    const raw: number[] = [];
+    const verified: number[] = [];
+    let verifierOk = true;
+    let rawLines = 0;
+    // Alternate the two so drift on a noisy machine hits both alike; keep each one's best run.
+    for (let i = 0; i < REPEATS; i += 1) {
+      process.stderr.write(`run ${i + 1}/${REPEATS}: raw chain, then verifier…\n`);
+      const r = await rawChain(file);
+      raw.push(r.ms);
+      rawLines = r.lines;
+      const v = await verifierRun(file, digest);
+      verified.push(v.ms);
+      verifierOk &&= v.ok && v.events === events;
+    }
+    const rawMs = Math.min(...raw);
+    const verifyMs = Math.min(...verified);
+    const ratio = rawMs / verifyMs;
+    const exportBytes = statSync(file).size;
+
+    const result = {
+      benchmark: 'verify',
+      at: new Date().toISOString(),
+      node: process.version,
+      store: 'sqlite',
+      events,
+      fill: { ms: Math.round(fillMs), eventsPerSec: Math.round(events / (fillMs / 1000)) },
+      export: {
+        ms: Math.round(exported.ms),
+        eventsPerSec: Math.round(events / (exported.ms / 1000)),
+        bytes: exportBytes,
+        peakRssMiB: mib(exported.peakRssBytes),
+        targetPeakRssMiB: EXPORT_TARGET_MIB,
+        pass: mib(exported.peakRssBytes) < EXPORT_TARGET_MIB,
+      },
+      verify: {
+        method: 'same NDJSON file, same line reader; raw = SHA-256 chain over each line; verifier = verifyExport with the digest',
+        rawChainMs: raw.map(Math.round),
+        verifierMs: verified.map(Math.round),
+        rawChainEventsPerSec: Math.round(rawLines / (rawMs / 1000)),
+        verifierEventsPerSec: Math.round(events / (verifyMs / 1000)),
+        ratio: Math.round(ratio * 1000) / 1000,
+        targetRatio: RATIO_TARGET,
+        pass: ratio >= RATIO_TARGET,
+        verifierOk,
+      },
+      digest: { treeSize: digest.treeSize, root: digest.root },
+    };
+    const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'verify.json');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (!verifierOk) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values.phase === 'export') {
+  if (values.db === undefined || values.out === undefined) throw new Error('--phase export needs --db and --out');
+  await exportPhase(values.db, values.out);
+} else {
+  await main();
+}

@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { hashChildrenHex, hashLeafHex, MerkleFrontier, MerkleLog } from './merkle.js';
+import { hashChildren, hashLeaf } from './proof-verify.js';
+
+const eventHashHex = (seed: number, i: number): string => hashLeaf(Buffer.from(`event ${seed} ${i}`)).toString('hex');
+
+describe('Merkle log and frontier', () => {
+  it('the hex node hashes the verifier streams with are the RFC 6962 ones', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
+        const ha = Buffer.from(a).toString('hex');
+        const hb = Buffer.from(b).toString('hex');
+        expect(hashLeafHex(ha)).toBe(hashLeaf(a).toString('hex'));
+        expect(hashChildrenHex(ha, hb)).toBe(hashChildren(a, b).toString('hex'));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the streaming frontier and the cached log agree on the root at every size', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.nat(), (size, seed) => {
+        const log = new MerkleLog();
+        const frontier = new MerkleFrontier();
+        expect(frontier.root().equals(log.root())).toBe(true);
+        for (let i = 0; i < size; i += 1) {
+          const leaf = eventHashHex(seed, i);
+          log.appendLeaf(Buffer.from(leaf, 'hex'));
+          frontier.appendLeafHex(leaf);
+          expect(frontier.root().equals(log.root())).toBe(true);
+        }
+        expect(frontier.size).toBe(size);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('a root at a past size does not change as the log grows', () => {
+    const log = new MerkleLog();
+    for (let i = 0; i < 37; i += 1) log.appendLeaf(Buffer.from(eventHashHex(1, i), 'hex'));
+    const at20 = log.root(20);
+    for (let i = 37; i < 300; i += 1) log.appendLeaf(Buffer.from(eventHashHex(1, i), 'hex'));
+    expect(log.root(20).equals(at20)).toBe(true);
+  });
+
+  it('keeps about 64 bytes per leaf', () => {
+    const log = new MerkleLog();
+    for (let i = 0; i < 4096; i += 1) log.appendLeafHash(hashLeaf(Buffer.of(i & 0xff, i >> 8)));
+    expect(log.retainedBytes).toBeLessThanOrEqual(4096 * 64 * 2);
+  });
+
+  it('refuses leaves that are not 32-byte hashes and sizes beyond the log', () => {
+    const log = new MerkleLog();
+    expect(() => log.appendLeafHash(Buffer.alloc(31))).toThrow(RangeError);
+    expect(() => new MerkleFrontier().appendLeafHex('AB'.repeat(32))).toThrow(RangeError);
+    log.appendLeaf(Buffer.alloc(32));
+    expect(() => log.root(2)).toThrow(RangeError);
+    expect(() => log.inclusionProof(1, 1)).toThrow(RangeError);
+    expect(() => log.consistencyProof(2, 1)).toThrow(RangeError);
+    expect(() => new MerkleLog().inclusionProof(0, 0)).toThrow(RangeError);
+  });
+});
