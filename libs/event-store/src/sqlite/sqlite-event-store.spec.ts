@@ -1,17 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeEventStoreContract } from '../contract/event-store.contract.js';
+import { describeEventStoreContract, type ContractFactory } from '../contract/event-store.contract.js';
+import { WrongExpectedRevisionError } from '../errors.js';
 import type { EventStore } from '../port.js';
 import { openSqliteEventStore } from './sqlite-event-store.js';
+import { tempLogPath, transfers } from './test-support.js';
 
-describeEventStoreContract(
-  'SQLite',
+const sqliteSubject =
+  (groupCommit: boolean): ContractFactory =>
   (options) => {
     const dir = mkdtempSync(join(tmpdir(), 'concordat-contract-'));
     const path = join(dir, 'log.sqlite');
     // NORMAL keeps the suite quick; durability itself is the same code path with one more fsync per commit.
-    const open = (): EventStore => openSqliteEventStore({ path, limits: options?.limits, synchronous: 'NORMAL' });
+    const open = (): EventStore => openSqliteEventStore({ path, limits: options?.limits, synchronous: 'NORMAL', groupCommit });
     let store = open();
     return Promise.resolve({
       store,
@@ -25,6 +27,65 @@ describeEventStoreContract(
         rmSync(dir, { recursive: true, force: true });
       },
     });
-  },
-  { gaplessPositions: true, globalHashChain: true, durable: true },
-);
+  };
+
+const capabilities = { gaplessPositions: true, globalHashChain: true, durable: true };
+describeEventStoreContract('SQLite', sqliteSubject(false), capabilities);
+describeEventStoreContract('SQLite with group commit', sqliteSubject(true), capabilities);
+
+describe('SQLite group commit', () => {
+  let file: ReturnType<typeof tempLogPath>;
+  let store: EventStore;
+  beforeEach(() => {
+    file = tempLogPath();
+    store = openSqliteEventStore({ path: file.path, groupCommit: true });
+  });
+  afterEach(async () => {
+    await store.close();
+    file.remove();
+  });
+
+  it('checks each append of a shared commit against its own stream: one of many racers per revision wins', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    const racers = Array.from({ length: 30 }, () => transfers(1));
+    const outcomes = await Promise.allSettled(racers.map((events) => store.appendToStream('fund-a', events, 0n)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(lost).toHaveLength(29);
+    for (const o of lost) expect(o.reason).toMatchObject({ constructor: WrongExpectedRevisionError, expected: 0n, actual: 1n });
+    expect(await store.streamRevision('fund-a')).toBe(1n);
+  });
+
+  it('recognises a repeat queued in the same commit as its original and writes it once', async () => {
+    const batch = transfers(3);
+    const [first, repeat] = await Promise.all([
+      store.appendToStream('fund-a', batch, 'no_stream'),
+      store.appendToStream('fund-a', batch, 'no_stream'),
+    ]);
+    expect(repeat).toEqual(first);
+    expect(await store.headPosition()).toBe(2n);
+  });
+
+  it('keeps the appends that succeeded when another in the same commit fails, and all survive a reopen', async () => {
+    const streams = Array.from({ length: 40 }, (_, i) => `fund-${i}`);
+    const outcomes = await Promise.allSettled([
+      ...streams.map((s) => store.appendToStream(s, transfers(2), 'no_stream')),
+      store.appendToStream('fund-missing', transfers(1), 'stream_exists'),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    await store.close();
+    store = openSqliteEventStore({ path: file.path, groupCommit: true });
+    for (const s of streams) expect(await store.streamRevision(s)).toBe(1n);
+    expect(await store.streamExists('fund-missing')).toBe(false);
+    expect(await store.verify()).toMatchObject({ ok: true, checked: 80 });
+    expect((await store.readAll({ maxCount: 100 })).events.map((e) => e.position)).toEqual(
+      Array.from({ length: 80 }, (_, i) => BigInt(i)),
+    );
+  });
+
+  it('refuses appends still waiting when the store closes', async () => {
+    const waiting = store.appendToStream('fund-a', transfers(1), 'no_stream');
+    await store.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'store_closed' });
+  });
+});

@@ -1,6 +1,6 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
-import { StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
+import { EventStoreError, StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
 import { eventHash, GENESIS_HASH } from '../integrity.js';
 import type {
   AppendResult,
@@ -42,7 +42,34 @@ export interface SqliteEventStoreOptions {
    * commits before a power cut may be lost; faster, for tests and throwaway logs.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Group commit: appends issued while a commit is being prepared share one durable transaction (one fsync),
+   * each still checked on its own (expected revision, idempotency) and failing alone. Pays off with many
+   * concurrent writers; a single writer awaiting each append sees no change.
+   */
+  groupCommit?: boolean;
 }
+
+/** Raised when more appends wait for a group commit than the store will queue. */
+export class AppendQueueFullError extends EventStoreError {
+  readonly code = 'append_queue_full';
+  constructor(readonly maxPending: number) {
+    super(`${maxPending} appends are already waiting to commit; retry later`);
+  }
+}
+
+interface PendingAppend {
+  stream: string;
+  events: readonly PreparedEvent[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+/** Appends allowed to wait for a group commit; beyond this, callers are told to back off. */
+const MAX_PENDING_APPENDS = 16_384;
 
 interface EventRow {
   position: number;
@@ -109,6 +136,10 @@ class SqliteEventStore implements EventStore {
   private readonly filteredReads = new Map<number, Statement<unknown[], EventRow>>();
   private readonly appendFast: Database.Transaction<WriteStep>;
   private readonly appendChecked: Database.Transaction<WriteStep>;
+  private readonly commitGroup: Database.Transaction<(group: readonly PendingAppend[]) => Outcome[]>;
+  private readonly groupCommit: boolean;
+  private readonly pending: PendingAppend[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -119,6 +150,8 @@ class SqliteEventStore implements EventStore {
     this.statements = this.prepareStatements();
     this.appendFast = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, false));
     this.appendChecked = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, true));
+    this.commitGroup = db.transaction((group: readonly PendingAppend[]) => this.writeGroup(group));
+    this.groupCommit = options.groupCommit === true;
   }
 
   private prepareStatements() {
@@ -148,6 +181,7 @@ class SqliteEventStore implements EventStore {
   }
 
   appendToStream(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.groupCommit) return this.enqueue(stream, events, expected);
     return this.run(() => {
       const prepared = prepareAppend(stream, events, this.limits);
       let result: AppendResult;
@@ -160,6 +194,75 @@ class SqliteEventStore implements EventStore {
       // After the commit, never before: a woken subscriber must be able to read what woke it.
       this.signal.notify();
       return result;
+    });
+  }
+
+  private enqueue(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      if (this.signal.closed) throw new StoreClosedError();
+      if (this.pending.length >= MAX_PENDING_APPENDS) throw new AppendQueueFullError(MAX_PENDING_APPENDS);
+      this.pending.push({ stream, events: prepareAppend(stream, events, this.limits), expected, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: every writer woken by the previous commit gets to queue first.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /**
+   * Commits one group: each append in its own savepoint, so a conflict undoes only that append; one COMMIT
+   * (one fsync) for all. Nothing is acknowledged before that commit returns.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.signal.closed) {
+      for (const p of this.pending.splice(0)) p.reject(new StoreClosedError());
+      return;
+    }
+    let events = 0;
+    let take = 0;
+    while (take < this.pending.length && (take === 0 || events + (this.pending[take] as PendingAppend).events.length <= this.limits.maxAppendCount)) {
+      events += (this.pending[take] as PendingAppend).events.length;
+      take++;
+    }
+    const group = this.pending.splice(0, take);
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.commitGroup.immediate(group);
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      outcomes = [];
+    }
+    outcomes.forEach((outcome, i) => {
+      const p = group[i] as PendingAppend;
+      if (outcome.ok) p.resolve(outcome.result);
+      else p.reject(outcome.error);
+    });
+    if (outcomes.length > 0) this.signal.notify();
+    if (this.pending.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private writeGroup(group: readonly PendingAppend[]): Outcome[] {
+    return group.map((p): Outcome => {
+      try {
+        let result: AppendResult;
+        try {
+          // Called inside the group's transaction, each is a savepoint of its own.
+          result = this.appendFast(p.stream, p.events, p.expected);
+        } catch (error) {
+          if (!(error instanceof IdAlreadyInStream)) throw error;
+          result = this.appendChecked(p.stream, p.events, p.expected);
+        }
+        return { ok: true, result };
+      } catch (error) {
+        // An I/O error can make SQLite abandon the whole transaction: then nothing in the group may be acknowledged.
+        if (!this.db.inTransaction) throw error;
+        return { ok: false, error };
+      }
     });
   }
 
@@ -319,6 +422,7 @@ class SqliteEventStore implements EventStore {
   close(): Promise<void> {
     if (!this.signal.closed) {
       this.signal.close();
+      for (const p of this.pending.splice(0)) p.reject(new StoreClosedError());
       this.db.close();
     }
     return Promise.resolve();
