@@ -113,6 +113,7 @@ describe('balances read model', () => {
       currency: 'CNY',
       obligated: '500.00',
       settled: '0.00',
+      settledInKind: '0.00',
       pending: '0.00',
       outstanding: '500.00',
     });
@@ -127,6 +128,34 @@ describe('balances read model', () => {
     finishTransfer(ledger, 't-1', 'settle');
     expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ pending: '0.00', settled: '200.00', outstanding: '300.00' });
     expect(ledger.balances.netPosition(cityParty('b-city'), 'CNY')).toBe('550.00');
+  });
+
+  it('corrects a settled transfer by a linked reversing transfer: what was returned is owed again', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    initiateTransfer(ledger, 't-1', 'spill-1:origin:a-city:b-city', '500.00');
+    finishTransfer(ledger, 't-1', 'settle');
+    initiateTransfer(ledger, 'r-1', 'spill-1:origin:a-city:b-city', '50.00', 't-1');
+    finishTransfer(ledger, 'r-1', 'settle');
+    expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ settled: '450.00', outstanding: '50.00' });
+    expect(ledger.balances.reversedTransferContext('t-1')).toMatchObject({ status: 'settled', alreadyReversed: '50.00' });
+  });
+
+  it('shows settlement in kind, at the agreed valuation, against the obligation like money', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    const b = ledger.balances;
+    ledger.run(transferDecider, streams.payments('a-city'), {
+      type: 'InitiateTransfer',
+      terms: {
+        transferId: 'train-1', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '120.00', currency: 'CNY',
+        form: 'training', valuation: { description: 'hazmat course for 12 officers', valuationRef: 'body-minutes/3' }, reverses: null,
+      },
+      occurredAt: AT,
+      context: { obligation: b.obligationContext('spill-1:origin:a-city:b-city'), reversed: null, payerView: b.payerView(cityParty('a-city')) },
+    });
+    finishTransfer(ledger, 'train-1', 'settle');
+    expect(b.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ settled: '120.00', settledInKind: '120.00', outstanding: '380.00' });
   });
 
   it('counts a money delivery toward a funding commitment as the fund’s money in, and an upheld dispute as its reversal', () => {

@@ -42,6 +42,8 @@ interface ObligationRow {
   /** Settled by transfers (net of settled reversals) and by netting. */
   settled: bigint;
   netted: bigint;
+  /** The part of `settled` settled in kind (training, personnel, equipment, platform) at the agreed valuation. */
+  settledInKind: bigint;
   pending: bigint;
   writtenOff: bigint;
 }
@@ -69,6 +71,7 @@ interface FundRow {
 interface PairRow {
   obligated: bigint;
   settled: bigint;
+  settledInKind: bigint;
   pending: bigint;
 }
 
@@ -78,6 +81,8 @@ export interface PairBalance {
   currency: string;
   obligated: string;
   settled: string;
+  /** Part of `settled` that was settled in kind. */
+  settledInKind: string;
   pending: string;
   outstanding: string;
 }
@@ -106,6 +111,7 @@ export interface ObligationView {
   obligated: string;
   settled: string;
   netted: string;
+  settledInKind: string;
   pending: string;
   writtenOff: string;
   outstanding: string;
@@ -287,15 +293,20 @@ export class BalancesReadModel implements ReadModel {
     transfer.status = 'settled';
     const { terms, amount } = transfer;
     const row = this.requireObligation(terms.obligationId);
+    const inKind = terms.form === 'money' ? 0n : amount;
     if (terms.reverses === null) {
       row.pending -= amount;
       row.settled += amount;
+      row.settledInKind += inKind;
       this.pair(row).pending -= amount;
       this.pair(row).settled += amount;
+      this.pair(row).settledInKind += inKind;
       this.changeOutstanding(row, -amount);
     } else {
       row.settled -= amount;
+      row.settledInKind -= inKind;
       this.pair(row).settled -= amount;
+      this.pair(row).settledInKind -= inKind;
       this.changeOutstanding(row, amount);
     }
     this.assertObligation(row);
@@ -340,6 +351,7 @@ export class BalancesReadModel implements ReadModel {
       obligated: amount,
       settled: 0n,
       netted: 0n,
+      settledInKind: 0n,
       pending: 0n,
       writtenOff: 0n,
     };
@@ -375,7 +387,7 @@ export class BalancesReadModel implements ReadModel {
     const key = `${row.payer}|${row.payee}|${row.currency}`;
     let pair = this.pairs.get(key);
     if (pair === undefined) {
-      pair = { obligated: 0n, settled: 0n, pending: 0n };
+      pair = { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n };
       this.pairs.set(key, pair);
     }
     return pair;
@@ -429,7 +441,7 @@ export class BalancesReadModel implements ReadModel {
   // ---- queries -------------------------------------------------------------------------------------------------
 
   pairBalance(payer: Party, payee: Party, currency: string): PairBalance {
-    const pair = this.pairs.get(`${partyKey(payer)}|${partyKey(payee)}|${currency}`) ?? { obligated: 0n, settled: 0n, pending: 0n };
+    const pair = this.pairs.get(`${partyKey(payer)}|${partyKey(payee)}|${currency}`) ?? { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n };
     return this.pairView(payer, payee, currency, pair);
   }
 
@@ -437,7 +449,7 @@ export class BalancesReadModel implements ReadModel {
     const keys = [...this.pairs.keys()].sort(byKey);
     return paginate(keys, options, (key) => {
       const [payer = '', payee = '', currency = ''] = key.split('|');
-      return this.pairView(parsePartyKey(payer), parsePartyKey(payee), currency, this.pairs.get(key) ?? { obligated: 0n, settled: 0n, pending: 0n });
+      return this.pairView(parsePartyKey(payer), parsePartyKey(payee), currency, this.pairs.get(key) ?? { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n });
     });
   }
 
@@ -448,6 +460,7 @@ export class BalancesReadModel implements ReadModel {
       currency,
       obligated: fromMinor(pair.obligated, currency),
       settled: fromMinor(pair.settled, currency),
+      settledInKind: fromMinor(pair.settledInKind, currency),
       pending: fromMinor(pair.pending, currency),
       outstanding: fromMinor(pair.obligated - pair.settled, currency),
     };
@@ -563,10 +576,10 @@ export class BalancesReadModel implements ReadModel {
     const sortedEntries = <V, W>(m: ReadonlyMap<string, V>, f: (v: V) => W): [string, W][] => [...m.entries()].sort(([a], [b]) => byKey(a, b)).map(([k, v]) => [k, f(v)]);
     const str = (v: bigint): string => v.toString();
     return {
-      obligations: sortedEntries(this.obligations, (r) => ({ ...r, obligated: str(r.obligated), settled: str(r.settled), netted: str(r.netted), pending: str(r.pending), writtenOff: str(r.writtenOff) })),
+      obligations: sortedEntries(this.obligations, (r) => ({ ...r, obligated: str(r.obligated), settled: str(r.settled), netted: str(r.netted), settledInKind: str(r.settledInKind), pending: str(r.pending), writtenOff: str(r.writtenOff) })),
       transfers: sortedEntries(this.transfers, (t) => ({ terms: t.terms, amount: str(t.amount), status: t.status, reversed: str(t.reversed) })),
       funds: sortedEntries(this.funds, (f) => ({ ...f, moneyIn: str(f.moneyIn), moneyOut: str(f.moneyOut), balance: str(f.balance), pendingOut: str(f.pendingOut) })),
-      pairs: sortedEntries(this.pairs, (p) => ({ obligated: str(p.obligated), settled: str(p.settled), pending: str(p.pending) })),
+      pairs: sortedEntries(this.pairs, (p) => ({ obligated: str(p.obligated), settled: str(p.settled), settledInKind: str(p.settledInKind), pending: str(p.pending) })),
       net: sortedEntries(this.net, (m) => sortedEntries(m, str)),
       fundCommitments: sortedEntries(this.fundCommitments, (c) => c),
       fundDeliveries: sortedEntries(this.fundDeliveries, str),
@@ -589,6 +602,7 @@ function obligationView(r: ObligationRow): ObligationView {
     obligated: m(r.obligated),
     settled: m(r.settled),
     netted: m(r.netted),
+    settledInKind: m(r.settledInKind),
     pending: m(r.pending),
     writtenOff: m(r.writtenOff),
     outstanding: m(r.obligated - r.settled),
