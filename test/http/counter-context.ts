@@ -1,19 +1,18 @@
 /**
  * A tiny bounded context that exists only in the HTTP tests: it plugs into the shell exactly as a real one does
- * (module, controller, DTO, command handler via executeCommand, read model via LedgerModule.forFeature, @Roles,
+ * (module, controller, DTO, command handler via Ledger.execute, read model via LedgerModule.forFeature, @Roles,
  * scope check), so the shell is tested without any real domain.
  */
-import { Body, Controller, Get, Inject, Injectable, Module, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Module, Param, Post, Query } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, type ICommandHandler, Query as CqrsQuery, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { IsInt, Max, Min } from 'class-validator';
 import { DomainError } from '../../libs/domain/src/shared/errors.js';
-import type { EventStore, RecordedEvent } from '../../libs/event-store/src/port.js';
+import type { RecordedEvent } from '../../libs/event-store/src/port.js';
 import { acknowledge, type WriteAcknowledgement } from '../../libs/ledger/src/acknowledgement.js';
-import { metadataFor, type CommandContext } from '../../libs/ledger/src/context.js';
-import { executeCommand } from '../../libs/ledger/src/execute-command.js';
+import type { CommandContext } from '../../libs/ledger/src/context.js';
 import { LedgerModule } from '../../libs/ledger/src/ledger.module.js';
 import { paginate, type Page } from '../../libs/ledger/src/pagination.js';
-import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
+import { Ledger } from '../../libs/ledger/src/ledger.service.js';
 import { counterDecider, type CounterCommand } from '../../libs/ledger/src/testing/counter.js';
 import type { ReadModel } from '../../libs/projections/src/read-model.js';
 import { CurrentActor, RequestContext, Roles } from '../../apps/api/src/auth/decorators.js';
@@ -41,15 +40,14 @@ export class ChangeCounter extends Command<WriteAcknowledgement> {
 
 @CommandHandler(ChangeCounter)
 export class ChangeCounterHandler implements ICommandHandler<ChangeCounter> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly ledger: Ledger) {}
 
   async execute(command: ChangeCounter): Promise<WriteAcknowledgement> {
-    const outcome = await executeCommand({
-      store: this.store,
+    const outcome = await this.ledger.execute({
       stream: `counter-${command.city}.${command.counter}`,
       decider: counterDecider,
       command: command.change,
-      metadata: metadataFor(command.context),
+      context: command.context,
     });
     return acknowledge(outcome);
   }

@@ -195,6 +195,14 @@ describe('the HTTP shell on the in-memory store', () => {
       expect(again.body).toEqual(first.body);
     });
 
+    it('writes once when the same keyed request arrives twice at the same time', async () => {
+      const send = () => http().post('/cities/lyon/counters/race/increments').set('Authorization', admin).set('Idempotency-Key', 'race-1').send({ by: 2 });
+      const [a, b] = await Promise.all([send(), send()]);
+      expect(a.status).toBe(201);
+      expect(b.body).toEqual(a.body);
+      expect(await app.get<EventStore>(EVENT_STORE).streamRevision('counter-lyon.race')).toBe(0n);
+    });
+
     it('refuses a malformed key', async () => {
       const res = await http().post('/cities/lyon/counters/e/increments').set('Authorization', admin).set('Idempotency-Key', 'with space').send({ by: 1 }).expect(400);
       expect(res.body.code).toBe('invalid_idempotency_key');
@@ -206,6 +214,8 @@ describe('the HTTP shell on the in-memory store', () => {
       const spec = await http().get('/openapi.json').expect(200);
       expect(spec.body.openapi).toMatch(/^3\./);
       expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/health', '/cities/{city}/counters/{counter}/increments']));
+      expect(spec.body.security).toEqual([{ bearer: [] }]);
+      expect(spec.body.paths['/health'].get.security).toEqual([]);
       const ui = await http().get('/docs').redirects(1).expect(200);
       expect(ui.text).toMatch(/swagger/i);
     });

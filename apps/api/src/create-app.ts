@@ -44,7 +44,8 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
           'global position; reads take ?atLeast=<position>. Errors are RFC 9457 problem+json. Writes accept Idempotency-Key.',
       )
       .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

@@ -6,6 +6,7 @@ export * from './event-ids.js';
 export * from './execute-command.js';
 export * from './idempotency.js';
 export * from './ledger.module.js';
+export * from './ledger.service.js';
 export * from './pagination.js';
 export * from './projection-runner.js';
 export * from './store-provider.js';

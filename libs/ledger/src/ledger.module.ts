@@ -5,6 +5,7 @@ import type { EventStore, StoreLimits } from '../../event-store/src/port.js';
 import type { ReadModel } from '../../projections/src/read-model.js';
 import type { LedgerConfig } from './config.js';
 import { IdempotencyKeysReadModel } from './idempotency.js';
+import { Ledger } from './ledger.service.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { openConfiguredStore } from './store-provider.js';
 import { EVENT_STORE, LEDGER_CLOCK, LEDGER_CONFIG } from './tokens.js';
@@ -42,8 +43,8 @@ class LedgerLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppl
 
 /**
  * The ledger's composition: the configured event store, the ledger clock, CommandBus/QueryBus (@nestjs/cqrs) and
- * the projection runner. Global, so bounded-context modules inject EVENT_STORE, LEDGER_CLOCK and ProjectionRunner
- * without importing it; they register their read models with `LedgerModule.forFeature`.
+ * the projection runner. Global, so bounded-context modules inject Ledger (or EVENT_STORE, LEDGER_CLOCK,
+ * ProjectionRunner) without importing it; they register their read models with `LedgerModule.forFeature`.
  */
 @Module({})
 export class LedgerModule {
@@ -69,6 +70,7 @@ export class LedgerModule {
           return runner;
         },
       },
+      Ledger,
       LedgerLifecycle,
     ];
     return {
@@ -76,7 +78,7 @@ export class LedgerModule {
       global: true,
       imports: [CqrsModule.forRoot()],
       providers,
-      exports: [LEDGER_CONFIG, LEDGER_CLOCK, EVENT_STORE, ProjectionRunner, IdempotencyKeysReadModel, CqrsModule],
+      exports: [LEDGER_CONFIG, LEDGER_CLOCK, EVENT_STORE, Ledger, ProjectionRunner, IdempotencyKeysReadModel, CqrsModule],
     };
   }
 

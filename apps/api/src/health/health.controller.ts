@@ -30,7 +30,7 @@ export class HealthController {
 
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Store kind, last global position, projection checkpoint and lag' })
+  @ApiOperation({ summary: 'Store kind, last global position, projection checkpoint and lag', security: [] })
   @ApiOkResponse({ description: 'Serving (503 when the read models have stopped)' })
   async health(@Res({ passthrough: true }) response: ServerResponse): Promise<HealthReport> {
     const head = await this.store.headPosition();

@@ -1,0 +1,31 @@
+import type { Actor } from '../../../../libs/ledger/src/context.js';
+import { actsFor, assertActsFor, OutOfScopeError } from './scope.js';
+
+const officerOfLyon: Actor = { id: 'o1', role: 'city-officer', scope: { kind: 'city', id: 'lyon' } };
+const coordinatorOfDelta: Actor = { id: 'c1', role: 'coordinator', scope: { kind: 'body', id: 'delta' } };
+const admin: Actor = { id: 'a1', role: 'admin', scope: null };
+const auditor: Actor = { id: 'u1', role: 'auditor', scope: null };
+
+describe('acting within one\'s scope', () => {
+  it('lets a city officer act for its own city only', () => {
+    expect(actsFor(officerOfLyon, { cities: ['lyon'] })).toBe(true);
+    expect(actsFor(officerOfLyon, { cities: ['nice'] })).toBe(false);
+    expect(actsFor(officerOfLyon, { bodies: ['lyon'] })).toBe(false);
+  });
+
+  it('lets a coordinator act within its body, whatever cities are involved', () => {
+    expect(actsFor(coordinatorOfDelta, { cities: ['lyon'], bodies: ['delta'] })).toBe(true);
+    expect(actsFor(coordinatorOfDelta, { bodies: ['other'] })).toBe(false);
+  });
+
+  it('lets an admin act for everything and an auditor for nothing, unless told otherwise', () => {
+    expect(actsFor(admin, { cities: ['lyon'] })).toBe(true);
+    expect(actsFor(auditor, { cities: ['lyon'] })).toBe(false);
+    expect(actsFor(admin, { bodies: ['delta'] }, [])).toBe(false);
+  });
+
+  it('refuses with a 403 problem naming the target', () => {
+    expect(() => assertActsFor(officerOfLyon, { cities: ['nice'] })).toThrow(OutOfScopeError);
+    expect(() => assertActsFor(officerOfLyon, { cities: ['nice'] })).toThrow(/may not act for this city nice/);
+  });
+});
