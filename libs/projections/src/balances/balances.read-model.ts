@@ -64,8 +64,6 @@ interface FundRow {
   moneyOut: bigint;
   balance: bigint;
   pendingOut: bigint;
-  /** Last revision of `fund-<id>` projected: payouts are decided against a balance that includes it. */
-  revision: number | null;
 }
 
 interface PairRow {
@@ -136,7 +134,11 @@ export class BalancesReadModel implements ReadModel {
 
   private readonly obligations = new Map<string, ObligationRow>();
   private readonly transfers = new Map<string, TransferRow>();
+  /** `<fundId>|<currency>` → the fund's money in that currency (a fund holds its established currency; money promised
+   * to it in another is kept apart rather than mixed in, and never stops the projection). */
   private readonly funds = new Map<string, FundRow>();
+  /** fundId → the currency it was established in. */
+  private readonly fundCurrencies = new Map<string, string>();
   private readonly pairs = new Map<string, PairRow>();
   /** currency → party key → net position (owed to it − it owes), from outstanding amounts. */
   private readonly net = new Map<string, Map<string, bigint>>();
@@ -153,14 +155,14 @@ export class BalancesReadModel implements ReadModel {
     if (event.stream.startsWith('payments-') || event.stream.startsWith('fund-')) this.payerRevisions.set(event.stream, Number(event.revision));
     const known = { type: event.type, data: event.data } as Known;
     try {
-      this.project(known, event);
+      this.project(known);
     } catch (error) {
       if (error instanceof DomainError) this.fail(`event ${event.type} carries invalid money: ${error.message}`);
       throw error;
     }
   }
 
-  private project(e: Known, raw: RecordedEvent): void {
+  private project(e: Known): void {
     switch (e.type) {
       case 'IncidentAssessed':
         for (const o of e.data.obligations) this.addObligation(o);
@@ -212,7 +214,6 @@ export class BalancesReadModel implements ReadModel {
       }
       case 'TransferInitiated':
         this.initiate(e.data);
-        this.touchFundRevision(raw);
         return this.assertCurrencies([e.data.currency]);
       case 'TransferSettled':
       case 'TransferVoided': {
@@ -221,20 +222,18 @@ export class BalancesReadModel implements ReadModel {
         if (transfer.status !== 'pending') this.fail(`${e.type} of transfer ${e.data.transferId}, which is ${transfer.status}`);
         if (e.type === 'TransferSettled') this.settle(transfer);
         else this.voidTransfer(transfer);
-        this.touchFundRevision(raw);
         return this.assertCurrencies([transfer.terms.currency]);
       }
       case 'FundEstablished': {
         const fund = this.fund(e.data.fundId, e.data.currency);
         fund.established = true;
-        this.touchFundRevision(raw);
+        this.fundCurrencies.set(e.data.fundId, e.data.currency);
         return this.assertFund(fund);
       }
       case 'MemberContributionReceived':
       case 'ThirdPartyIncentiveReceived': {
         const fund = this.fund(e.data.fundId, e.data.currency);
         this.moneyIn(fund, toMinor(e.data.amount, e.data.currency));
-        this.touchFundRevision(raw);
         return this.assertFund(fund);
       }
       case 'CommitmentMade': {
@@ -394,19 +393,18 @@ export class BalancesReadModel implements ReadModel {
   }
 
   private fund(fundId: string, currency: string): FundRow {
-    let fund = this.funds.get(fundId);
+    const key = `${fundId}|${currency}`;
+    let fund = this.funds.get(key);
     if (fund === undefined) {
-      fund = { fundId, currency, established: false, moneyIn: 0n, moneyOut: 0n, balance: 0n, pendingOut: 0n, revision: null };
-      this.funds.set(fundId, fund);
+      fund = { fundId, currency, established: false, moneyIn: 0n, moneyOut: 0n, balance: 0n, pendingOut: 0n };
+      this.funds.set(key, fund);
     }
-    if (fund.currency !== currency) this.fail(`fund ${fundId} holds ${fund.currency}, not ${currency}`);
     return fund;
   }
 
-  private touchFundRevision(raw: RecordedEvent): void {
-    if (!raw.stream.startsWith('fund-')) return;
-    const fund = this.funds.get(raw.stream.slice('fund-'.length));
-    if (fund !== undefined) fund.revision = Number(raw.revision);
+  private fundIn(fundId: string, currency?: string): FundRow | undefined {
+    const c = currency ?? this.fundCurrencies.get(fundId);
+    return c === undefined ? undefined : this.funds.get(`${fundId}|${c}`);
   }
 
   private requireObligation(obligationId: string): ObligationRow {
@@ -478,8 +476,9 @@ export class BalancesReadModel implements ReadModel {
     return out;
   }
 
-  fundBalance(fundId: string): FundBalance | null {
-    const fund = this.funds.get(fundId);
+  /** The fund's money in its established currency (or in `currency`). */
+  fundBalance(fundId: string, currency?: string): FundBalance | null {
+    const fund = this.fundIn(fundId, currency);
     if (fund === undefined) return null;
     const show = (v: bigint): string => fromMinor(v, fund.currency);
     return {
@@ -491,7 +490,7 @@ export class BalancesReadModel implements ReadModel {
       moneyOut: show(fund.moneyOut),
       pendingOut: show(fund.pendingOut),
       available: show(fund.balance - fund.pendingOut),
-      revision: fund.revision,
+      revision: this.payerRevisions.get(`fund-${fundId}`) ?? null,
     };
   }
 
@@ -510,7 +509,7 @@ export class BalancesReadModel implements ReadModel {
   /** What an InitiateTransfer by this payer must carry as its `payerView`. */
   payerView(payer: Party): PayerView {
     const stream = payer.kind === 'fund' ? `fund-${payer.id}` : `payments-${payer.id}`;
-    const fund = payer.kind === 'fund' ? this.funds.get(payer.id) : undefined;
+    const fund = payer.kind === 'fund' ? this.fundIn(payer.id) : undefined;
     return {
       asOfRevision: this.payerRevisions.get(stream) ?? null,
       fundAvailableBalance: fund === undefined ? (payer.kind === 'fund' ? '0' : null) : fromMinor(fund.balance - fund.pendingOut, fund.currency),
@@ -545,8 +544,8 @@ export class BalancesReadModel implements ReadModel {
    * available; those not fully covered are listed with their shortfall.
    */
   unpaidFundObligations(fundId: string, limit: number = BALANCES_LIMITS.defaultPageSize): { obligation: ObligationView; shortfall: string }[] {
-    const fund = this.funds.get(fundId);
-    let available = fund === undefined ? 0n : fund.balance - fund.pendingOut;
+    // Served per currency: each currency's obligations from the fund's money in that currency.
+    const available = new Map<string, bigint>();
     const payer = partyKey({ kind: 'fund', id: fundId });
     const rows = [...this.obligations.values()].filter((r) => r.payer === payer && r.obligated - r.settled - r.pending > 0n).sort((a, b) => a.seq - b.seq);
     const out: { obligation: ObligationView; shortfall: string }[] = [];
@@ -554,8 +553,10 @@ export class BalancesReadModel implements ReadModel {
     for (const row of rows) {
       if (out.length >= cap) break;
       const need = row.obligated - row.settled - row.pending;
-      const covered = available > 0n ? (available < need ? available : need) : 0n;
-      available -= covered;
+      const fund = this.fundIn(fundId, row.currency);
+      const left = available.get(row.currency) ?? (fund === undefined ? 0n : fund.balance - fund.pendingOut);
+      const covered = left > 0n ? (left < need ? left : need) : 0n;
+      available.set(row.currency, left - covered);
       if (covered < need) out.push({ obligation: obligationView(row), shortfall: fromMinor(need - covered, row.currency) });
     }
     return out;
@@ -579,6 +580,7 @@ export class BalancesReadModel implements ReadModel {
       obligations: sortedEntries(this.obligations, (r) => ({ ...r, obligated: str(r.obligated), settled: str(r.settled), netted: str(r.netted), settledInKind: str(r.settledInKind), pending: str(r.pending), writtenOff: str(r.writtenOff) })),
       transfers: sortedEntries(this.transfers, (t) => ({ terms: t.terms, amount: str(t.amount), status: t.status, reversed: str(t.reversed) })),
       funds: sortedEntries(this.funds, (f) => ({ ...f, moneyIn: str(f.moneyIn), moneyOut: str(f.moneyOut), balance: str(f.balance), pendingOut: str(f.pendingOut) })),
+      fundCurrencies: sortedEntries(this.fundCurrencies, (c) => c),
       pairs: sortedEntries(this.pairs, (p) => ({ obligated: str(p.obligated), settled: str(p.settled), settledInKind: str(p.settledInKind), pending: str(p.pending) })),
       net: sortedEntries(this.net, (m) => sortedEntries(m, str)),
       fundCommitments: sortedEntries(this.fundCommitments, (c) => c),
