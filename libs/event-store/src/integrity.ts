@@ -40,9 +40,13 @@ export interface HashedFields {
  * (no field may contain a raw newline: ids, types and streams are validated; JSON escapes newlines).
  */
 export function eventHash(previousHash: string, f: HashedFields): string {
-  return createHash('sha256')
-    .update(
-      `${previousHash}\n${f.id}\n${f.type}\n${f.stream}\n${f.revision}\n${f.position}\n${f.recordedAt}\n${f.dataJson}\n${f.metadataJson}`,
-    )
-    .digest('hex');
+  return createHash('sha256').update(eventHashInput(previousHash, f)).digest('hex');
+}
+
+/**
+ * The exact text eventHash hashes. Exported so a bulk verifier can hash it with a one-shot SHA-256
+ * (node:crypto `hash`), several times cheaper per event than createHash, without a second copy of the layout.
+ */
+export function eventHashInput(previousHash: string, f: HashedFields): string {
+  return `${previousHash}\n${f.id}\n${f.type}\n${f.stream}\n${f.revision}\n${f.position}\n${f.recordedAt}\n${f.dataJson}\n${f.metadataJson}`;
 }

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { hashChildrenHex, hashLeafHex, MerkleFrontier, MerkleLog } from './merkle.js';
+import { createHash } from 'node:crypto';
+import { eventHash, eventHashInput } from '../integrity.js';
 import { hashChildren, hashLeaf } from './proof-verify.js';
 
 const eventHashHex = (seed: number, i: number): string => hashLeaf(Buffer.from(`event ${seed} ${i}`)).toString('hex');
@@ -12,6 +14,17 @@ describe('Merkle log and frontier', () => {
         const hb = Buffer.from(b).toString('hex');
         expect(hashLeafHex(ha)).toBe(hashLeaf(a).toString('hex'));
         expect(hashChildrenHex(ha, hb)).toBe(hashChildren(a, b).toString('hex'));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the event-hash input the verifier hashes in one shot is exactly what eventHash hashes', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.bigInt({ min: 0n, max: 1n << 62n }), fc.json(), (id, stream, position, dataJson) => {
+        const fields = { id, type: 't', stream, revision: 0n, position, recordedAt: '2026-01-01T00:00:00.000Z', dataJson, metadataJson: '{}' };
+        const previous = 'ab'.repeat(32);
+        expect(createHash('sha256').update(eventHashInput(previous, fields)).digest('hex')).toBe(eventHash(previous, fields));
       }),
       { numRuns: 50 },
     );
@@ -52,7 +65,8 @@ describe('Merkle log and frontier', () => {
   it('refuses leaves that are not 32-byte hashes and sizes beyond the log', () => {
     const log = new MerkleLog();
     expect(() => log.appendLeafHash(Buffer.alloc(31))).toThrow(RangeError);
-    expect(() => new MerkleFrontier().appendLeafHex('AB'.repeat(32))).toThrow(RangeError);
+    expect(() => new MerkleFrontier().appendLeafHex('zz'.repeat(32))).toThrow(RangeError);
+    expect(() => new MerkleFrontier().appendLeafHex('ab'.repeat(31))).toThrow(RangeError);
     log.appendLeaf(Buffer.alloc(32));
     expect(() => log.root(2)).toThrow(RangeError);
     expect(() => log.inclusionProof(1, 1)).toThrow(RangeError);

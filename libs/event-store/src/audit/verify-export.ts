@@ -4,7 +4,8 @@
  *
  * Streams: memory is one line plus the O(log n) Merkle frontier, whatever the export's size.
  */
-import { canonicalJson, eventHash, GENESIS_HASH } from '../integrity.js';
+import { hash } from 'node:crypto';
+import { canonicalJson, eventHash, eventHashInput, GENESIS_HASH } from '../integrity.js';
 import type { DigestFile } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
@@ -134,7 +135,7 @@ function cutCanonicalLine(text: string): CanonicalLine | null {
 
 /** True when the hash over the line's own bytes for data and metadata is its recorded hash. */
 function canonicalHashMatches(line: CanonicalLine, previousHash: string): boolean {
-  return eventHash(previousHash, line) === line.hash;
+  return hash('sha256', eventHashInput(previousHash, line), 'hex') === line.hash;
 }
 
 /** Parses one export line, or says what is wrong with it. */
