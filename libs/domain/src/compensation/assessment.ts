@@ -52,7 +52,10 @@ const minRatio = (a: Ratio, b: Ratio): Ratio => {
 const sortedIds = (ids: Iterable<string>): string[] => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const sumMinor = (m: ReadonlyMap<string, bigint>): bigint => [...m.values()].reduce((s, v) => s + v, 0n);
 
-/** Origin liability ratio θ = min(θ_cap, θ_base + Σ increments of the origins' findings in this incident). */
+/**
+ * Origin liability ratio θ = min(θ_cap, θ_base + Σ increments of the origins' findings in this incident). Several
+ * origins share one liability L, so there is one θ: every origin's findings raise it (each finding counts once).
+ */
 export function originLiabilityRatio(rules: CompensationRules, origins: readonly string[], findings: readonly IncidentFinding[]): { uncapped: Ratio; theta: Ratio } {
   const originSet = new Set(origins);
   const increments = findings

@@ -176,6 +176,23 @@ describe('balances read model', () => {
     expect(ledger.balances.fundBalance('delta')).toMatchObject({ balance: '0.00', moneyIn: '300.00', moneyOut: '300.00' });
   });
 
+  it('keeps money promised to the fund in another currency apart instead of stopping', () => {
+    const ledger = establishedLedger();
+    ledger.append('commitment-k2', [
+      {
+        type: 'CommitmentMade',
+        data: {
+          commitmentId: 'k2', agreementId: 'delta-pact', bodyId: 'delta', obligor: 'a-city', obligee: { kind: 'fund', id: 'delta' }, kind: 'funding', description: 'grant in dollars',
+          promise: { kind: 'money', amount: '10.00', currency: 'USD' }, value: { amount: '10.00', currency: 'USD' }, dueAt: AT, incidentId: null, allowOverDelivery: false,
+          overdueGraceSeconds: 0, defaultAfterSeconds: 86400, occurredAt: AT,
+        },
+      },
+      { type: 'DeliveryRecorded', data: { commitmentId: 'k2', deliveryId: 'd1', quantity: '10.00', evidenceRef: 'bank', occurredAt: AT } },
+    ]);
+    expect(ledger.balances.fundBalance('delta')).toMatchObject({ currency: 'CNY', balance: '0.00' });
+    expect(ledger.balances.fundBalance('delta', 'USD')).toMatchObject({ currency: 'USD', balance: '10.00' });
+  });
+
   it('turns a finding’s penalty into an obligation of the city to the fund; revoking it writes off what is still owed', () => {
     const ledger = establishedLedger();
     ledger.append('finding-f1', [
