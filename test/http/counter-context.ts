@@ -93,6 +93,7 @@ export class CounterController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly totals: CounterTotals,
+    private readonly ledger: Ledger,
   ) {}
 
   @Post(':counter/increments')
@@ -117,6 +118,12 @@ export class CounterController {
   @Get(':counter')
   get(@Param('city') city: string, @Param('counter') counter: string, @Query() _query: ReadQueryDto): Promise<{ stream: string; total: number }> {
     return this.queries.execute(new GetCounter(`counter-${city}.${counter}`));
+  }
+
+  /** Answers a bigint as is: the app's JSON replacer turns it into a decimal string. */
+  @Get(':counter/revision')
+  async revision(@Param('city') city: string, @Param('counter') counter: string): Promise<{ revision: bigint | null }> {
+    return { revision: await this.ledger.store.streamRevision(`counter-${city}.${counter}`) };
   }
 
   @Get()

@@ -152,6 +152,11 @@ describe('the HTTP shell on the in-memory store', () => {
       expect(read.body.total).toBe(5);
     });
 
+    it('answers bigints (revisions, positions) as decimal strings', async () => {
+      const res = await http().get('/cities/lyon/counters/d/revision').set('Authorization', admin).expect(200);
+      expect(res.body).toEqual({ revision: '0' });
+    });
+
     it('answers a position beyond the head with 409', async () => {
       const res = await http().get('/cities/lyon/counters/d?atLeast=999999').set('Authorization', admin).expect(409);
       expect(res.body).toMatchObject({ code: 'position_not_reached', atLeast: '999999' });

@@ -1,7 +1,8 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { GovernanceApiModule } from './governance/governance-api.module.js';
 
 /**
  * The bounded contexts the API serves. Each is a Nest module with its controllers, command and query handlers,
  * and `LedgerModule.forFeature({ readModels })`. Add yours here; `createApp` mounts them all.
  */
-export const BOUNDED_CONTEXTS: ReadonlyArray<Type | DynamicModule> = [];
+export const BOUNDED_CONTEXTS: ReadonlyArray<Type | DynamicModule> = [GovernanceApiModule.register()];

@@ -32,6 +32,8 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
     { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false },
   );
   app.disable('x-powered-by');
+  // Revisions and positions are bigints; a handler that returns one unconverted still answers with a decimal string.
+  app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   app.useBodyParser('json', { limit: MAX_BODY, type: ['application/json', 'application/*+json'] });
   app.enableShutdownHooks();
 
