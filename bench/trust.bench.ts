@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FindingKind } from '../libs/domain/src/governance/events.js';
+import { streams, type FindingKind } from '../libs/domain/src/governance/events.js';
 import { GovernanceHistory } from '../libs/projections/src/trust/governance-history.js';
 import { CFBT_1, COORDINATOR, TrustReadModel, type TrustBasis } from '../libs/projections/src/trust/index.js';
 
@@ -69,12 +69,12 @@ const history = new GovernanceHistory('ev', (event) => {
 type Pending = () => void;
 const totalDays = YEARS * 365;
 /** Later steps of a commitment's life, by the day they happen: the log is appended in time order. */
-const agenda: Pending[][] = Array.from({ length: totalDays + 400 }, () => []);
+const agenda: Pending[][] = Array.from({ length: totalDays + 120 }, () => []);
 const schedule = (dayIndex: number, step: Pending): void => {
   agenda[Math.min(agenda.length - 1, Math.max(0, dayIndex))].push(step);
 };
-// Roughly 2.2 events per commitment on average (made + terminal, some with reopenings), plus findings.
-const commitmentsPerDay = Math.ceil(targetEvents / 2.25 / totalDays);
+// About two events per commitment (made + terminal; a few reopenings, a few left open), plus findings and membership.
+const commitmentsPerDay = Math.ceil(targetEvents / 1.95 / totalDays);
 
 const buildStarted = performance.now();
 for (const body of bodies) history.bodyEstablished(body.id, body.members, START);
@@ -91,6 +91,11 @@ for (let d = 0; d < agenda.length && history.appended < targetEvents; d++) {
       let obligee = vertical ? COORDINATOR : pick(body.members);
       if (obligee === obligor) obligee = COORDINATOR;
       const id = `c${commitmentSeq++}`;
+      const stream = streams.commitment(id);
+      const last = (step: () => void): Pending => () => {
+        step();
+        history.forget(stream);
+      };
       const madeMs = dayMs + Math.floor(random() * DAY);
       const leadDays = 3 + Math.floor(random() * 45);
       const dueMs = madeMs + leadDays * DAY;
@@ -103,19 +108,24 @@ for (let d = 0; d < agenda.length && history.appended < targetEvents; d++) {
       const resolveMs = Math.max(madeMs + 1, dueMs + lateDays * DAY);
       const resolveDay = Math.floor((resolveMs - START) / DAY);
       if (roll < reliability * 0.95) {
-        schedule(resolveDay, () => history.fulfilled(id, resolveMs));
         if (random() < 0.02) {
+          schedule(resolveDay, () => history.fulfilled(id, resolveMs));
           schedule(resolveDay + 3, () => history.reopened(id, resolveMs + 3 * DAY));
-          schedule(resolveDay + 10, () => history.fulfilled(id, resolveMs + 10 * DAY));
+          schedule(resolveDay + 10, last(() => history.fulfilled(id, resolveMs + 10 * DAY)));
+        } else {
+          schedule(resolveDay, last(() => history.fulfilled(id, resolveMs)));
         }
       } else if (roll < reliability) {
-        schedule(resolveDay, () => history.closedShort(id, pick(['0.25', '0.50', '0.80']), resolveMs));
+        schedule(resolveDay, last(() => history.closedShort(id, pick(['0.25', '0.50', '0.80']), resolveMs)));
       } else if (roll < 0.97) {
-        schedule(resolveDay + 30, () => history.defaulted(id, dueMs + 30 * DAY, 0, 'deadline'));
+        const defaultDay = Math.floor((dueMs + 30 * DAY - START) / DAY);
+        schedule(defaultDay, last(() => history.defaulted(id, dueMs + 30 * DAY, 0, 'deadline')));
       } else if (roll < 0.99) {
-        schedule(resolveDay, () => history.waived(id, resolveMs));
+        schedule(resolveDay, last(() => history.waived(id, resolveMs)));
+      } else {
+        // Left open: rule 4 scores it provisionally.
+        history.forget(stream);
       }
-      // The rest stay open: rule 4 scores them provisionally.
     }
     if (random() < 0.5 * commitmentsPerDay * 0.03) {
       const cityIndex = Math.floor(random() * CITIES);
@@ -123,6 +133,7 @@ for (let d = 0; d < agenda.length && history.appended < targetEvents; d++) {
       const counterparty = random() < 0.5 ? null : pick(bodyOfCity(cityIndex).members.filter((m) => m !== cityId(cityIndex)));
       history.finding({ findingId, cityId: cityId(cityIndex), counterparty, kind: pick(FINDING_KINDS), severity: pick([0.5, 1, 2, 3]), atMs: dayMs, bodyId: bodyOfCity(cityIndex).id });
       if (random() < 0.1) schedule(d + 60, () => history.revoked(findingId, dayMs + 60 * DAY));
+      else history.forget(streams.finding(findingId));
     }
     if (d % 90 === 45) {
       const body = bodies[Math.floor(d / 90) % bodyCount];

@@ -66,6 +66,12 @@ export class GovernanceHistory {
     return this.count;
   }
 
+  /** Drops what the builder remembers of a finished stream (a streaming benchmark has hundreds of thousands). */
+  forget(stream: string): void {
+    this.revisions.delete(stream);
+    this.streamRecorded.delete(stream);
+  }
+
   append<T extends { occurredAt: string }>(type: string, stream: string, data: T, recordedLagMs = 0): RecordedEvent<T> {
     const revision = this.revisions.get(stream) ?? 0n;
     this.revisions.set(stream, revision + 1n);

@@ -45,6 +45,11 @@ export function bandOf(trust: number, confidence: number): TrustBand {
   return 'low';
 }
 
+/** T = b + a·u, without building the whole opinion: the leave-one-out base rate of a pair needs only this. */
+export function expectedTrust(r: number, s: number, baseRate: number, p: TrustParameterSet): number {
+  return (r + baseRate * p.priorWeight) / (r + s + p.priorWeight);
+}
+
 export function opinionOf(r: number, s: number, baseRate: number, p: TrustParameterSet): TrustOpinion {
   const total = r + s + p.priorWeight;
   const belief = r / total;

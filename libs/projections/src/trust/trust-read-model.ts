@@ -34,7 +34,7 @@ import {
   type LifecycleKind,
   type TrustBasis,
 } from './evidence.js';
-import { opinionOf, type TrustOpinion } from './opinion.js';
+import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { Coef, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
@@ -234,11 +234,15 @@ export class TrustReadModel implements ReadModel {
   private readonly findings = new Map<string, FindingRecord>();
   private readonly commitmentsByObligor = new Map<string, CommitmentRecord[]>();
   private readonly findingsByCity = new Map<string, FindingRecord[]>();
-  private readonly cities = new Set<string>();
+  /** Known city ids, interned: each id is one string however many commitments name it. */
+  private readonly cities = new Map<string, string>();
   /** Reference epoch E, ms; fixed by the first instant seen and moved only to keep factored sums in range. */
   private epochMs: number | null = null;
   private nextOwner = 1;
   private readonly scratch = [newCoefVector(), newCoefVector(), newCoefVector()];
+  /** The last `evaluate` result: queries allocate nothing for intermediate totals. */
+  private evaluatedR = 0;
+  private evaluatedS = 0;
   /** Reused while placing deltas: apply allocates nothing per delta. */
   private readonly piece = newCoefVector();
 
@@ -252,18 +256,17 @@ export class TrustReadModel implements ReadModel {
     const seq = Number(event.revision);
     switch (event.type) {
       case 'CityRegistered':
-        this.cities.add((event.data as CityRegistered['data']).cityId);
+        this.city((event.data as CityRegistered['data']).cityId);
         return;
       case 'BodyEstablished': {
         const d = event.data as BodyEstablished['data'];
-        for (const m of d.members) this.cities.add(m);
-        this.membership(d.bodyId, { op: 'establish', cities: [...d.members], seq }, recordedMs, d.occurredAt);
+        const members = d.members.map((m) => this.city(m));
+        this.membership(d.bodyId, { op: 'establish', cities: members, seq }, recordedMs, d.occurredAt);
         return;
       }
       case 'MemberAdmitted': {
         const d = event.data as MemberAdmitted['data'];
-        this.cities.add(d.cityId);
-        this.membership(d.bodyId, { op: 'admit', cities: [d.cityId], seq }, recordedMs, d.occurredAt);
+        this.membership(d.bodyId, { op: 'admit', cities: [this.city(d.cityId)], seq }, recordedMs, d.occurredAt);
         return;
       }
       case 'MemberRemoved': {
@@ -315,8 +318,8 @@ export class TrustReadModel implements ReadModel {
     const { asOfMs, basis } = this.resolveOptions(options);
     const sums = this.scratch[0];
     this.sumCity(basis, city, asOfMs, sums);
-    const totals = this.evaluate(sums, asOfMs, options.withoutFindings === true);
-    const answer = this.answer(opinionOf(totals.r, totals.s, this.parameters.baseRate, this.parameters), { kind: 'city', city }, asOfMs, basis);
+    this.evaluate(sums, asOfMs, options.withoutFindings === true);
+    const answer = this.answer(this.evaluatedR, this.evaluatedS, this.parameters.baseRate, { kind: 'city', city }, instant(asOfMs), basis);
     if (options.explain === true) this.explain(answer, city, null, asOfMs, basis, options.withoutFindings === true);
     return answer;
   }
@@ -324,20 +327,21 @@ export class TrustReadModel implements ReadModel {
   /** T(i→j): j's commitments to i and findings against j naming i, on j's standing without that evidence as base rate. */
   pairTrust(truster: string, trustee: string, options: TrustQueryOptions = {}): TrustAnswer {
     const { asOfMs, basis } = this.resolveOptions(options);
-    return this.pairAt(truster, trustee, asOfMs, basis, options.explain === true);
+    return this.pairAt(truster, trustee, asOfMs, instant(asOfMs), basis, options.explain === true);
   }
 
   /** Pair trust over every ordered pair of the group's members. */
   bodyMatrix(group: TrustGroup, options: TrustQueryOptions = {}): BodyMatrix {
     const { asOfMs, basis } = this.resolveOptions(options);
     const members = this.groupMembers(group, asOfMs, basis);
+    const asOfIso = instant(asOfMs);
     const pairs: TrustAnswer[] = [];
     for (const truster of members) {
       for (const trustee of members) {
-        if (truster !== trustee) pairs.push(this.pairAt(truster, trustee, asOfMs, basis, options.explain === true));
+        if (truster !== trustee) pairs.push(this.pairAt(truster, trustee, asOfMs, asOfIso, basis, options.explain === true));
       }
     }
-    return { bodyId: typeof group === 'string' ? group : null, members, asOf: instant(asOfMs), basis, parameterSet: this.parameters.id, pairs };
+    return { bodyId: typeof group === 'string' ? group : null, members, asOf: asOfIso, basis, parameterSet: this.parameters.id, pairs };
   }
 
   /** The group's members by city trust, best first (ties by city id), each with its band. */
@@ -366,7 +370,7 @@ export class TrustReadModel implements ReadModel {
 
   /** Cities the model has seen (registered, members, obligors, findings), sorted. */
   knownCities(): string[] {
-    return [...this.cities].sort();
+    return [...this.cities.keys()].sort();
   }
 
   /** Anomalies of the whole history as of the instant, including events about commitments never made. */
@@ -416,14 +420,13 @@ export class TrustReadModel implements ReadModel {
     if (record.terms !== null) return this.updateCommitment(record, event, fact);
     this.emitCommitment(record, 'withdraw');
     // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
-    const obligeeCity = d.obligee.kind === 'city' ? d.obligee.id : null;
+    const obligor = this.city(d.obligor);
+    const obligeeCity = d.obligee.kind === 'city' ? this.city(d.obligee.id) : null;
     record.terms = commitmentTerms(
-      { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
+      { commitmentId: record.id, obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
       this.parameters,
     );
-    this.cities.add(d.obligor);
-    if (obligeeCity !== null) this.cities.add(obligeeCity);
-    pushTo(this.commitmentsByObligor, d.obligor, record);
+    pushTo(this.commitmentsByObligor, obligor, record);
     this.addFact(record.facts, fact, event);
     this.emitCommitment(record, 'place');
   }
@@ -446,9 +449,10 @@ export class TrustReadModel implements ReadModel {
     const fact: LifecycleFact = { kind: 'finding', eventId: event.id, recordedMs, businessMs: parseInstant(d.occurredAt), seq, fraction: 0 };
     if (record.finding !== null) return this.updateFinding(record, event, fact);
     this.emitFinding(record, 'withdraw');
-    record.finding = { findingId: d.findingId, cityId: d.cityId, counterparty: d.counterpartyCityId, kind: d.kind, severity: d.severity };
-    this.cities.add(d.cityId);
-    pushTo(this.findingsByCity, d.cityId, record);
+    const cityId = this.city(d.cityId);
+    const counterparty = d.counterpartyCityId === null ? null : this.city(d.counterpartyCityId);
+    record.finding = { findingId: record.id, cityId, counterparty, kind: d.kind, severity: d.severity };
+    pushTo(this.findingsByCity, cityId, record);
     this.addFact(record.facts, fact, event);
     this.emitFinding(record, 'place');
   }
@@ -477,6 +481,14 @@ export class TrustReadModel implements ReadModel {
       list.splice(i, 0, e);
       this.bases[slot].membership.set(bodyId, list);
     }
+  }
+
+  /** Registers a city id and returns its interned string. */
+  private city(id: string): string {
+    const known = this.cities.get(id);
+    if (known !== undefined) return known;
+    this.cities.set(id, id);
+    return id;
   }
 
   private commitmentRecord(id: string): CommitmentRecord {
@@ -645,7 +657,7 @@ export class TrustReadModel implements ReadModel {
   }
 
   /** Decays the factored sums to asOf. Tiny negatives left by withdrawn evidence are rounding, not evidence. */
-  private evaluate(c: CoefVector, asOfMs: number, withoutFindings: boolean): { r: number; s: number } {
+  private evaluate(c: CoefVector, asOfMs: number, withoutFindings: boolean): void {
     const p = this.parameters;
     const x = this.days(asOfMs);
     const commitmentDecay = 2 ** (-x / p.halfLifeCommitmentDays);
@@ -653,26 +665,49 @@ export class TrustReadModel implements ReadModel {
     const sCommitments = Math.max(0, c[Coef.S] * commitmentDecay);
     const sFindings = withoutFindings ? 0 : Math.max(0, c[Coef.F] * 2 ** (-x / p.halfLifeFindingDays));
     const sProvisional = Math.max(0, c[Coef.P1] * x + c[Coef.P0]);
-    return { r, s: sCommitments + sFindings + sProvisional };
+    this.evaluatedR = r;
+    this.evaluatedS = sCommitments + sFindings + sProvisional;
   }
 
-  private pairAt(truster: string, trustee: string, asOfMs: number, basis: TrustBasis, explain: boolean): TrustAnswer {
+  private pairAt(truster: string, trustee: string, asOfMs: number, asOfIso: Instant, basis: TrustBasis, explain: boolean): TrustAnswer {
     const p = this.parameters;
     const [direct, city, rest] = this.scratch;
     this.sumPair(basis, trustee, truster, asOfMs, direct);
     this.sumCity(basis, trustee, asOfMs, city);
     for (let k = 0; k < rest.length; k++) rest[k] = city[k] - direct[k];
     // Leave-one-out: the trustee's standing without the truster's own experience, so nothing counts twice.
-    const others = this.evaluate(rest, asOfMs, false);
-    const baseRate = opinionOf(others.r, others.s, p.baseRate, p).trust;
-    const own = this.evaluate(direct, asOfMs, false);
-    const answer = this.answer(opinionOf(own.r, own.s, baseRate, p), { kind: 'pair', truster, trustee }, asOfMs, basis);
+    this.evaluate(rest, asOfMs, false);
+    const baseRate = expectedTrust(this.evaluatedR, this.evaluatedS, p.baseRate, p);
+    this.evaluate(direct, asOfMs, false);
+    const answer = this.answer(this.evaluatedR, this.evaluatedS, baseRate, { kind: 'pair', truster, trustee }, asOfIso, basis);
     if (explain) this.explain(answer, trustee, truster, asOfMs, basis, false);
     return answer;
   }
 
-  private answer(opinion: TrustOpinion, subject: TrustSubject, asOfMs: number, basis: TrustBasis): TrustAnswer {
-    return { subject, asOf: instant(asOfMs), basis, ...opinion };
+  /** The opinion of TRUST_MODEL.md: b = r/(r+s+W), d = s/(r+s+W), u = W/(r+s+W), T = b + a·u. */
+  private answer(r: number, s: number, baseRate: number, subject: TrustSubject, asOfIso: Instant, basis: TrustBasis): TrustAnswer {
+    const total = r + s + this.parameters.priorWeight;
+    const belief = r / total;
+    const uncertainty = this.parameters.priorWeight / total;
+    const trust = belief + baseRate * uncertainty;
+    const confidence = 1 - uncertainty;
+    return {
+      subject,
+      asOf: asOfIso,
+      basis,
+      r,
+      s,
+      belief,
+      disbelief: s / total,
+      uncertainty,
+      baseRate,
+      trust,
+      confidence,
+      interval: [belief, belief + uncertainty],
+      band: bandOf(trust, confidence),
+      score0To100: 100 * trust,
+      parameterSet: this.parameters.id,
+    };
   }
 
   private groupMembers(group: TrustGroup, asOfMs: number, basis: TrustBasis): string[] {
