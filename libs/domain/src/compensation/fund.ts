@@ -9,6 +9,7 @@ import { minorDigits, money, toMinor } from '../shared/money.js';
 import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
+import { requireId, requireText } from '../governance/common.js';
 import type { FundEvent, MemberContributionReceived, ThirdPartyIncentiveReceived } from './events.js';
 import { decideTransfer, evolveTransferBook, type TransferBook, type TransferCommand } from './transfers.js';
 
@@ -48,12 +49,6 @@ export interface FundState {
   transfers: TransferBook;
 }
 
-const LIMIT_TEXT = 2000;
-function requireText(value: string, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > LIMIT_TEXT) {
-    throw new DomainError('invalid_text', `${field} must be a non-empty text of at most ${LIMIT_TEXT} characters`, { field });
-  }
-}
 
 function requireFund(state: FundState): { fundId: string; currency: string } {
   if (state.fundId === null || state.currency === null) throw notFound('fund', 'of this body');
@@ -102,6 +97,7 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
           if (state.currency === command.currency) return [];
           throw new DomainError('fund_already_established', `the fund of body ${command.bodyId} already exists in ${state.currency}`, { fundId: state.fundId, field: 'currency' }, 409);
         }
+        requireId(command.bodyId, 'bodyId');
         if (!command.context.bodyExists) throw notFound('body', command.bodyId);
         minorDigits(command.currency);
         return [{ type: 'FundEstablished', data: { fundId: command.bodyId, bodyId: command.bodyId, currency: command.currency, occurredAt: command.occurredAt } }];
@@ -112,11 +108,12 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         const data = { fundId, contributionId: command.contributionId, cityId: command.cityId, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
         const first = state.contributions[command.contributionId];
         if (first !== undefined) return repeatOrConflict('contribution', command.contributionId, first, data);
+        requireId(command.contributionId, 'contributionId');
         if (!command.context.bodyMembers.includes(command.cityId)) {
           throw new DomainError('not_a_member', `city ${command.cityId} is not a member of body ${fundId}`, { cityId: command.cityId, bodyId: fundId });
         }
         positive(data.amount, currency);
-        requireText(command.reference, 'reference');
+        requireText(command.reference, 'reference', 'evidenceRef');
         return [{ type: 'MemberContributionReceived', data }];
       }
       case 'ReceiveThirdPartyIncentive': {
@@ -124,8 +121,9 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         const data = { fundId, incentiveId: command.incentiveId, source: command.source, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
         const first = state.incentives[command.incentiveId];
         if (first !== undefined) return repeatOrConflict('incentive', command.incentiveId, first, data);
-        requireText(command.source, 'source');
-        requireText(command.reference, 'reference');
+        requireId(command.incentiveId, 'incentiveId');
+        requireText(command.source, 'source', 'name');
+        requireText(command.reference, 'reference', 'evidenceRef');
         positive(data.amount, currency);
         return [{ type: 'ThirdPartyIncentiveReceived', data }];
       }

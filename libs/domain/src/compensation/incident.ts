@@ -9,6 +9,7 @@ import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { RISK_CATEGORIES, type CompensationRules, type RiskCategory } from '../governance/events.js';
+import { requireId, requireText } from '../governance/common.js';
 import { assessIncident, type IncidentFinding } from './assessment.js';
 import { INCIDENT_SCENARIOS, type IncidentEvent, type IncidentScenario } from './events.js';
 
@@ -99,13 +100,7 @@ export interface IncidentState {
 }
 
 /** Bounds on one incident: parties and claims. */
-export const INCIDENT_LIMITS = { maxCities: 32, maxClaims: 1000, maxTextLength: 2000 } as const;
-
-function requireText(value: string, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > INCIDENT_LIMITS.maxTextLength) {
-    throw new DomainError('invalid_text', `${field} must be a non-empty text of at most ${INCIDENT_LIMITS.maxTextLength} characters`, { field });
-  }
-}
+export const INCIDENT_LIMITS = { maxCities: 32, maxClaims: 1000 } as const;
 
 interface OpenIncidentState extends IncidentState {
   status: 'open';
@@ -130,6 +125,7 @@ function decideOpen(command: OpenIncident, state: IncidentState): IncidentEvent[
   if (state.status !== 'none') {
     throw new DomainError('incident_already_opened', `incident ${command.incidentId} already exists`, { incidentId: command.incidentId }, 409);
   }
+  requireId(command.incidentId, 'incidentId');
   const agreement = command.context.agreement;
   if (agreement === null || agreement.agreementId !== command.agreementId) throw notFound('agreement', command.agreementId);
   if (agreement.terminated) throw new DomainError('agreement_terminated', `agreement ${agreement.agreementId} is terminated`, { agreementId: agreement.agreementId }, 409);
@@ -139,6 +135,7 @@ function decideOpen(command: OpenIncident, state: IncidentState): IncidentEvent[
   if (!INCIDENT_SCENARIOS.includes(command.scenario)) throw new DomainError('invalid_scenario', `scenario must be one of ${INCIDENT_SCENARIOS.join(', ')}`, { scenario: command.scenario });
   const origins = [...new Set(command.originCities)];
   const affected = [...new Set(command.affectedCities)];
+  for (const city of [...origins, ...affected]) requireId(city, 'cityId');
   if (origins.length === 0) throw new DomainError('incident_without_origin', 'an incident needs at least one origin city', {});
   if (origins.length + affected.length > INCIDENT_LIMITS.maxCities) throw new DomainError('too_many_cities', `at most ${INCIDENT_LIMITS.maxCities} cities per incident`, {});
   if (command.scenario === 'spreads_from_one_city' && origins.length !== 1) {
@@ -155,7 +152,7 @@ function decideOpen(command: OpenIncident, state: IncidentState): IncidentEvent[
     const missing = origins.filter((o) => agreement.compensationRules.originShares?.[o] === undefined);
     if (missing.length > 0) throw new DomainError('origin_share_missing', 'the agreement gives origin shares but not for every origin', { cities: missing });
   }
-  requireText(command.description, 'description');
+  requireText(command.description, 'description', 'description');
   return [
     {
       type: 'IncidentOpened',
@@ -219,6 +216,7 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
     const at = command.occurredAt;
     switch (command.type) {
       case 'AddAffectedCity': {
+        requireId(command.cityId, 'cityId');
         if (open.affectedCities.includes(command.cityId)) return [];
         if (open.originCities.includes(command.cityId)) throw new DomainError('origin_is_affected', 'an origin city is not also an affected city of the same incident', { cities: [command.cityId] });
         if (!command.context.agreementParties.includes(command.cityId)) throw new DomainError('not_a_party', 'an affected city must be a party to the agreement', { cities: [command.cityId] });
@@ -233,13 +231,14 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
           if (field === null) return [];
           throw new DomainError('claim_id_reused', `claim ${command.claimId} already exists with a different ${field}`, { claimId: command.claimId, field }, 409);
         }
+        requireId(command.claimId, 'claimId');
         if (command.context.actorCityId !== command.cityId) {
           throw new DomainError('claim_for_other_city', 'an officer claims response costs for their own city only', { cityId: command.cityId, actorCityId: command.context.actorCityId }, 403);
         }
         if (!open.affectedCities.includes(command.cityId)) throw new DomainError('not_affected', `city ${command.cityId} is not an affected city of incident ${incidentId}`, { cityId: command.cityId });
         if (toMinor(amount, rules.currency) <= 0n) throw new DomainError('invalid_amount', 'a claimed cost must be positive', { field: 'amount', value: command.amount });
         if (Object.keys(open.claims).length >= INCIDENT_LIMITS.maxClaims) throw new DomainError('too_many_claims', `at most ${INCIDENT_LIMITS.maxClaims} claims per incident`, {});
-        requireText(command.evidenceRef, 'evidenceRef');
+        requireText(command.evidenceRef, 'evidenceRef', 'evidenceRef');
         return [{ type: 'ResponseCostClaimed', data: { incidentId, claimId: command.claimId, cityId: command.cityId, amount, currency: rules.currency, evidenceRef: command.evidenceRef, occurredAt: at } }];
       }
       case 'VerifyClaim': {
@@ -251,14 +250,14 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
         if (verifiedMinor < 0n || verifiedMinor > toMinor(claim.amount, rules.currency)) {
           throw new DomainError('verified_exceeds_claim', 'the verified amount lies between zero and the amount claimed', { claimId: claim.claimId, claimed: claim.amount, verifiedAmount: verified });
         }
-        requireText(command.note, 'note');
+        requireText(command.note, 'note', 'reason');
         return [{ type: 'ClaimVerified', data: { incidentId, claimId: claim.claimId, verifiedAmount: verified, note: command.note, occurredAt: at } }];
       }
       case 'RejectClaim': {
         const claim = requireClaim(open, command.claimId);
         if (claim.status === 'rejected') return [];
         if (claim.status !== 'pending') throw new DomainError('claim_already_decided', `claim ${claim.claimId} is already ${claim.status}`, { claimId: claim.claimId, status: claim.status }, 409);
-        requireText(command.reason, 'reason');
+        requireText(command.reason, 'reason', 'reason');
         return [{ type: 'ClaimRejected', data: { incidentId, claimId: claim.claimId, reason: command.reason, occurredAt: at } }];
       }
       case 'RecordAvertedLoss': {
@@ -268,8 +267,8 @@ export const incidentDecider: Decider<IncidentCommand, IncidentEvent, IncidentSt
           throw new DomainError('averted_loss_already_assessed', `the averted loss of incident ${incidentId} is already assessed`, { incidentId }, 409);
         }
         if (toMinor(avertedLoss, rules.currency) < 0n) throw new DomainError('invalid_amount', 'an averted loss is not negative', { field: 'avertedLoss' });
-        requireText(command.assessor, 'assessor');
-        requireText(command.reportRef, 'reportRef');
+        requireText(command.assessor, 'assessor', 'name');
+        requireText(command.reportRef, 'reportRef', 'evidenceRef');
         return [{ type: 'AvertedLossAssessed', data: { incidentId, assessor: command.assessor, avertedLoss, currency: rules.currency, reportRef: command.reportRef, occurredAt: at } }];
       }
       case 'CloseIncident': {

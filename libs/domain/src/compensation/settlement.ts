@@ -13,6 +13,7 @@ import { fromMinor, toMinor } from '../shared/money.js';
 import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
+import { requireId } from '../governance/common.js';
 import type { Obligation, Party, SettlementEvent } from './events.js';
 import { partyKey } from './events.js';
 
@@ -220,6 +221,7 @@ export const settlementDecider: Decider<SettlementCommand, SettlementEvent, Sett
       if (done === proposal.fingerprint) return [];
       throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);
     }
+    requireId(settlementId, 'settlementId');
     if (proposal.transfers.length === 0) throw new DomainError('nothing_to_settle', 'every position is already zero', { bodyId: proposal.bodyId, currency: proposal.currency }, 409);
     const positions = positionsFromObligations(proposal.bodyId, proposal.currency, context.obligations);
     if (positionsFingerprint(positions) !== proposal.fingerprint) {

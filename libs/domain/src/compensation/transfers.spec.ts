@@ -29,6 +29,10 @@ describe('a transfer settling an obligation', () => {
   it('starts pending, for part of what is owed', () => {
     given(transferDecider, []).when(initiate()).then([initiated]);
   });
+  it('a transfer id is a slug or UUID chosen by the client', () => {
+    given(transferDecider, []).when(initiate({ transferId: 'Transfer #1' })).thenThrows('invalid_id');
+    given(transferDecider, []).when(initiate({ transferId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' })).then([{ type: 'TransferInitiated', data: { ...terms, transferId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', occurredAt: T0 } }]);
+  });
   it('overpaying the obligation is refused', () => {
     const error = given(transferDecider, []).when(initiate({ amount: '500.01' })).thenThrows('obligation_overpaid');
     expect(error.details.unencumbered).toBe('500.00');

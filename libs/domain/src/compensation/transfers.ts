@@ -7,6 +7,7 @@ import { fromMinor, toMinor } from '../shared/money.js';
 import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
+import { requireId, requireText } from '../governance/common.js';
 import { TRANSFER_FORMS, partyKey, type Party, type TransferEvent, type TransferTerms } from './events.js';
 
 export type TransferStatus = 'pending' | 'settled' | 'voided';
@@ -106,15 +107,9 @@ export function decideTransfer(command: TransferCommand, book: TransferBook, str
       if (record.status === 'settled') {
         throw new DomainError('transfer_settled', `transfer ${command.transferId} is settled and never changes; correct it with a reversing transfer`, { transferId: command.transferId }, 409);
       }
-      requireText(command.reason, 'reason');
+      requireText(command.reason, 'reason', 'reason');
       return [{ type: 'TransferVoided', data: { transferId: command.transferId, reason: command.reason, occurredAt: command.occurredAt } }];
     }
-  }
-}
-
-function requireText(value: string, field: string): void {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > 2000) {
-    throw new DomainError('invalid_text', `${field} must be a non-empty text of at most 2000 characters`, { field });
   }
 }
 
@@ -126,6 +121,8 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
     if (field === null) return [];
     throw new DomainError('transfer_id_reused', `transfer ${terms.transferId} already exists with a different ${field}`, { transferId: terms.transferId, field }, 409);
   }
+  requireId(terms.transferId, 'transferId');
+  if (terms.reverses !== null) requireId(terms.reverses, 'reverses');
   const amountMinor = toMinor(terms.amount, terms.currency);
   if (amountMinor <= 0n) throw new DomainError('invalid_amount', 'a transfer amount must be positive', { field: 'amount', value: terms.amount });
   if (!TRANSFER_FORMS.includes(terms.form)) throw new DomainError('invalid_transfer_form', `form must be one of ${TRANSFER_FORMS.join(', ')}`, { form: terms.form });
@@ -134,8 +131,8 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
   }
   if (terms.form !== 'money') {
     if (terms.valuation === null) throw new DomainError('valuation_required', `an in-kind (${terms.form}) settlement needs the valuation the body agreed`, { field: 'valuation' });
-    requireText(terms.valuation.description, 'valuation.description');
-    requireText(terms.valuation.valuationRef, 'valuation.valuationRef');
+    requireText(terms.valuation.description, 'valuation.description', 'description');
+    requireText(terms.valuation.valuationRef, 'valuation.valuationRef', 'evidenceRef');
   }
   if (samePartyAs(terms.payer, terms.payee)) throw new DomainError('transfer_to_self', 'payer and payee must differ', { payer: partyKey(terms.payer) });
 
