@@ -1,0 +1,1 @@
+export * from './commitments.read-model.js';

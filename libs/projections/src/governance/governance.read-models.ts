@@ -1,0 +1,250 @@
+/**
+ * Read models of cities, coordination bodies, agreements (with their terms history) and accountability findings.
+ * Each folds its streams with the domain's own `evolve`, so the read side shows exactly what the deciders decide on.
+ */
+import { agreementDecider, agreementTermsAt, type AgreementState, type AgreementStatusAt, type TermsVersion } from '../../../domain/src/governance/agreement.js';
+import { bodyDecider, type BodyState, type Office } from '../../../domain/src/governance/body.js';
+import { cityDecider, type CityState } from '../../../domain/src/governance/city.js';
+import type { AdministrativeLevel, AgreementEvent, AgreementTerms, BodyEvent, CityEvent, FindingEvent, FindingRecorded } from '../../../domain/src/governance/events.js';
+import { findingDecider, type FindingState } from '../../../domain/src/governance/finding.js';
+import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import type { ReadModel } from '../read-model.js';
+import { SortedKeys } from './sorted-keys.js';
+
+interface Row<S> {
+  state: S;
+  revision: bigint;
+  position: bigint;
+}
+
+/** Where a view stands in the log: pass `position` as ?atLeast= elsewhere, compare `revision` across reads. */
+export interface Versioned {
+  revision: string;
+  position: string;
+}
+
+/** One aggregate type's streams, folded per stream, listed in id order. */
+abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel {
+  abstract readonly name: string;
+  readonly version = 1;
+  protected readonly rows = new Map<string, Row<S>>();
+  private readonly order = new SortedKeys();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly eventTypes: ReadonlySet<string>,
+    private readonly decider: Pick<Decider<never, E, S>, 'initialState' | 'evolve'>,
+  ) {}
+
+  apply(event: RecordedEvent): void {
+    if (!event.stream.startsWith(this.prefix) || !this.eventTypes.has(event.type)) return;
+    const id = event.stream.slice(this.prefix.length);
+    let row = this.rows.get(id);
+    if (row === undefined) {
+      row = { state: this.decider.initialState(), revision: event.revision, position: event.position };
+      this.rows.set(id, row);
+      this.order.insert(id);
+    }
+    // Events of this category's streams are this aggregate's events.
+    row.state = this.decider.evolve(row.state, { type: event.type, data: event.data } as E);
+    row.revision = event.revision;
+    row.position = event.position;
+  }
+
+  canonicalState(): unknown {
+    return [...this.order.after(null)].map((id) => ({ id, revision: this.rows.get(id)?.revision.toString(), state: this.rows.get(id)?.state }));
+  }
+
+  protected *ids(afterId: string | null): Generator<[string, Row<S>]> {
+    for (const id of this.order.after(afterId)) {
+      const row = this.rows.get(id);
+      if (row !== undefined) yield [id, row];
+    }
+  }
+
+  protected static versioned(row: Row<unknown>): Versioned {
+    return { revision: row.revision.toString(), position: row.position.toString() };
+  }
+}
+
+export interface CityView extends Versioned {
+  cityId: string;
+  name: string;
+  level: AdministrativeLevel;
+  region: string;
+}
+
+export interface CityFilter {
+  region?: string;
+  level?: AdministrativeLevel;
+}
+
+export class CitiesReadModel extends AggregateReadModel<CityEvent, CityState> {
+  readonly name = 'governance.cities';
+
+  constructor() {
+    super('city-', new Set(['CityRegistered', 'CityRenamed']), cityDecider);
+  }
+
+  get(cityId: string): CityView | null {
+    const row = this.rows.get(cityId);
+    return row === undefined ? null : CitiesReadModel.view(row);
+  }
+
+  *matching(filter: CityFilter, afterId: string | null = null): Generator<CityView> {
+    for (const [, row] of this.ids(afterId)) {
+      const city = row.state.city;
+      if (city === null) continue;
+      if (filter.region !== undefined && city.region !== filter.region) continue;
+      if (filter.level !== undefined && city.level !== filter.level) continue;
+      yield CitiesReadModel.view(row);
+    }
+  }
+
+  private static view(row: Row<CityState>): CityView {
+    const city = row.state.city;
+    if (city === null) throw new Error('a city row exists only after CityRegistered');
+    return { ...city, ...AggregateReadModel.versioned(row) };
+  }
+}
+
+export interface BodyView extends Versioned {
+  bodyId: string;
+  name: string;
+  members: string[];
+  offices: Office[];
+}
+
+export class BodiesReadModel extends AggregateReadModel<BodyEvent, BodyState> {
+  readonly name = 'governance.bodies';
+
+  constructor() {
+    super('body-', new Set(['BodyEstablished', 'MemberAdmitted', 'MemberRemoved']), bodyDecider);
+  }
+
+  get(bodyId: string): BodyView | null {
+    const row = this.rows.get(bodyId);
+    return row === undefined ? null : BodiesReadModel.view(row);
+  }
+
+  /** Bodies, optionally only those `member` belongs to. */
+  *matching(filter: { member?: string }, afterId: string | null = null): Generator<BodyView> {
+    for (const [, row] of this.ids(afterId)) {
+      const body = row.state.body;
+      if (body === null) continue;
+      if (filter.member !== undefined && !body.members.includes(filter.member)) continue;
+      yield BodiesReadModel.view(row);
+    }
+  }
+
+  private static view(row: Row<BodyState>): BodyView {
+    const body = row.state.body;
+    if (body === null) throw new Error('a body row exists only after BodyEstablished');
+    return { bodyId: body.bodyId, name: body.name, members: [...body.members], offices: body.offices.map((o) => ({ ...o })), ...AggregateReadModel.versioned(row) };
+  }
+}
+
+export interface AgreementView extends Versioned {
+  agreementId: string;
+  bodyId: string;
+  title: string;
+  parties: string[];
+  /** As of the ledger clock when asked. */
+  status: AgreementStatusAt;
+  /** The terms in force at that instant (the concluded terms before they take effect). */
+  currentTerms: AgreementTerms;
+  /** Every version of the terms, oldest first: each governs from its effectiveFrom on. */
+  termsHistory: TermsVersion[];
+  terminatedAt: string | null;
+}
+
+export interface AgreementFilter {
+  bodyId?: string;
+  party?: string;
+}
+
+export class AgreementsReadModel extends AggregateReadModel<AgreementEvent, AgreementState> {
+  readonly name = 'governance.agreements';
+
+  constructor() {
+    super('agreement-', new Set(['AgreementConcluded', 'AgreementAmended', 'AgreementTerminated']), agreementDecider);
+  }
+
+  get(agreementId: string, nowMs: number): AgreementView | null {
+    const row = this.rows.get(agreementId);
+    return row === undefined ? null : AgreementsReadModel.view(row, nowMs);
+  }
+
+  *matching(filter: AgreementFilter, nowMs: number, afterId: string | null = null): Generator<AgreementView> {
+    for (const [, row] of this.ids(afterId)) {
+      const a = row.state.agreement;
+      if (a === null) continue;
+      if (filter.bodyId !== undefined && a.bodyId !== filter.bodyId) continue;
+      if (filter.party !== undefined && !a.parties.includes(filter.party)) continue;
+      yield AgreementsReadModel.view(row, nowMs);
+    }
+  }
+
+  private static view(row: Row<AgreementState>, nowMs: number): AgreementView {
+    const a = row.state.agreement;
+    const context = agreementTermsAt(row.state, nowMs);
+    if (a === null || context === null) throw new Error('an agreement row exists only after AgreementConcluded');
+    let current = a.versions[0];
+    for (const v of a.versions) if (Date.parse(v.effectiveFrom) <= nowMs) current = v;
+    return {
+      agreementId: a.agreementId,
+      bodyId: a.bodyId,
+      title: a.title,
+      parties: [...a.parties],
+      status: context.status,
+      currentTerms: current.terms,
+      termsHistory: a.versions,
+      terminatedAt: a.terminatedAt,
+      ...AggregateReadModel.versioned(row),
+    };
+  }
+}
+
+export interface FindingView extends Versioned {
+  finding: FindingRecorded['data'];
+  revoked: FindingState['revoked'];
+}
+
+export interface FindingFilter {
+  cityId?: string;
+  bodyId?: string;
+  kind?: FindingRecorded['data']['kind'];
+  revoked?: boolean;
+}
+
+export class FindingsReadModel extends AggregateReadModel<FindingEvent, FindingState> {
+  readonly name = 'governance.findings';
+
+  constructor() {
+    super('finding-', new Set(['FindingRecorded', 'FindingRevoked']), findingDecider);
+  }
+
+  get(findingId: string): FindingView | null {
+    const row = this.rows.get(findingId);
+    return row === undefined ? null : FindingsReadModel.view(row);
+  }
+
+  *matching(filter: FindingFilter, afterId: string | null = null): Generator<FindingView> {
+    for (const [, row] of this.ids(afterId)) {
+      const f = row.state.finding;
+      if (f === null) continue;
+      if (filter.cityId !== undefined && f.cityId !== filter.cityId) continue;
+      if (filter.bodyId !== undefined && f.bodyId !== filter.bodyId) continue;
+      if (filter.kind !== undefined && f.kind !== filter.kind) continue;
+      if (filter.revoked !== undefined && (row.state.revoked !== null) !== filter.revoked) continue;
+      yield FindingsReadModel.view(row);
+    }
+  }
+
+  private static view(row: Row<FindingState>): FindingView {
+    const finding = row.state.finding;
+    if (finding === null) throw new Error('a finding row exists only after FindingRecorded');
+    return { finding, revoked: row.state.revoked, ...AggregateReadModel.versioned(row) };
+  }
+}
