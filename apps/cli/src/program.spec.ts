@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { verifyToken } from '../../api/src/auth/tokens.js';
 import type { CliIo } from './io.js';
 import { run } from './program.js';
@@ -57,5 +60,22 @@ describe('the concordat command line', () => {
     const io = captureIo();
     await expect(run(['mint'], io)).resolves.toBe(1);
     expect(io.stderr.join('\n')).toMatch(/unknown command/);
+  });
+});
+
+describe('serving on a file that is not a concordat ledger', () => {
+  it('refuses with a message and a non-zero exit, leaving the file alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concordat-cli-'));
+    try {
+      const path = join(dir, 'notes.sqlite');
+      writeFileSync(path, 'these are my notes, not a database');
+      const io = captureIo({ CONCORDAT_SQLITE_PATH: path, CONCORDAT_JWT_SECRET: SECRET, PORT: '0' });
+      await expect(run(['serve'], io)).resolves.toBe(1);
+      expect(io.stderr.join('\n')).toMatch(/^concordat: /);
+      expect(io.stderr.join('\n')).not.toMatch(/\n\s+at /);
+      expect(readFileSync(path, 'utf8')).toBe('these are my notes, not a database');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -129,6 +129,8 @@ export class ProjectionRunner {
         this.releaseWaiters();
       }
     } catch (error) {
+      // Closing the store under a stopping runner may end the iteration with an error: that is the stop, not a failure.
+      if (this.state === 'stopped') return;
       this.fail(error instanceof Error ? error : new Error(String(error)));
       await subscription.close();
     }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { EventStoreError } from '../../../../libs/event-store/src/errors.js';
 import { ConfigError, loadConfig, type LedgerConfig } from '../../../../libs/ledger/src/config.js';
+import { StoreUnavailableError } from '../../../../libs/ledger/src/store-provider.js';
 import { CliError, type CliIo } from '../io.js';
 import type { CliCommand } from './command.js';
 
@@ -22,8 +24,14 @@ export const serveCommand: CliCommand = {
         const config = configFrom(io.env);
         // Loaded here, not at the top: `concordat --help` and `token` should not pay for starting Nest.
         const { serve } = await import('../../../api/src/serve.js');
-        // Nest's shutdown hooks close the app (and the store) on SIGINT/SIGTERM.
-        await serve(config, {}, io.out);
+        try {
+          // Nest's shutdown hooks close the app (and the store) on SIGINT/SIGTERM.
+          await serve(config, {}, io.out);
+        } catch (error) {
+          // A refused store file or an absent adapter is the operator's to fix: say what, without a stack trace.
+          if (error instanceof EventStoreError || error instanceof StoreUnavailableError) throw new CliError(error.message);
+          throw error;
+        }
       });
   },
 };
