@@ -265,3 +265,22 @@ describe('canonical state', () => {
     expect(JSON.parse(state)).toMatchObject({ parameterSet: 'cfbt-1', cities: ['a', 'b'] });
   });
 });
+
+describe('a ledger spanning centuries', () => {
+  it('keeps factored decay sums in range by moving the reference epoch, without changing any answer', () => {
+    const h = new GovernanceHistory();
+    const early = Date.parse('1000-01-01T00:00:00Z');
+    const late = Date.parse('2150-01-01T00:00:00Z');
+    h.commitmentMade({ commitmentId: 'old', obligor: 'b', obligee: 'a', value: '0', madeMs: early, dueMs: early + 10 * DAY });
+    h.fulfilled('old', early + 5 * DAY);
+    h.commitmentMade({ commitmentId: 'new', obligor: 'b', obligee: 'a', value: '0', madeMs: late, dueMs: late + 10 * DAY });
+    h.defaulted('new', late + 5 * DAY);
+    const model = modelOf(h);
+    close(model.cityTrust('b', { asOf: early + 5 * DAY }).r, 1);
+    close(model.pairTrust('a', 'b', { asOf: early + 370 * DAY }).r, 2 ** (-365 / 365));
+    const now = model.cityTrust('b', { asOf: late + 5 * DAY });
+    close(now.s, 2);
+    expect(now.r).toBeLessThan(1e-300);
+    expect(Number.isFinite(now.trust)).toBe(true);
+  });
+});

@@ -52,8 +52,8 @@ export const MAX_ANOMALIES = 1_000;
 export const MAX_TRUST_BODY_MEMBERS = 256;
 
 /**
- * Reference epochs are moved before 2^(Δt/H) leaves a comfortable part of the float range (2^±600 of ~2^±1023), so
- * factored decay sums never overflow however long the ledger runs.
+ * The reference epoch is moved before 2^(Δt/H) leaves a comfortable part of the float range (2^±600 of ~2^±1023), so
+ * factored decay sums do not overflow as the ledger grows old; evidence stays exact over ~1,000 half-lives either side.
  */
 const MAX_GROWTH_EXPONENT = 600;
 
@@ -619,7 +619,11 @@ export class TrustReadModel implements ReadModel {
   /** 2^((t − E)/H), moving E first when t is too far from it. */
   private growth(t: number, halfLifeDays: number): number {
     const exponent = this.days(t) / Math.min(this.parameters.halfLifeCommitmentDays, this.parameters.halfLifeFindingDays);
-    if (Math.abs(exponent) > MAX_GROWTH_EXPONENT) this.rebase(t);
+    if (Math.abs(exponent) > MAX_GROWTH_EXPONENT) {
+      // Move E only half-way: t lands at ±300 half-lives, so older evidence keeps room before it underflows.
+      const halfWayMs = (MAX_GROWTH_EXPONENT / 2) * Math.min(this.parameters.halfLifeCommitmentDays, this.parameters.halfLifeFindingDays) * DAY_MS;
+      this.rebase(t - Math.sign(exponent) * halfWayMs);
+    }
     return 2 ** (this.days(t) / halfLifeDays);
   }
 
