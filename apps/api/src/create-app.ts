@@ -4,9 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../../libs/event-store/src/clock.js';
+import { systemClock, type Clock } from '../../../libs/event-store/src/clock.js';
 import type { StoreLimits } from '../../../libs/event-store/src/port.js';
 import type { LedgerConfig } from '../../../libs/ledger/src/config.js';
+import { openConfiguredStore } from '../../../libs/ledger/src/store-provider.js';
 import { AppModule } from './app.module.js';
 import { BOUNDED_CONTEXTS } from './contexts.js';
 import { sendProblem } from './http/problem.js';
@@ -27,10 +28,19 @@ type Next = (error?: unknown) => void;
 
 /** Builds the API (initialised, not listening): `serve` listens on it, tests drive it with supertest. */
 export async function createApp(config: LedgerConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register({ config, clock: options.clock, limits: options.limits, contexts: options.contexts ?? BOUNDED_CONTEXTS }),
-    { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false },
-  );
+  const clock = options.clock ?? systemClock;
+  // Opened before Nest so that a refused file or an absent adapter surfaces as itself, not inside Nest's injector.
+  const store = await openConfiguredStore(config, { clock, limits: options.limits });
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register({ config, clock, store, contexts: options.contexts ?? BOUNDED_CONTEXTS }),
+      { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false },
+    );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   app.disable('x-powered-by');
   // Revisions and positions are bigints; a handler that returns one unconverted still answers with a decimal string.
   app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));

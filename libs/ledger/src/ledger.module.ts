@@ -12,6 +12,11 @@ import { EVENT_STORE, LEDGER_CLOCK, LEDGER_CONFIG } from './tokens.js';
 
 export interface LedgerModuleOptions {
   config: LedgerConfig;
+  /**
+   * An already opened store (createApp opens it before Nest, so a refused file is reported plainly). The module
+   * takes ownership and closes it on shutdown. Default: open the configured one.
+   */
+  store?: EventStore;
   /** The ledger clock; default the system clock. Tests pass a FakeClock. */
   clock?: Clock;
   limits?: Partial<StoreLimits>;
@@ -55,7 +60,7 @@ export class LedgerModule {
       {
         provide: EVENT_STORE,
         inject: [LEDGER_CLOCK],
-        useFactory: (clock: Clock): Promise<EventStore> => openConfiguredStore(options.config, { clock, limits: options.limits }),
+        useFactory: async (clock: Clock): Promise<EventStore> => options.store ?? openConfiguredStore(options.config, { clock, limits: options.limits }),
       },
       IdempotencyKeysReadModel,
       {
