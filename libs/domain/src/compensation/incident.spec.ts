@@ -158,8 +158,8 @@ describe('an incident under an agreement', () => {
     });
 
     it('a closed incident takes no more claims', () => {
-      const [assessed] = incidentDecider.decide(close(), history.reduce(incidentDecider.evolve, incidentDecider.initialState()));
-      given(incidentDecider, [...history, assessed as IncidentEvent]).when(claim('c3', 'river-city', '1')).thenThrows('incident_closed', 409);
+      const assessed = incidentDecider.decide(close(), history.reduce(incidentDecider.evolve, incidentDecider.initialState()));
+      given(incidentDecider, [...history, ...assessed]).when(claim('c3', 'river-city', '1')).thenThrows('incident_closed', 409);
     });
 
     it('shares the averted loss: origin pool σ·B and the fund’s match, by verified contributions', () => {

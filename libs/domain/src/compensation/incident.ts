@@ -110,9 +110,10 @@ interface OpenIncidentState extends IncidentState {
 }
 
 function requireOpen(state: IncidentState): OpenIncidentState {
-  if (state.status === 'none' || state.incidentId === null || state.bodyId === null || state.rules === null) throw notFound('incident', 'this');
-  if (state.status === 'assessed') throw new DomainError('incident_closed', `incident ${state.incidentId} is closed and assessed`, { incidentId: state.incidentId }, 409);
-  return state as OpenIncidentState;
+  const { incidentId, bodyId, rules } = state;
+  if (state.status === 'none' || incidentId === null || bodyId === null || rules === null) throw notFound('incident', 'this');
+  if (state.status === 'assessed') throw new DomainError('incident_closed', `incident ${incidentId} is closed and assessed`, { incidentId }, 409);
+  return { ...state, status: 'open', incidentId, bodyId, rules };
 }
 
 function requireClaim(state: IncidentState, claimId: string): Claim {

@@ -444,10 +444,10 @@ export class BalancesReadModel implements ReadModel {
   }
 
   pairBalances(options: { limit?: number; after?: string | null } = {}): Page<PairBalance> {
-    const keys = [...this.pairs.keys()].sort(byKey);
-    return paginate(keys, options, (key) => {
+    const entries = [...this.pairs.entries()].sort(([a], [b]) => byKey(a, b));
+    return paginate(entries, ([key]) => key, options, ([key, pair]) => {
       const [payer = '', payee = '', currency = ''] = key.split('|');
-      return this.pairView(parsePartyKey(payer), parsePartyKey(payee), currency, this.pairs.get(key) ?? { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n });
+      return this.pairView(parsePartyKey(payer), parsePartyKey(payee), currency, pair);
     });
   }
 
@@ -530,13 +530,12 @@ export class BalancesReadModel implements ReadModel {
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
   openObligations(options: { party?: Party; bodyId?: string; limit?: number; after?: string | null } = {}): Page<ObligationView> {
     const party = options.party === undefined ? null : partyKey(options.party);
-    const ids = [...this.obligations.values()]
+    const rows = [...this.obligations.values()]
       .filter((r) => r.obligated - r.settled > 0n)
       .filter((r) => party === null || r.payer === party || r.payee === party)
       .filter((r) => options.bodyId === undefined || r.bodyId === options.bodyId)
-      .map((r) => r.obligationId)
-      .sort(byKey);
-    return paginate(ids, options, (id) => obligationView(this.obligations.get(id) as ObligationRow));
+      .sort((a, b) => byKey(a.obligationId, b.obligationId));
+    return paginate(rows, (r) => r.obligationId, options, obligationView);
   }
 
   /**
@@ -618,12 +617,14 @@ function clampLimit(limit: number | undefined): number {
   return Math.min(n, BALANCES_LIMITS.maxPageSize);
 }
 
-function paginate<T>(sortedKeys: readonly string[], options: { limit?: number; after?: string | null }, view: (key: string) => T): Page<T> {
+/** A page of rows sorted by key, strictly after the cursor `after`. */
+function paginate<R, T>(sorted: readonly R[], keyOf: (row: R) => string, options: { limit?: number; after?: string | null }, view: (row: R) => T): Page<T> {
   const limit = clampLimit(options.limit);
   const after = options.after ?? null;
-  const start = after === null ? 0 : sortedKeys.findIndex((k) => k > after);
-  const from = start < 0 ? sortedKeys.length : start;
-  const slice = sortedKeys.slice(from, from + limit);
-  const more = from + limit < sortedKeys.length;
-  return { items: slice.map(view), nextCursor: more ? (slice[slice.length - 1] ?? null) : null };
+  const start = after === null ? 0 : sorted.findIndex((r) => keyOf(r) > after);
+  const from = start < 0 ? sorted.length : start;
+  const slice = sorted.slice(from, from + limit);
+  const last = slice[slice.length - 1];
+  const more = from + limit < sorted.length;
+  return { items: slice.map(view), nextCursor: more && last !== undefined ? keyOf(last) : null };
 }
