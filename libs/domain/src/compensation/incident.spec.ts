@@ -89,6 +89,10 @@ describe('an incident under an agreement', () => {
         .when({ type: 'AddAffectedCity', cityId: 'coast-city', occurredAt: T1, context: { agreementParties: AGREEMENT.parties } })
         .then([{ type: 'AffectedCityAdded', data: { incidentId: 'flood-1', cityId: 'coast-city', occurredAt: T1 } }]);
     });
+    it('an origin city cannot be added as affected, nor a city outside the agreement', () => {
+      given(incidentDecider, [opened]).when({ type: 'AddAffectedCity', cityId: 'origin-city', occurredAt: T1, context: { agreementParties: AGREEMENT.parties } }).thenThrows('origin_is_affected');
+      given(incidentDecider, [opened]).when({ type: 'AddAffectedCity', cityId: 'far-city', occurredAt: T1, context: { agreementParties: AGREEMENT.parties } }).thenThrows('not_a_party');
+    });
     it('adding a city already affected changes nothing', () => {
       given(incidentDecider, [opened]).when({ type: 'AddAffectedCity', cityId: 'river-city', occurredAt: T1, context: { agreementParties: AGREEMENT.parties } }).then([]);
     });
@@ -124,6 +128,21 @@ describe('an incident under an agreement', () => {
       given(incidentDecider, [opened, claimed('c1', 'river-city', '1000.00'), rejected])
         .when({ type: 'VerifyClaim', claimId: 'c1', verifiedAmount: '10', note: 'late receipts', occurredAt: T1 })
         .thenThrows('claim_already_decided', 409);
+    });
+  });
+
+  describe('the third-party assessment of the averted loss', () => {
+    const recorded: IncidentEvent = {
+      type: 'AvertedLossAssessed',
+      data: { incidentId: 'flood-1', assessor: 'delta-university', avertedLoss: '100000.00', currency: 'CNY', reportRef: 'report/7', occurredAt: T1 },
+    };
+    const record = (avertedLoss: string): IncidentCommand => ({ type: 'RecordAvertedLoss', assessor: 'delta-university', avertedLoss, reportRef: 'report/7', occurredAt: T1 });
+    it('is recorded once, in the incident’s currency', () => {
+      given(incidentDecider, [opened]).when(record('100000')).then([recorded]);
+    });
+    it('the same assessment again changes nothing; a different one is refused', () => {
+      given(incidentDecider, [opened, recorded]).when(record('100000.00')).then([]);
+      given(incidentDecider, [opened, recorded]).when(record('90000.00')).thenThrows('averted_loss_already_assessed', 409);
     });
   });
 

@@ -73,6 +73,12 @@ describe('a transfer settling an obligation', () => {
   it('a settled transfer is never changed: voiding it is refused', () => {
     given(transferDecider, [initiated, settled]).when({ type: 'VoidTransfer', transferId: 't-1', reason: 'mistake', occurredAt: T1 }).thenThrows('transfer_settled', 409);
   });
+  it('a money transfer carries no in-kind valuation', () => {
+    given(transferDecider, []).when(initiate({ valuation: { description: 'x', valuationRef: 'y' } })).thenThrows('valuation_not_applicable');
+  });
+  it('settling a transfer that does not exist is not found', () => {
+    given(transferDecider, []).when({ type: 'SettleTransfer', transferId: 't-9', occurredAt: T1 }).thenThrows('transfer_not_found', 404);
+  });
   it('in-kind settlement carries the agreed valuation', () => {
     const valuation = { description: 'two weeks of flood-rescue training', valuationRef: 'body-minutes/12' };
     given(transferDecider, []).when(initiate({ form: 'training' })).thenThrows('valuation_required');
@@ -90,6 +96,16 @@ describe('a transfer settling an obligation', () => {
       given(transferDecider, [])
         .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '350.00' } }))
         .thenThrows('reversal_exceeds_transfer');
+    });
+    it('must swap the original’s payer and payee', () => {
+      given(transferDecider, [])
+        .when(initiate({ ...reversal, payee: cityParty('hill-city') }, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '0.00' } }))
+        .thenThrows('reversal_does_not_match');
+    });
+    it('a reversal is not itself reversed', () => {
+      given(transferDecider, [])
+        .when(initiate(reversal, { obligation: null, reversed: { terms: { ...terms, reverses: 't-0' }, status: 'settled', alreadyReversed: '0.00' } }))
+        .thenThrows('reversal_of_reversal');
     });
     it('a pending transfer is voided, not reversed', () => {
       given(transferDecider, [])
@@ -117,6 +133,15 @@ describe('the special fund of a body', () => {
     given(fundDecider, [established])
       .when({ type: 'ReceiveMemberContribution', contributionId: 'k-1', cityId: 'river-city', amount: '10', reference: 'bank/1', occurredAt: T1, context: { bodyMembers: ['river-city'] } })
       .then([{ type: 'MemberContributionReceived', data: { fundId: 'delta', contributionId: 'k-1', cityId: 'river-city', amount: '10.00', currency: 'CNY', reference: 'bank/1', occurredAt: T1 } }]);
+  });
+  it('the same contribution id: same content is recognised, other content refused naming the field', () => {
+    const received = { type: 'MemberContributionReceived', data: { fundId: 'delta', contributionId: 'k-1', cityId: 'river-city', amount: '10.00', currency: 'CNY', reference: 'bank/1', occurredAt: T1 } } as const;
+    const again = (amount: string): FundCommand => ({ type: 'ReceiveMemberContribution', contributionId: 'k-1', cityId: 'river-city', amount, reference: 'bank/1', occurredAt: T1, context: { bodyMembers: ['river-city'] } });
+    given(fundDecider, [established, received]).when(again('10')).then([]);
+    expect(given(fundDecider, [established, received]).when(again('11')).thenThrows('contribution_id_reused', 409).details.field).toBe('amount');
+  });
+  it('money cannot come into a fund that was never established', () => {
+    given(fundDecider, []).when({ type: 'ReceiveThirdPartyIncentive', incentiveId: 'g-1', source: 'province', amount: '1', reference: 'grant', occurredAt: T1 }).thenThrows('fund_not_found', 404);
   });
   it('refuses a contribution from a city outside the body', () => {
     given(fundDecider, [established])
