@@ -522,9 +522,10 @@ export class BalancesReadModel implements ReadModel {
     return t === undefined ? null : { terms: { ...t.terms }, status: t.status, alreadyReversed: fromMinor(t.reversed, t.terms.currency) };
   }
 
-  transferStatus(transferId: string): { status: TransferStatus; form: TransferForm } | null {
+  /** Where a settle or void goes: the transfer lives on its payer's stream (compensationStreams.transferOf). */
+  transferStatus(transferId: string): { status: TransferStatus; form: TransferForm; payer: Party; obligationId: string } | null {
     const t = this.transfers.get(transferId);
-    return t === undefined ? null : { status: t.status, form: t.terms.form };
+    return t === undefined ? null : { status: t.status, form: t.terms.form, payer: t.terms.payer, obligationId: t.terms.obligationId };
   }
 
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
