@@ -1,0 +1,2 @@
+export * from './esdb-log.js';
+export * from './esdb-test-server.js';
