@@ -1,4 +1,4 @@
-import { canonicalJson } from '../integrity.js';
+import { fastCanonicalJson } from './canonical.js';
 import { EventTooLargeError, InvalidAppendError, TooManyEventsError, WrongExpectedRevisionError } from '../errors.js';
 import type { ExpectedRevision, ProposedEvent, StoreLimits } from '../port.js';
 
@@ -25,7 +25,7 @@ function checkName(what: string, value: unknown): string {
 
 function toJson(what: string, eventId: string, value: unknown): string {
   try {
-    return canonicalJson(value);
+    return fastCanonicalJson(value);
   } catch (error) {
     throw new InvalidAppendError(`event ${eventId}: ${what} is not JSON: ${(error as Error).message}`);
   }
@@ -51,8 +51,11 @@ export function prepareAppend(stream: string, events: readonly ProposedEvent[], 
     }
     const dataJson = toJson('data', id, event.data);
     const metadataJson = toJson('metadata', id, event.metadata);
-    const sizeBytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-    if (sizeBytes > limits.maxEventBytes) throw new EventTooLargeError(id, sizeBytes, limits.maxEventBytes);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only events that could be too large are measured exactly.
+    if ((dataJson.length + metadataJson.length) * 3 > limits.maxEventBytes) {
+      const sizeBytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+      if (sizeBytes > limits.maxEventBytes) throw new EventTooLargeError(id, sizeBytes, limits.maxEventBytes);
+    }
     return { id, type, dataJson, metadataJson };
   });
 }

@@ -1,7 +1,8 @@
+import { hash } from 'node:crypto';
 import Database, { type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
 import { EventStoreError, StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
-import { eventHash, GENESIS_HASH } from '../integrity.js';
+import { GENESIS_HASH } from '../integrity.js';
 import type {
   AppendResult,
   EventMetadata,
@@ -20,16 +21,15 @@ import type {
 import {
   AppendSignal,
   boundedCount,
+  chainHash,
   decideAppend,
   prepareAppend,
   PullSubscription,
   resolveLimits,
   streamSlice,
-  verifyChain,
   type AppendDecision,
   type ExistingEvent,
   type PreparedEvent,
-  type StoredEvent,
 } from '../shared/index.js';
 import { ensureSchema, refuseForeignBytes } from './schema.js';
 
@@ -71,17 +71,24 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 /** Appends allowed to wait for a group commit; beyond this, callers are told to back off. */
 const MAX_PENDING_APPENDS = 16_384;
 
-interface EventRow {
-  position: number;
-  stream: string;
-  revision: number;
-  id: string;
-  type: string;
-  recorded_at: string;
-  data: string;
-  metadata: string;
-  hash: string;
-}
+/**
+ * A row as an array (better-sqlite3 raw mode), in COLUMNS order: building arrays is about twice as fast as
+ * building objects with named fields, and reading the log is the hot path of every projection.
+ */
+type EventRow = [
+  position: number,
+  stream: string,
+  revision: number,
+  id: string,
+  type: string,
+  recordedAt: string,
+  data: string,
+  metadata: string,
+  hash: string,
+];
+
+/** Position, stored hash, and the event's hashed fields joined exactly as integrity.ts eventHash joins them. */
+type ChainRow = [position: number, hash: string, body: string];
 
 /** A filtered readAll page scans at most this many positions per event it may return. */
 const SCAN_FACTOR = 64;
@@ -90,29 +97,25 @@ const MAX_TYPE_PREFIXES = 32;
 /** verify() yields to the event loop between pages, so a long check never stalls the server. */
 const VERIFY_PAGE = 4_096;
 const COLUMNS = 'position, stream, revision, id, type, recorded_at, data, metadata, hash';
+/**
+ * The hash input after "previousHash\n", built by SQLite: the same fields, order and newline separators as
+ * eventHash (integrity.ts), so verify reads one string per event instead of nine. Integers print in decimal
+ * exactly as bigint template strings do; the contract suite recomputes the hashes with eventHash to hold
+ * the two in step.
+ */
+const HASHED_BODY =
+  "id || char(10) || type || char(10) || stream || char(10) || revision || char(10) || position || char(10) || recorded_at || char(10) || data || char(10) || metadata";
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
-  id: row.id,
-  type: row.type,
-  stream: row.stream,
-  revision: BigInt(row.revision),
-  position: BigInt(row.position),
-  recordedAt: row.recorded_at,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as EventMetadata,
-  hash: row.hash,
-});
-
-const toStored = (row: EventRow): StoredEvent => ({
-  id: row.id,
-  type: row.type,
-  stream: row.stream,
-  revision: BigInt(row.revision),
-  position: BigInt(row.position),
-  recordedAt: row.recorded_at,
-  dataJson: row.data,
-  metadataJson: row.metadata,
-  hash: row.hash,
+  id: row[3],
+  type: row[4],
+  stream: row[1],
+  revision: BigInt(row[2]),
+  position: BigInt(row[0]),
+  recordedAt: row[5],
+  data: JSON.parse(row[6]) as unknown,
+  metadata: JSON.parse(row[7]) as EventMetadata,
+  hash: row[8],
 });
 
 /** Thrown inside the fast append path when an id turns out to be in the stream already: retry with the lookups. */
@@ -166,17 +169,25 @@ class SqliteEventStore implements EventStore {
       insert: db.prepare<[number, string, number, string, string, string, string, string, string]>(
         `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      streamForwards: db.prepare<[string, number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-      ),
-      streamBackwards: db.prepare<[string, number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-      ),
-      all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      streamForwards: db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+        )
+        .raw(true),
+      streamBackwards: db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        )
+        .raw(true),
+      all: db
+        .prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+        .raw(true),
       hashAt: db.prepare<[number], { hash: string }>('SELECT hash FROM events WHERE position = ?'),
-      chainFrom: db.prepare<[number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
-      ),
+      chainFrom: db
+        .prepare<[number, number], ChainRow>(
+          `SELECT position, hash, ${HASHED_BODY} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
     };
   }
 
@@ -299,23 +310,14 @@ class SqliteEventStore implements EventStore {
     let revision = Number(decision.firstRevision);
     const recordedAt = toIso(this.clock.nowMs());
     for (const e of events) {
-      const hash = eventHash(previousHash, {
-        id: e.id,
-        type: e.type,
-        stream,
-        revision: BigInt(revision),
-        position: BigInt(position),
-        recordedAt,
-        dataJson: e.dataJson,
-        metadataJson: e.metadataJson,
-      });
+      const digest = chainHash(previousHash, e.id, e.type, stream, revision, position, recordedAt, e.dataJson, e.metadataJson);
       try {
-        s.insert.run(position, stream, revision, e.id, e.type, recordedAt, e.dataJson, e.metadataJson, hash);
+        s.insert.run(position, stream, revision, e.id, e.type, recordedAt, e.dataJson, e.metadataJson, digest);
       } catch (error) {
         if (!lookUpIds && isUniqueViolation(error)) throw new IdAlreadyInStream();
         throw error;
       }
-      previousHash = hash;
+      previousHash = digest;
       position += 1;
       revision += 1;
     }
@@ -359,9 +361,11 @@ class SqliteEventStore implements EventStore {
     if (statement === undefined) {
       // instr(type, p) = 1 is "type starts with p" without LIKE's wildcards and case folding.
       const match = Array.from({ length: prefixCount }, () => 'instr(type, ?) = 1').join(' OR ');
-      statement = this.db.prepare<unknown[], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND (${match}) ORDER BY position LIMIT ?`,
-      );
+      statement = this.db
+        .prepare<unknown[], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND (${match}) ORDER BY position LIMIT ?`,
+        )
+        .raw(true);
       this.filteredReads.set(prefixCount, statement);
     }
     return statement;
@@ -404,17 +408,26 @@ class SqliteEventStore implements EventStore {
       previous = before.hash;
     }
     let checked = 0;
-    let next = from;
+    let expected = Number(from);
+    const report = (bad: number | null, reason: string | null): IntegrityReport => ({
+      ok: bad === null,
+      checked,
+      firstBadPosition: bad === null ? null : BigInt(bad),
+      reason,
+      headHash: checked === 0 && from === 0n ? null : previous,
+    });
     for (;;) {
-      const rows = await this.run(() => this.statements.chainFrom.all(Number(next), VERIFY_PAGE));
-      const report = verifyChain(rows.map(toStored), next, previous);
-      const total = { ...report, checked: checked + report.checked };
-      if (!report.ok || rows.length < VERIFY_PAGE) {
-        return { ...total, headHash: checked + report.checked === 0 && from === 0n ? null : (report.headHash ?? previous) };
+      const rows = await this.run(() => this.statements.chainFrom.all(expected, VERIFY_PAGE));
+      for (const [position, stored, body] of rows) {
+        if (position !== expected) return report(expected, `expected position ${expected}, found ${position}`);
+        if (hash('sha256', `${previous}\n${body}`) !== stored) {
+          return report(position, `the hash of position ${position} does not match its contents and the previous hash`);
+        }
+        previous = stored;
+        expected += 1;
+        checked += 1;
       }
-      checked = total.checked;
-      previous = report.headHash ?? previous;
-      next += BigInt(rows.length);
+      if (rows.length < VERIFY_PAGE) return report(null, null);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

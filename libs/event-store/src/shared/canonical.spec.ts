@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import { canonicalJson, eventHash } from '../integrity.js';
+import { chainHash, fastCanonicalJson } from './canonical.js';
+
+const outcome = (f: () => string): string => {
+  try {
+    return f();
+  } catch (error) {
+    return `threw ${(error as Error).constructor.name}`;
+  }
+};
+
+describe('the fast canonical serializer used on the append path', () => {
+  it('writes exactly what canonicalJson writes for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('agrees with canonicalJson on values that are not plain JSON, including how it fails', () => {
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withNullPrototype: true, withSparseArray: true }), (value) => {
+        expect(outcome(() => fastCanonicalJson(value))).toBe(outcome(() => canonicalJson(value)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('sorts keys the way canonicalJson does, integer-like keys included', () => {
+    const value = { b: 1, 10: 'ten', a: { z: [3, { y: null, x: undefined }], 9: 'nine' } };
+    expect(fastCanonicalJson(value)).toBe('{"10":"ten","a":{"9":"nine","z":[3,{"y":null}]},"b":1}');
+    expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
+  });
+});
+
+describe('the one-shot chain hash used on the append path', () => {
+  it('is eventHash over the same fields', () => {
+    const text = fc.string({ maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          previous: fc.stringMatching(/^[0-9a-f]{64}$/),
+          id: fc.uuid(),
+          type: text,
+          stream: text,
+          revision: fc.bigInt({ min: 0n, max: 2n ** 53n }),
+          position: fc.bigInt({ min: 0n, max: 2n ** 53n }),
+          recordedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          dataJson: fc.jsonValue().map(canonicalJson),
+          metadataJson: fc.jsonValue().map(canonicalJson),
+        }),
+        (f) => {
+          const expected = eventHash(f.previous, { ...f });
+          expect(chainHash(f.previous, f.id, f.type, f.stream, f.revision, f.position, f.recordedAt, f.dataJson, f.metadataJson)).toBe(expected);
+          expect(chainHash(f.previous, f.id, f.type, f.stream, Number(f.revision), Number(f.position), f.recordedAt, f.dataJson, f.metadataJson)).toBe(
+            expected,
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
