@@ -13,8 +13,11 @@ export interface HealthReport {
   projections: {
     state: string;
     checkpoint: string | null;
-    /** Events the read models still have to apply. */
-    lag: string;
+    /**
+     * Events the read models still have to apply. Null on EventStoreDB, whose positions are commit offsets in its
+     * log file rather than a count of events (compare checkpoint and headPosition there).
+     */
+    lag: string | null;
     readModels: string[];
     failure: { readModel: string | null; position: string | null; message: string } | null;
   };
@@ -35,17 +38,19 @@ export class HealthController {
   async health(@Res({ passthrough: true }) response: ServerResponse): Promise<HealthReport> {
     const head = await this.store.headPosition();
     const status = this.runner.status();
+    const behind = head !== null && (status.checkpoint === null || status.checkpoint < head);
+    const gapless = this.store.kind !== 'esdb';
     const applied = status.checkpoint === null ? 0n : status.checkpoint + 1n;
-    const lag = head === null ? 0n : head + 1n - applied;
+    const lag = !gapless ? null : head === null ? 0n : head + 1n - applied;
     const failing = status.state === 'failed' || status.state === 'stopped';
     if (failing) response.statusCode = 503;
     return {
-      status: failing ? 'failing' : lag > 0n ? 'catching-up' : 'ok',
+      status: failing ? 'failing' : behind ? 'catching-up' : 'ok',
       store: { kind: this.store.kind, headPosition: head === null ? null : head.toString() },
       projections: {
         state: status.state,
         checkpoint: status.checkpoint === null ? null : status.checkpoint.toString(),
-        lag: lag.toString(),
+        lag: lag === null ? null : lag.toString(),
         readModels: status.readModels,
         failure:
           status.failure === null
