@@ -11,7 +11,7 @@ import { esdbTarget, proposed, take, uniqueStream, uniqueTypePrefix, type EsdbTa
 describe('EventStoreDB adapter over gRPC', () => {
   let target: EsdbTarget;
   let store: EventStore;
-  const clock = new FakeClock('2026-03-01T09:00:00Z');
+  const clock = new FakeClock(Date.parse('2026-03-01T09:00:00Z'));
 
   beforeAll(async () => {
     target = await esdbTarget();
