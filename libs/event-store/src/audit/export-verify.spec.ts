@@ -4,6 +4,7 @@ import { InvalidDigestError } from './errors.js';
 import { eventHash, GENESIS_HASH } from '../integrity.js';
 import { consistencyProof, digestAt } from './service.js';
 import { verifyConsistency } from './proof-verify.js';
+import { inThreadLineChecker } from './canonical-line.js';
 import { verifyExport, type VerifyProgress } from './verify-export.js';
 
 const EVENTS = 40;
@@ -153,6 +154,25 @@ describe('offline verifier names the first bad position of a tampered export', (
     expect(result.ok).toBe(false);
     expect(result.firstDiscrepancy).toMatchObject(expected);
     expect(result.eventsVerified).toBe(Number(expected.position));
+  });
+
+  it.each(tamperings)('%s: the same verdict when lines are hash-checked ahead in batches', async (_, tamper, expected) => {
+    const { lines, digest } = await exportOf(EVENTS);
+    const result = await verifyExport(tamper(lines), digest, { lineChecker: inThreadLineChecker, batchLines: 3 });
+    expect(result.firstDiscrepancy).toMatchObject(expected);
+    expect(result.eventsVerified).toBe(Number(expected.position));
+  });
+
+  it('a line checker that fails makes verification fail rather than pass unchecked lines', async () => {
+    const { lines, digest } = await exportOf(EVENTS);
+    const broken = { check: () => Promise.reject(new Error('worker died')), close: () => Promise.resolve() };
+    await expect(verifyExport(lines, digest, { lineChecker: broken })).rejects.toThrow('worker died');
+  });
+
+  it('a line checker that vouches for nothing still verifies an honest export through the parser', async () => {
+    const { lines, digest } = await exportOf(EVENTS);
+    const sceptic = { check: (batch: readonly string[]) => Promise.resolve(new Uint8Array(batch.length)), close: () => Promise.resolve() };
+    expect(await verifyExport(lines, digest, { lineChecker: sceptic, batchLines: 7 })).toMatchObject({ ok: true, eventsVerified: EVENTS });
   });
 
   it('without a digest a truncated export is a shorter, valid chain: only the digest proves truncation', async () => {

@@ -4,8 +4,8 @@
  *
  * Streams: memory is one line plus the O(log n) Merkle frontier, whatever the export's size.
  */
-import { hash } from 'node:crypto';
-import { canonicalJson, eventHash, eventHashInput, GENESIS_HASH } from '../integrity.js';
+import { canonicalJson, eventHash, GENESIS_HASH } from '../integrity.js';
+import { canonicalLinks, isSelfConsistentCanonicalLine, type LineChecker } from './canonical-line.js';
 import type { DigestFile } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
@@ -64,6 +64,57 @@ export interface VerifyExportOptions {
   maxLineLength?: number;
   /** Clock for progress, in ms (tests pass a fake). */
   nowMs?: () => number;
+  /**
+   * Where lines are hash-checked in batches ahead of the sequential checks: a workerLineChecker pool (faster on
+   * several cores; the caller closes it) or inThreadLineChecker. Default: line by line in this thread.
+   */
+  lineChecker?: LineChecker;
+  /** Lines per batch handed to the lineChecker (default 1,024). */
+  batchLines?: number;
+}
+
+interface CheckedLine {
+  text: string;
+  /** The line checker's verdict (isSelfConsistentCanonicalLine), or null when no checker ran. */
+  selfConsistent: boolean | null;
+}
+
+/** Batches in flight at once: enough to keep the workers busy, few enough to bound memory (batches × lines). */
+const MAX_BATCHES_IN_FLIGHT = 4;
+const DEFAULT_BATCH_LINES = 1_024;
+
+async function* unchecked(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CheckedLine> {
+  for await (const text of lines) yield { text, selfConsistent: null };
+}
+
+/** Lines in order, each with its checker verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
+async function* checkedInBatches(
+  lines: AsyncIterable<string> | Iterable<string>,
+  checker: LineChecker,
+  batchLines: number,
+): AsyncGenerator<CheckedLine> {
+  const inFlight: { lines: string[]; flags: Promise<Uint8Array> }[] = [];
+  let batch: string[] = [];
+  const send = (): void => {
+    const flags = checker.check(batch);
+    // Awaited when its turn comes; this only keeps an early stop from leaving a rejection unhandled.
+    flags.catch(() => undefined);
+    inFlight.push({ lines: batch, flags });
+    batch = [];
+  };
+  async function* drain(): AsyncGenerator<CheckedLine> {
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    const flags = await oldest.flags;
+    for (let i = 0; i < oldest.lines.length; i += 1) yield { text: oldest.lines[i], selfConsistent: flags[i] === 1 };
+  }
+  for await (const text of lines) {
+    batch.push(text);
+    if (batch.length >= batchLines) send();
+    if (inFlight.length >= MAX_BATCHES_IN_FLIGHT) yield* drain();
+  }
+  if (batch.length > 0) send();
+  while (inFlight.length > 0) yield* drain();
 }
 
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
@@ -82,60 +133,6 @@ interface ParsedLine {
   metadata: unknown;
   hash: string;
   prevHash: string;
-}
-
-/** A line in the exporter's exact canonical layout, cut into fields without parsing its JSON. */
-interface CanonicalLine {
-  position: bigint;
-  id: string;
-  type: string;
-  stream: string;
-  revision: bigint;
-  recordedAt: string;
-  dataJson: string;
-  metadataJson: string;
-  hash: string;
-  prevHash: string;
-}
-
-// The layout exportLine writes, for names without quotes or backslashes (every name the stores accept in practice).
-const CANONICAL_HEAD =
-  /^\{"position":"(0|[1-9][0-9]{0,19})","id":"([^"\\]*)","type":"([^"\\]*)","stream":"([^"\\]*)","revision":"(0|[1-9][0-9]{0,19})","recordedAt":"([^"\\]*)","data":/;
-const HASH_KEY = ',"hash":"';
-const PREV_HASH_KEY = '","prevHash":"';
-const TAIL_LENGTH = HASH_KEY.length + 64 + PREV_HASH_KEY.length + 64 + '"}'.length;
-const METADATA_KEY = ',"metadata":';
-
-/** Cuts a line in the canonical layout into its fields, or null when it is in any other layout. */
-function cutCanonicalLine(text: string): CanonicalLine | null {
-  const head = CANONICAL_HEAD.exec(text);
-  if (head === null || text.length < head[0].length + TAIL_LENGTH) return null;
-  // Fixed offsets, no hex check: the caller accepts only when recomputed hashes equal these, which proves them hex.
-  const tail = text.length - TAIL_LENGTH;
-  if (!text.startsWith(HASH_KEY, tail) || !text.startsWith(PREV_HASH_KEY, tail + HASH_KEY.length + 64) || !text.endsWith('"}')) {
-    return null;
-  }
-  const middle = text.slice(head[0].length, tail);
-  // The first ',"metadata":' may sit inside the data; then the hash will not match and the line is parsed instead.
-  const cut = middle.indexOf(METADATA_KEY);
-  if (cut < 0) return null;
-  return {
-    position: BigInt(head[1]),
-    id: head[2],
-    type: head[3],
-    stream: head[4],
-    revision: BigInt(head[5]),
-    recordedAt: head[6],
-    dataJson: middle.slice(0, cut),
-    metadataJson: middle.slice(cut + METADATA_KEY.length),
-    hash: text.slice(tail + HASH_KEY.length, tail + HASH_KEY.length + 64),
-    prevHash: text.slice(text.length - 66, text.length - 2),
-  };
-}
-
-/** True when the hash over the line's own bytes for data and metadata is its recorded hash. */
-function canonicalHashMatches(line: CanonicalLine, previousHash: string): boolean {
-  return hash('sha256', eventHashInput(previousHash, line), 'hex') === line.hash;
 }
 
 /** Parses one export line, or says what is wrong with it. */
@@ -258,8 +255,12 @@ export async function verifyExport(
     return null;
   };
 
-  const iterator: AsyncIterator<string> | Iterator<string> =
-    Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
+  const source =
+    options.lineChecker === undefined
+      ? unchecked(lines)
+      : checkedInBatches(lines, options.lineChecker, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES));
+  const iterator = source[Symbol.asyncIterator]();
+  let selfConsistent: boolean | null = null;
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
   const nextLine = async (): Promise<string | null> => {
     // Bounded by the input: every turn consumes a line.
@@ -267,7 +268,10 @@ export async function verifyExport(
       const step = await iterator.next();
       if (step.done === true) return null;
       lineNumber += 1;
-      if (step.value.trim() !== '') return step.value;
+      if (step.value.text.trim() !== '') {
+        selfConsistent = step.value.selfConsistent;
+        return step.value.text;
+      }
     }
   };
 
@@ -280,17 +284,13 @@ export async function verifyExport(
          * is the store's, so by SHA-256 collision resistance the line is the store's canonical event byte for
          * byte. Anything else, however small, goes to the parser below, which judges and names the problem.
          */
-        const line = cutCanonicalLine(text);
-        if (
-          line !== null &&
-          line.position === (expected ?? 0n) &&
-          line.prevHash === previousHash &&
-          canonicalHashMatches(line, previousHash)
-        ) {
-          expected = line.position;
-          const mismatch = accept(line.position, line.hash);
-          if (mismatch !== null) return mismatch;
-          continue;
+        if (selfConsistent ?? isSelfConsistentCanonicalLine(text)) {
+          const line = canonicalLinks(text);
+          if (line.position === (expected ?? 0n) && line.prevHash === previousHash) {
+            const mismatch = accept(line.position, line.hash);
+            if (mismatch !== null) return mismatch;
+            continue;
+          }
         }
       }
       const event = parseLine(text, maxLineLength);
@@ -329,7 +329,7 @@ export async function verifyExport(
     }
   } finally {
     // Closes the source (a file, a socket) when verification stops early.
-    await iterator.return?.();
+    await iterator.return?.(undefined);
   }
 
   if (digest !== undefined && digestSize === 0n) {
