@@ -10,6 +10,7 @@
  * Writes bench/results/trust.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -65,6 +66,7 @@ const history = new GovernanceHistory('ev', (event) => {
   model.apply(event);
   applyNs += process.hrtime.bigint() - t;
 });
+const cpuAtStart = process.cpuUsage();
 
 type Pending = () => void;
 const totalDays = YEARS * 365;
@@ -149,6 +151,8 @@ for (let d = 0; d < agenda.length && history.appended < targetEvents; d++) {
   agenda[d] = [];
 }
 const buildMs = performance.now() - buildStarted;
+// CPU time (all threads, GC included) next to wall time: the benchmark machine may be shared.
+const buildCpu = process.cpuUsage(cpuAtStart);
 const memory = process.memoryUsage();
 const endMs = START + agenda.length * DAY;
 
@@ -204,6 +208,7 @@ const result = {
   },
   build: {
     totalMs: Math.round(buildMs),
+    totalCpuMs: Math.round((buildCpu.user + buildCpu.system) / 1000),
     applyMs: Math.round(Number(applyNs) / 1e6),
     eventsPerSecond: Math.round(history.appended / (Number(applyNs) / 1e9)),
     rssMiB: mib(memory.rss),
@@ -219,6 +224,8 @@ const result = {
     cityTrustExplainedAsOfPastInstant: explainedCity,
     bodyRankingAsOfPastInstant: ranking,
   },
+  loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+  cpus: availableParallelism(),
   measuredAt: new Date().toISOString(),
 };
 

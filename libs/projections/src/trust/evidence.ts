@@ -186,6 +186,7 @@ function scoreTerminal(terms: CommitmentTerms, entry: LifecycleFact, key: number
     const s0 = p.breachMultiplier * terms.weight;
     return { from: key, until: Number.POSITIVE_INFINITY, decayFrom, eventId: entry.eventId, outcome: 'defaulted', latenessRatio: null, quality: 0, r0: 0, s0 };
   }
+  // The model's own grace (0 in cfbt-1), never the agreement's overdueGraceSeconds: see TrustParameterSet.graceSeconds.
   const rho = Math.max(0, entry.businessMs - terms.dueMs - p.graceSeconds * 1000) / terms.leadMs;
   const f = entry.kind === 'closed_short' ? entry.fraction : 1;
   const quality = f * timeliness(rho, p);

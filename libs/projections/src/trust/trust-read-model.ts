@@ -595,14 +595,18 @@ export class TrustReadModel implements ReadModel {
 
   /** `delta` over [from, until) on the city and the pair: +delta at from, −delta at until when it ends. */
   private span(mode: DeltaMode, all: TimeIndex, pair: TimeIndex | null, from: number, until: number, id: number, delta: CoefVector): void {
-    for (const index of pair === null ? [all] : [all, pair]) {
-      if (mode === 'place') {
-        index.add(from, id, delta);
-        if (Number.isFinite(until)) index.add(until, id + 1, delta, -1);
-      } else {
-        index.remove(from, id);
-        if (Number.isFinite(until)) index.remove(until, id + 1);
-      }
+    this.spanOn(mode, all, from, until, id, delta);
+    if (pair !== null) this.spanOn(mode, pair, from, until, id, delta);
+  }
+
+  private spanOn(mode: DeltaMode, index: TimeIndex, from: number, until: number, id: number, delta: CoefVector): void {
+    const ends = Number.isFinite(until);
+    if (mode === 'place') {
+      index.add(from, id, delta);
+      if (ends) index.add(until, id + 1, delta, -1);
+    } else {
+      index.remove(from, id);
+      if (ends) index.remove(until, id + 1);
     }
   }
 
