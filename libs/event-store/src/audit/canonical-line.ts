@@ -8,6 +8,7 @@
  */
 import { hash } from 'node:crypto';
 import { eventHashInput } from '../integrity.js';
+import { hashLeafHex } from './merkle.js';
 
 // The layout exportLine writes, for names without quotes or backslashes (every name the stores accept in practice).
 const CANONICAL_HEAD =
@@ -55,16 +56,17 @@ export function canonicalLinks(text: string): { position: bigint; hash: string; 
   };
 }
 
-/** Checks batches of lines, answering 1 per self-consistent canonical line and 0 otherwise. */
+/**
+ * Checks batches of lines. For each self-consistent canonical line it answers the line's Merkle leaf hash (hex),
+ * so that work leaves the sequential thread too; for any other line, null.
+ */
 export interface LineChecker {
-  check(lines: readonly string[]): Promise<Uint8Array>;
+  check(lines: readonly string[]): Promise<(string | null)[]>;
   close(): Promise<void>;
 }
 
-export function checkLines(lines: readonly string[]): Uint8Array {
-  const flags = new Uint8Array(lines.length);
-  for (let i = 0; i < lines.length; i += 1) flags[i] = isSelfConsistentCanonicalLine(lines[i]) ? 1 : 0;
-  return flags;
+export function checkLines(lines: readonly string[]): (string | null)[] {
+  return lines.map((text) => (isSelfConsistentCanonicalLine(text) ? hashLeafHex(canonicalLinks(text).hash) : null));
 }
 
 /** The checker that runs in the calling thread (what verifyExport uses unless given worker threads). */

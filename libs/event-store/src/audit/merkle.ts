@@ -205,7 +205,13 @@ export class MerkleFrontier {
 
   /** Appends a leaf by its bytes, given as a 32-byte hash in hex (an event hash). */
   appendLeafHex(leafHex: string): void {
-    let node = { height: 0, hash: hashLeafHex(leafHex) };
+    this.appendLeafHashHex(hashLeafHex(leafHex));
+  }
+
+  /** Appends a leaf hash already computed (hex of SHA-256(0x00 || leaf)), e.g. by a worker thread. */
+  appendLeafHashHex(leafHashHex: string): void {
+    if (leafHashHex.length !== 2 * HASH_BYTES) throw new RangeError('a leaf hash is 32 bytes in hex');
+    let node = { height: 0, hash: leafHashHex };
     // The stack holds at most one subtree per height (≤ 53 entries), so this loop is bounded.
     for (let top = this.stack.at(-1); top !== undefined && top.height === node.height; top = this.stack.at(-1)) {
       this.stack.pop();

@@ -75,8 +75,8 @@ export interface VerifyExportOptions {
 
 interface CheckedLine {
   text: string;
-  /** The line checker's verdict (isSelfConsistentCanonicalLine), or null when no checker ran. */
-  selfConsistent: boolean | null;
+  /** The checker's verdict: the leaf hash of a self-consistent canonical line, false for any other, null unchecked. */
+  leafHash: string | false | null;
 }
 
 /** Batches in flight at once: enough to keep the workers busy, few enough to bound memory (batches × lines). */
@@ -84,7 +84,7 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_BATCH_LINES = 1_024;
 
 async function* unchecked(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CheckedLine> {
-  for await (const text of lines) yield { text, selfConsistent: null };
+  for await (const text of lines) yield { text, leafHash: null };
 }
 
 /** Lines in order, each with its checker verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
@@ -93,20 +93,20 @@ async function* checkedInBatches(
   checker: LineChecker,
   batchLines: number,
 ): AsyncGenerator<CheckedLine> {
-  const inFlight: { lines: string[]; flags: Promise<Uint8Array> }[] = [];
+  const inFlight: { lines: string[]; leafHashes: Promise<(string | null)[]> }[] = [];
   let batch: string[] = [];
   const send = (): void => {
-    const flags = checker.check(batch);
+    const leafHashes = checker.check(batch);
     // Awaited when its turn comes; this only keeps an early stop from leaving a rejection unhandled.
-    flags.catch(() => undefined);
-    inFlight.push({ lines: batch, flags });
+    leafHashes.catch(() => undefined);
+    inFlight.push({ lines: batch, leafHashes });
     batch = [];
   };
   async function* drain(): AsyncGenerator<CheckedLine> {
     const oldest = inFlight.shift();
     if (oldest === undefined) return;
-    const flags = await oldest.flags;
-    for (let i = 0; i < oldest.lines.length; i += 1) yield { text: oldest.lines[i], selfConsistent: flags[i] === 1 };
+    const leafHashes = await oldest.leafHashes;
+    for (let i = 0; i < oldest.lines.length; i += 1) yield { text: oldest.lines[i], leafHash: leafHashes[i] ?? false };
   }
   for await (const text of lines) {
     batch.push(text);
@@ -239,8 +239,9 @@ export async function verifyExport(
     result({ position, line, reason, detail });
 
   /** Adds a verified event to the tree; at the digest's size, checks its root and head. */
-  const accept = (position: bigint, hash: string): ExportVerification | null => {
-    frontier.appendLeafHex(hash);
+  const accept = (position: bigint, hash: string, leafHash: string | null = null): ExportVerification | null => {
+    if (leafHash === null) frontier.appendLeafHex(hash);
+    else frontier.appendLeafHashHex(leafHash);
     previousHash = hash;
     verified += 1;
     expected = position + 1n;
@@ -260,7 +261,7 @@ export async function verifyExport(
       ? unchecked(lines)
       : checkedInBatches(lines, options.lineChecker, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES));
   const iterator = source[Symbol.asyncIterator]();
-  let selfConsistent: boolean | null = null;
+  let checkedLeafHash: string | false | null = null;
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
   const nextLine = async (): Promise<string | null> => {
     // Bounded by the input: every turn consumes a line.
@@ -269,7 +270,7 @@ export async function verifyExport(
       if (step.done === true) return null;
       lineNumber += 1;
       if (step.value.text.trim() !== '') {
-        selfConsistent = step.value.selfConsistent;
+        checkedLeafHash = step.value.leafHash;
         return step.value.text;
       }
     }
@@ -284,10 +285,11 @@ export async function verifyExport(
          * is the store's, so by SHA-256 collision resistance the line is the store's canonical event byte for
          * byte. Anything else, however small, goes to the parser below, which judges and names the problem.
          */
-        if (selfConsistent ?? isSelfConsistentCanonicalLine(text)) {
+        const leafHash = checkedLeafHash ?? (isSelfConsistentCanonicalLine(text) ? null : false);
+        if (leafHash !== false) {
           const line = canonicalLinks(text);
           if (line.position === (expected ?? 0n) && line.prevHash === previousHash) {
-            const mismatch = accept(line.position, line.hash);
+            const mismatch = accept(line.position, line.hash, leafHash);
             if (mismatch !== null) return mismatch;
             continue;
           }

@@ -9,7 +9,7 @@ import type { LineChecker } from './canonical-line.js';
 export const MAX_VERIFY_WORKERS = 16;
 
 interface Waiting {
-  resolve: (flags: Uint8Array) => void;
+  resolve: (leafHashes: (string | null)[]) => void;
   reject: (error: Error) => void;
 }
 
@@ -25,10 +25,10 @@ export function workerLineChecker(workers: number, script: URL = new URL('./veri
   };
   const threads = Array.from({ length: workers }, () => {
     const worker = new Worker(script);
-    worker.on('message', (message: { id: number; flags: Uint8Array }) => {
+    worker.on('message', (message: { id: number; leafHashes: (string | null)[] }) => {
       const w = waiting.get(message.id);
       waiting.delete(message.id);
-      w?.resolve(message.flags);
+      w?.resolve(message.leafHashes);
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => {
@@ -41,7 +41,7 @@ export function workerLineChecker(workers: number, script: URL = new URL('./veri
     check(lines) {
       const id = nextId;
       nextId += 1;
-      return new Promise<Uint8Array>((resolve, reject) => {
+      return new Promise<(string | null)[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         threads[id % threads.length].postMessage({ id, lines });
       });
