@@ -138,7 +138,7 @@ export function resolveCommitment(
     const key = keyOn(entry, basis);
     if (entry.kind === 'made') {
       if (state !== 'unknown' || terms === null) {
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason: 'commitment made twice' });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key, reason: 'commitment made twice' });
         continue;
       }
       state = 'open';
@@ -147,7 +147,7 @@ export function resolveCommitment(
     } else if (TERMINALS.has(entry.kind)) {
       if (state !== 'open' || terms === null) {
         const reason = state === 'unknown' ? 'terminal event for an unknown commitment' : 'terminal event after the commitment was already terminated';
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key, reason });
         continue;
       }
       out.open.push({ from: openFrom, until: key, eventId: openedBy });
@@ -165,7 +165,7 @@ export function resolveCommitment(
       }
     } else if (entry.kind === 'reopened') {
       if (state !== 'fulfilled' || fulfilment === null) {
-        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key: key, reason: 'reopening of a commitment that is not fulfilled' });
+        out.anomalies.push({ eventId: entry.eventId, subject: commitmentId, key, reason: 'reopening of a commitment that is not fulfilled' });
         continue;
       }
       fulfilment.until = key;
@@ -244,7 +244,7 @@ export function resolveFinding(
       state = 'revoked';
       out.segment.until = key;
     } else {
-      out.anomalies.push({ eventId: entry.eventId, subject: findingId, key: key, reason: entry.kind === 'revoked' ? 'revocation of a finding that does not stand' : 'finding recorded twice' });
+      out.anomalies.push({ eventId: entry.eventId, subject: findingId, key, reason: entry.kind === 'revoked' ? 'revocation of a finding that does not stand' : 'finding recorded twice' });
     }
   }
   return out;
