@@ -5,7 +5,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { agreementDecider, agreementTermsAt, type AgreementCommand, type BodyContext } from '../../../domain/src/governance/agreement.js';
-import { bodyDecider, type BodyCommand } from '../../../domain/src/governance/body.js';
+import { bodyDecider, MAX_BODY_MEMBERS, type BodyCommand } from '../../../domain/src/governance/body.js';
 import { cityDecider, type CityCommand } from '../../../domain/src/governance/city.js';
 import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand, type FundContext } from '../../../domain/src/governance/commitment.js';
 import type { Actor as PartyActor } from '../../../domain/src/governance/common.js';
@@ -140,7 +140,8 @@ export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
     let command: BodyCommand;
     switch (input.type) {
       case 'EstablishBody': {
-        const members = input.members.filter((m) => slug.test(m));
+        // One look-up per named city, never more than a body may have (the decider refuses a longer list anyway).
+        const members = input.members.slice(0, MAX_BODY_MEMBERS + 1).filter((m) => slug.test(m));
         const found = await Promise.all(members.map(async (m) => ((await cityRegistered(this.store, m)) ? m : null)));
         command = { ...input, ...base, registeredCityIds: found.filter((m): m is string => m !== null) };
         break;
