@@ -5,7 +5,15 @@ import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { exportNdjson } from './export.js';
 import { MerkleFrontier, MerkleLog } from './merkle.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from './proof-verify.js';
-import { consistencyProof, digestAt, inclusionProof, MerkleCache, merkleCacheFor } from './service.js';
+import {
+  checkConsistencyProof,
+  checkInclusionProof,
+  consistencyProof,
+  digestAt,
+  inclusionProof,
+  MerkleCache,
+  merkleCacheFor,
+} from './service.js';
 
 const fromScratchRoot = (hashes: readonly string[]): string => {
   const frontier = new MerkleFrontier();
@@ -109,6 +117,26 @@ describe('consistency proofs', () => {
     const store = await ledgerHistory({ events: 4 });
     await expect(consistencyProof(store, 3n, 2n)).rejects.toThrow(AuditRangeError);
     await expect(consistencyProof(store, 1n, 5n)).rejects.toThrow(AuditRangeError);
+    await store.close();
+  });
+});
+
+describe('checking served proofs against digests an auditor holds', () => {
+  it('accepts honest proofs and refuses ones for another event, size or digest', async () => {
+    const store = await ledgerHistory({ events: 14 });
+    const older = await digestAt(store, 8n);
+    const newer = await digestAt(store);
+    const p = await inclusionProof(store, 5n);
+    expect(checkInclusionProof(p, newer)).toBe(true);
+    expect(checkInclusionProof(p, older)).toBe(false);
+    expect(checkInclusionProof({ ...p, eventHash: 'f'.repeat(64) }, newer)).toBe(false);
+    expect(checkInclusionProof({ ...p, position: '6' }, newer)).toBe(false);
+    expect(checkInclusionProof({ ...p, position: '-5' }, newer)).toBe(false);
+
+    const c = await consistencyProof(store, 9n);
+    expect(checkConsistencyProof(c, older, newer)).toBe(true);
+    expect(checkConsistencyProof(c, newer, older)).toBe(false);
+    expect(checkConsistencyProof(c, { ...older, root: newer.root }, newer)).toBe(false);
     await store.close();
   });
 });

@@ -12,7 +12,7 @@ import type { EventStore, RecordedEvent } from '../port.js';
 import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { DIGEST_FORMAT, type DigestFile } from './export.js';
 import { MerkleLog } from './merkle.js';
-import { hashLeaf } from './proof-verify.js';
+import { hashLeaf, toHashBytes, verifyConsistency, verifyInclusion } from './proof-verify.js';
 
 /** Most pages one catch-up reads before yielding; a log that outgrows it is caught up over several calls. */
 const MAX_CATCH_UP_PAGES = 1_000_000;
@@ -176,4 +176,23 @@ export async function consistencyProof(store: EventStore, size1: bigint, size2?:
     root2: tree.root(Number(second)).toString('hex'),
     proof: tree.consistencyProof(Number(size1), Number(second)).map((node) => node.toString('hex')),
   };
+}
+
+const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
+
+/**
+ * Checks a served inclusion proof against a digest the auditor already holds: the leaf really is the event's hash,
+ * the tree size is the digest's, and the path leads to the digest's root. Never trusts the proof's own root.
+ */
+export function checkInclusionProof(proof: InclusionProofResult, digest: DigestFile): boolean {
+  const eventHashBytes = toHashBytes(proof.eventHash);
+  if (eventHashBytes === null || !DECIMAL.test(proof.position) || proof.treeSize !== digest.treeSize) return false;
+  const leaf = hashLeaf(eventHashBytes).toString('hex');
+  return leaf === proof.leafHash && verifyInclusion(leaf, BigInt(proof.position), BigInt(digest.treeSize), proof.proof, digest.root);
+}
+
+/** Checks a served consistency proof between two digests the auditor holds (older first). */
+export function checkConsistencyProof(proof: ConsistencyProofResult, older: DigestFile, newer: DigestFile): boolean {
+  if (proof.size1 !== older.treeSize || proof.size2 !== newer.treeSize) return false;
+  return verifyConsistency(BigInt(older.treeSize), BigInt(newer.treeSize), proof.proof, older.root, newer.root);
 }

@@ -2,7 +2,8 @@
  * The offline verifier: from an NDJSON export (and optionally a saved digest) alone, recompute every event hash,
  * every chain link and the Merkle root, and name the first place the export stops being the log.
  *
- * Streams: memory is one line plus the O(log n) Merkle frontier, whatever the export's size.
+ * Streams: memory is one line (or, with a line checker, at most 4 batches of lines) plus the O(log n) Merkle
+ * frontier, whatever the export's size.
  */
 import { canonicalJson, eventHash, GENESIS_HASH } from '../integrity.js';
 import { canonicalLinks, isSelfConsistentCanonicalLine, type LineChecker } from './canonical-line.js';
@@ -69,7 +70,7 @@ export interface VerifyExportOptions {
    * several cores; the caller closes it) or inThreadLineChecker. Default: line by line in this thread.
    */
   lineChecker?: LineChecker;
-  /** Lines per batch handed to the lineChecker (default 1,024). */
+  /** Lines per batch handed to the lineChecker (default 1,024; at most 16,384). */
   batchLines?: number;
 }
 
@@ -82,6 +83,7 @@ interface CheckedLine {
 /** Batches in flight at once: enough to keep the workers busy, few enough to bound memory (batches × lines). */
 const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_BATCH_LINES = 1_024;
+const MAX_BATCH_LINES = 16_384;
 
 async function* unchecked(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CheckedLine> {
   for await (const text of lines) yield { text, leafHash: null };
@@ -259,7 +261,7 @@ export async function verifyExport(
   const source =
     options.lineChecker === undefined
       ? unchecked(lines)
-      : checkedInBatches(lines, options.lineChecker, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES));
+      : checkedInBatches(lines, options.lineChecker, Math.min(MAX_BATCH_LINES, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES)));
   const iterator = source[Symbol.asyncIterator]();
   let checkedLeafHash: string | false | null = null;
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
