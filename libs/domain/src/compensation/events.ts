@@ -3,13 +3,12 @@
  *
  * Streams:
  * - `incident-<incidentId>`: IncidentOpened … IncidentAssessed (closing = assessing).
- * - `fund-<bodyId>`: the special fund of body <bodyId> (one fund per body, so its id is the body's id): FundEstablished,
- *   money in on the fund's own books, and every transfer whose payer is the fund. Payouts live here so that two of them
- *   are serialized by the fund stream's expected revision and cannot both spend the same money.
- * - `payments-<cityId>`: every transfer whose payer is that city. Each obligation has one payer, so all transfers
- *   against it (and all reversals a party makes) are serialized on one stream: two of them cannot both pass the
- *   overpayment check.
- * - `settlement-<bodyId>`: executed settlements of the body's obligations.
+ * - `fund-<bodyId>`: the special fund of body <bodyId> (one fund per body, so its id is the body's id): FundEstablished
+ *   and money in on the fund's own books. Money in only ever adds to what may be paid, so it needs no serializing.
+ * - `treasury-<bodyId>`: every reduction of an obligation of body <bodyId>, on ONE stream: every transfer against one
+ *   (whoever pays it, the fund's payouts included, and every reversal) and every executed settlement. Its expected
+ *   revision serializes them, so a transfer and a settlement (or two transfers, or two payouts of the fund) cannot
+ *   both pass their checks against the same obligation or the same money.
  * Obligations are not a stream of their own: they are created by IncidentAssessed, by FindingRecorded.penalty (city →
  * fund of the finding's body, id `penalty-<findingId>`) and by SettlementExecuted (novation).
  *
@@ -147,7 +146,7 @@ export type TransferSettled = DomainEvent<'TransferSettled', { transferId: strin
 export type TransferVoided = DomainEvent<'TransferVoided', { transferId: string; reason: string; occurredAt: Instant }>;
 export type TransferEvent = TransferInitiated | TransferSettled | TransferVoided;
 
-export type FundEvent = FundEstablished | MemberContributionReceived | ThirdPartyIncentiveReceived | TransferEvent;
+export type FundEvent = FundEstablished | MemberContributionReceived | ThirdPartyIncentiveReceived;
 
 /**
  * A settlement by novation: the body's unencumbered obligations in one currency are discharged and replaced by at most
@@ -167,7 +166,9 @@ export type SettlementExecuted = DomainEvent<
 >;
 export type SettlementEvent = SettlementExecuted;
 
-export type CompensationEvent = IncidentEvent | FundEvent | SettlementEvent;
+export type TreasuryEvent = TransferEvent | SettlementEvent;
+
+export type CompensationEvent = IncidentEvent | FundEvent | TreasuryEvent;
 
 /** Finding kinds as COMPENSATION.md counts them: slow response is a late report, refusing joint action is non-cooperation. */
 export type CountedFindingKind = 'late_report' | 'non_cooperation' | 'concealment' | 'false_report';
@@ -183,10 +184,8 @@ export const COUNTED_AS: Readonly<Record<FindingKind, CountedFindingKind>> = {
 export const compensationStreams = {
   incident: (id: string) => `incident-${id}`,
   fund: (bodyId: string) => `fund-${bodyId}`,
-  payments: (cityId: string) => `payments-${cityId}`,
-  settlement: (bodyId: string) => `settlement-${bodyId}`,
-  /** Where a transfer lives: on its payer's stream. */
-  transferOf: (payer: Party) => (payer.kind === 'fund' ? `fund-${payer.id}` : `payments-${payer.id}`),
+  /** Where every transfer against an obligation of the body, and every settlement of the body, is decided. */
+  treasury: (bodyId: string) => `treasury-${bodyId}`,
 } as const;
 
 export const penaltyObligationId = (findingId: string): string => `penalty-${findingId}`;

@@ -2,7 +2,8 @@
  * The special fund of a body (stream `fund-<bodyId>`, fund id = body id). Money in on its own books: member
  * contributions that fulfil no commitment and third-party incentives. Money toward a funding commitment is that
  * commitment's DeliveryRecorded, and penalties are FindingRecorded.penalty: the balances read model counts both, so
- * no second entry here can disagree with them. Every payout of the fund is decided here, one at a time.
+ * no second entry here can disagree with them. Money in only ever adds to what the fund may pay, so it is decided
+ * here, apart; every payout is a transfer on the body's treasury stream (treasury.ts), one at a time.
  */
 import { DomainError, notFound } from '../shared/errors.js';
 import { minorDigits, money, toMinor } from '../shared/money.js';
@@ -11,7 +12,6 @@ import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { requireId, requireText } from '../governance/common.js';
 import type { FundEvent, MemberContributionReceived, ThirdPartyIncentiveReceived } from './events.js';
-import { decideTransfer, evolveTransferBook, type TransferBook, type TransferCommand } from './transfers.js';
 
 export interface EstablishFund {
   type: 'EstablishFund';
@@ -37,7 +37,7 @@ export interface ReceiveThirdPartyIncentive {
   reference: string;
   occurredAt: Instant;
 }
-export type FundCommand = EstablishFund | ReceiveMemberContribution | ReceiveThirdPartyIncentive | TransferCommand;
+export type FundCommand = EstablishFund | ReceiveMemberContribution | ReceiveThirdPartyIncentive;
 
 export interface FundState {
   fundId: string | null;
@@ -46,7 +46,6 @@ export interface FundState {
   revision: number;
   contributions: Readonly<Record<string, MemberContributionReceived['data']>>;
   incentives: Readonly<Record<string, ThirdPartyIncentiveReceived['data']>>;
-  transfers: TransferBook;
 }
 
 
@@ -71,7 +70,7 @@ function repeatOrConflict<T extends Record<string, unknown>>(kind: string, id: s
 }
 
 export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
-  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: {}, incentives: {}, transfers: {} }),
+  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: {}, incentives: {} }),
 
   evolve(state, event) {
     const revision = state.revision + 1;
@@ -82,10 +81,6 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         return { ...state, revision, contributions: { ...state.contributions, [event.data.contributionId]: event.data } };
       case 'ThirdPartyIncentiveReceived':
         return { ...state, revision, incentives: { ...state.incentives, [event.data.incentiveId]: event.data } };
-      case 'TransferInitiated':
-      case 'TransferSettled':
-      case 'TransferVoided':
-        return { ...state, revision, transfers: evolveTransferBook(state.transfers, event) };
     }
   },
 
@@ -127,19 +122,6 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         positive(data.amount, currency);
         return [{ type: 'ThirdPartyIncentiveReceived', data }];
       }
-      case 'InitiateTransfer': {
-        const { fundId, currency } = requireFund(state);
-        const { payer } = command.terms;
-        if (payer.kind !== 'fund' || payer.id !== fundId) {
-          throw new DomainError('transfer_not_paid_by_fund', 'only payouts of this fund are decided on its stream', { fundId, payer: `${payer.kind}:${payer.id}` });
-        }
-        if (command.terms.currency !== currency) throw new DomainError('currency_mismatch', `the fund holds ${currency}`, { field: 'currency', expected: currency, actual: command.terms.currency });
-        return decideTransfer(command, state.transfers, state.revision);
-      }
-      case 'SettleTransfer':
-      case 'VoidTransfer':
-        requireFund(state);
-        return decideTransfer(command, state.transfers, state.revision);
     }
   },
 };

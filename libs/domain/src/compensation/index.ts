@@ -5,3 +5,4 @@ export * from './fund.js';
 export * from './incident.js';
 export * from './settlement.js';
 export * from './transfers.js';
+export * from './treasury.js';

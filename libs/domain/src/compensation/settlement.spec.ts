@@ -7,11 +7,13 @@ import {
   positionsFingerprint,
   proposalClears,
   proposeSettlement,
-  settlementDecider,
   type Positions,
   type SettleableObligation,
 } from './settlement.js';
 import { T0 } from './testing.fixtures.js';
+import { treasuryDecider } from './treasury.js';
+
+const settlementDecider = treasuryDecider('delta');
 
 /** Independent reference: the classic backtracking search for the fewest transfers that clear all positions. */
 function bruteForceMinimumTransfers(values: readonly bigint[]): number {
@@ -129,7 +131,7 @@ describe('executing a settlement', () => {
 
   it('replaces the netted obligations by the proposal’s, in one event', () => {
     given(settlementDecider, [])
-      .when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations } })
+      .when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations, asOfRevision: null } })
       .then([
         {
           type: 'SettlementExecuted',
@@ -154,21 +156,25 @@ describe('executing a settlement', () => {
   it('is refused when a position changed since the proposal', () => {
     const moved = [obligations[0]!, { ...obligations[1]!, unencumbered: '60.00' }];
     expect(positionsFingerprint(positionsFromObligations('delta', 'CNY', moved))).not.toBe(proposal.fingerprint);
-    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: moved } }).thenThrows('settlement_positions_changed', 409);
+    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: moved, asOfRevision: null } }).thenThrows('settlement_positions_changed', 409);
   });
 
   it('is refused when every position is already zero', () => {
     const none = proposeSettlement(positionsFromObligations('delta', 'CNY', []));
-    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: none, occurredAt: T0, context: { obligations: [] } }).thenThrows('nothing_to_settle', 409);
+    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: none, occurredAt: T0, context: { obligations: [], asOfRevision: null } }).thenThrows('nothing_to_settle', 409);
   });
 
   it('executing the same settlement again changes nothing', () => {
-    const executed = settlementDecider.decide({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations } }, settlementDecider.initialState());
-    given(settlementDecider, executed).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: [] } }).then([]);
+    const executed = settlementDecider.decide({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations, asOfRevision: null } }, settlementDecider.initialState());
+    given(settlementDecider, executed).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: [], asOfRevision: 0 } }).then([]);
+  });
+
+  it('is refused for a proposal of another body', () => {
+    given(treasuryDecider('other-body'), []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations, asOfRevision: null } }).thenThrows('settlement_of_another_body');
   });
 
   it('is refused when the proposal does not clear the positions', () => {
     const tampered = { ...proposal, transfers: [{ ...proposal.transfers[0]!, amount: '99.00' }] };
-    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: tampered, occurredAt: T0, context: { obligations } }).thenThrows('settlement_proposal_invalid');
+    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: tampered, occurredAt: T0, context: { obligations, asOfRevision: null } }).thenThrows('settlement_proposal_invalid');
   });
 });

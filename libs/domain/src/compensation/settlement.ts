@@ -1,6 +1,6 @@
 /**
- * Netting a body's open positions into the fewest transfers, and executing such a proposal (stream
- * `settlement-<bodyId>`).
+ * Netting a body's open positions into the fewest transfers, and executing such a proposal (on the body's treasury
+ * stream `treasury-<bodyId>`, with its transfers: see treasury.ts).
  *
  * A position is what a party is owed net (creditor > 0, debtor < 0); positions of one currency sum to zero. Any
  * partition of the parties into disjoint zero-sum groups can be cleared with (group size − 1) transfers per group, so
@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../shared/errors.js';
 import { fromMinor, toMinor } from '../shared/money.js';
-import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { requireId } from '../governance/common.js';
@@ -201,27 +200,31 @@ export interface ExecuteSettlement {
    * Read by the handler from the balances read model just before: the body's obligations in the proposal's currency
    * with an unencumbered amount (obligated − settled − pending). The positions are recomputed from them here.
    */
-  context: { obligations: readonly SettleableObligation[] };
+  context: {
+    obligations: readonly SettleableObligation[];
+    /** The last revision of the body's treasury stream the read model had projected when the obligations were read. */
+    asOfRevision: number | null;
+  };
 }
 export type SettlementCommand = ExecuteSettlement;
 
-export interface SettlementState {
-  /** Settlement id → the fingerprint it was executed from. */
-  executed: Readonly<Record<string, string>>;
-}
-
-export const settlementDecider: Decider<SettlementCommand, SettlementEvent, SettlementState> = {
-  initialState: () => ({ executed: {} }),
-  evolve: (state, event) => ({ executed: { ...state.executed, [event.data.settlementId]: event.data.fingerprint } }),
-  decide(command, state) {
+/**
+ * Decide a settlement against the treasury of `bodyId`: `executed` maps settlement ids to the fingerprints they were
+ * executed from, `streamRevision` is the treasury stream's revision (−1 when empty).
+ */
+export function decideSettlement(command: ExecuteSettlement, executed: Readonly<Record<string, string>>, streamRevision: number, bodyId: string): SettlementEvent[] {
     parseInstant(command.occurredAt, 'occurredAt');
     const { proposal, context, settlementId } = command;
-    const done = state.executed[settlementId];
+    const done = executed[settlementId];
     if (done !== undefined) {
       if (done === proposal.fingerprint) return [];
       throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);
     }
     requireId(settlementId, 'settlementId');
+    if (proposal.bodyId !== bodyId) throw new DomainError('settlement_of_another_body', `the proposal nets body ${proposal.bodyId}, not ${bodyId}`, { bodyId: proposal.bodyId });
+    if (context.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
+      throw new DomainError('payer_view_stale', 'the balances read do not yet include every transfer of this body; read them again', { bodyId, asOfRevision: context.asOfRevision, streamRevision }, 409);
+    }
     if (proposal.transfers.length === 0) throw new DomainError('nothing_to_settle', 'every position is already zero', { bodyId: proposal.bodyId, currency: proposal.currency }, 409);
     const positions = positionsFromObligations(proposal.bodyId, proposal.currency, context.obligations);
     if (positionsFingerprint(positions) !== proposal.fingerprint) {
@@ -245,5 +248,4 @@ export const settlementDecider: Decider<SettlementCommand, SettlementEvent, Sett
       source: { kind: 'settlement', id: settlementId },
     }));
     return [{ type: 'SettlementExecuted', data: { settlementId, bodyId: proposal.bodyId, currency: proposal.currency, fingerprint: proposal.fingerprint, discharged, obligations, occurredAt: command.occurredAt } }];
-  },
-};
+}

@@ -1,7 +1,9 @@
 import { given } from '../shared/given-when-then.js';
 import { cityParty, fundParty, type TransferEvent, type TransferTerms } from './events.js';
 import { fundDecider, type FundCommand } from './fund.js';
-import { transferDecider, type InitiateTransfer, type ObligationContext } from './transfers.js';
+import { positionsFromObligations, proposeSettlement } from './settlement.js';
+import type { InitiateTransfer, ObligationContext } from './transfers.js';
+import { treasuryDecider, type TreasuryCommand } from './treasury.js';
 import { T0, T1 } from './testing.fixtures.js';
 
 const terms: TransferTerms = {
@@ -15,12 +17,13 @@ const terms: TransferTerms = {
   valuation: null,
   reverses: null,
 };
-const obligation: ObligationContext = { obligationId: terms.obligationId, payer: terms.payer, payee: terms.payee, currency: 'CNY', unencumbered: '500.00' };
+const transferDecider = treasuryDecider('delta');
+const obligation: ObligationContext = { obligationId: terms.obligationId, bodyId: 'delta', payer: terms.payer, payee: terms.payee, currency: 'CNY', unencumbered: '500.00' };
 const initiate = (over: Partial<TransferTerms> = {}, context: Partial<InitiateTransfer['context']> = {}): InitiateTransfer => ({
   type: 'InitiateTransfer',
   terms: { ...terms, ...over },
   occurredAt: T0,
-  context: { obligation, reversed: null, payerView: { asOfRevision: null, fundAvailableBalance: null }, ...context },
+  context: { obligation, payerView: { asOfRevision: null, fundAvailableBalance: null }, ...context },
 });
 const initiated: TransferEvent = { type: 'TransferInitiated', data: { ...terms, occurredAt: T0 } };
 const settled: TransferEvent = { type: 'TransferSettled', data: { transferId: 't-1', occurredAt: T1 } };
@@ -50,9 +53,12 @@ describe('a transfer settling an obligation', () => {
       { type: 'TransferInitiated', data: { ...terms, transferId: 't-2', amount: '100.00', occurredAt: T0 } },
     ]);
   });
-  it('a payments stream holds the transfers of one paying city', () => {
-    const other = initiate({ transferId: 't-2', payer: cityParty('hill-city') }, { obligation: { ...obligation, payer: cityParty('hill-city') }, payerView: { asOfRevision: 0, fundAvailableBalance: null } });
-    given(transferDecider, [initiated]).when(other).thenThrows('payments_of_another_city');
+  it('a body’s treasury refuses a transfer against another body’s obligation', () => {
+    given(transferDecider, []).when(initiate({}, { obligation: { ...obligation, bodyId: 'other-body' } })).thenThrows('obligation_of_another_body');
+  });
+  it('every payer of the body’s obligations shares one treasury: another payer’s transfer must read the first one too', () => {
+    const other = initiate({ transferId: 't-2', payer: cityParty('hill-city') }, { obligation: { ...obligation, payer: cityParty('hill-city') } });
+    given(transferDecider, [initiated]).when(other).thenThrows('payer_view_stale', 409);
   });
   it('the same transfer id with the same content returns the first result', () => {
     given(transferDecider, [initiated]).when(initiate()).then([]);
@@ -87,30 +93,44 @@ describe('a transfer settling an obligation', () => {
 
   describe('correcting a settled transfer by a linked reversing transfer', () => {
     const reversal = { transferId: 't-2', payer: cityParty('river-city'), payee: cityParty('origin-city'), amount: '100.00', reverses: 't-1' };
+    const view = { payerView: { asOfRevision: 1, fundAvailableBalance: null } };
     it('swaps payer and payee and links the original', () => {
-      given(transferDecider, [])
-        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '0.00' } }))
+      given(transferDecider, [initiated, settled])
+        .when(initiate(reversal, { obligation: null, ...view }))
         .then([{ type: 'TransferInitiated', data: { ...terms, ...reversal, occurredAt: T0 } }]);
     });
-    it('cannot return more than the original moved', () => {
-      given(transferDecider, [])
-        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '350.00' } }))
+    it('cannot return more than the original moved, counting earlier reversals', () => {
+      const earlier: TransferEvent = { type: 'TransferInitiated', data: { ...terms, ...reversal, transferId: 't-0', amount: '350.00', occurredAt: T0 } };
+      given(transferDecider, [initiated, settled, earlier])
+        .when(initiate(reversal, { obligation: null, payerView: { asOfRevision: 2, fundAvailableBalance: null } }))
         .thenThrows('reversal_exceeds_transfer');
     });
+    it('a voided reversal returns nothing, so it does not count', () => {
+      const earlier: TransferEvent = { type: 'TransferInitiated', data: { ...terms, ...reversal, transferId: 't-0', amount: '350.00', occurredAt: T0 } };
+      const voided: TransferEvent = { type: 'TransferVoided', data: { transferId: 't-0', reason: 'typo', occurredAt: T1 } };
+      given(transferDecider, [initiated, settled, earlier, voided])
+        .when(initiate(reversal, { obligation: null, payerView: { asOfRevision: 3, fundAvailableBalance: null } }))
+        .then([{ type: 'TransferInitiated', data: { ...terms, ...reversal, occurredAt: T0 } }]);
+    });
     it('must swap the original’s payer and payee', () => {
-      given(transferDecider, [])
-        .when(initiate({ ...reversal, payee: cityParty('hill-city') }, { obligation: null, reversed: { terms, status: 'settled', alreadyReversed: '0.00' } }))
+      given(transferDecider, [initiated, settled])
+        .when(initiate({ ...reversal, payee: cityParty('hill-city') }, { obligation: null, ...view }))
         .thenThrows('reversal_does_not_match');
     });
     it('a reversal is not itself reversed', () => {
-      given(transferDecider, [])
-        .when(initiate(reversal, { obligation: null, reversed: { terms: { ...terms, reverses: 't-0' }, status: 'settled', alreadyReversed: '0.00' } }))
+      const reversed: TransferEvent = { type: 'TransferInitiated', data: { ...terms, ...reversal, occurredAt: T0 } };
+      const settledReversal: TransferEvent = { type: 'TransferSettled', data: { transferId: 't-2', occurredAt: T1 } };
+      given(transferDecider, [initiated, settled, reversed, settledReversal])
+        .when(initiate({ ...terms, transferId: 't-3', amount: '10.00', reverses: 't-2' }, { obligation: null, payerView: { asOfRevision: 3, fundAvailableBalance: null } }))
         .thenThrows('reversal_of_reversal');
     });
     it('a pending transfer is voided, not reversed', () => {
-      given(transferDecider, [])
-        .when(initiate(reversal, { obligation: null, reversed: { terms, status: 'pending', alreadyReversed: '0.00' } }))
+      given(transferDecider, [initiated])
+        .when(initiate(reversal, { obligation: null, payerView: { asOfRevision: 0, fundAvailableBalance: null } }))
         .thenThrows('reversal_of_unsettled_transfer', 409);
+    });
+    it('reversing a transfer that does not exist is not found', () => {
+      given(transferDecider, []).when(initiate(reversal, { obligation: null })).thenThrows('transfer_not_found', 404);
     });
   });
 });
@@ -118,11 +138,11 @@ describe('a transfer settling an obligation', () => {
 describe('the special fund of a body', () => {
   const established = { type: 'FundEstablished', data: { fundId: 'delta', bodyId: 'delta', currency: 'CNY', occurredAt: T0 } } as const;
   const payoutTerms: TransferTerms = { ...terms, transferId: 'p-1', obligationId: 'flood-1:fund:river-city', payer: fundParty('delta'), amount: '250.00' };
-  const payout = (availableBalance: string, asOfRevision: number | null): FundCommand => ({
+  const payout = (availableBalance: string, asOfRevision: number | null): TreasuryCommand => ({
     type: 'InitiateTransfer',
     terms: payoutTerms,
     occurredAt: T1,
-    context: { obligation: { obligationId: payoutTerms.obligationId, payer: fundParty('delta'), payee: cityParty('river-city'), currency: 'CNY', unencumbered: '250.00' }, reversed: null, payerView: { asOfRevision, fundAvailableBalance: availableBalance } },
+    context: { obligation: { obligationId: payoutTerms.obligationId, bodyId: 'delta', payer: fundParty('delta'), payee: cityParty('river-city'), currency: 'CNY', unencumbered: '250.00' }, payerView: { asOfRevision, fundAvailableBalance: availableBalance } },
   });
 
   it('is established once, in one currency', () => {
@@ -154,16 +174,25 @@ describe('the special fund of a body', () => {
       .then([{ type: 'ThirdPartyIncentiveReceived', data: { fundId: 'delta', incentiveId: 'g-1', source: 'provincial government', amount: '5000.00', currency: 'CNY', reference: 'grant/2026-3', occurredAt: T1 } }]);
   });
   it('pays out no more than it holds: the obligation stays open', () => {
-    given(fundDecider, [established]).when(payout('249.99', 0)).thenThrows('fund_insufficient', 409);
+    given(transferDecider, []).when(payout('249.99', null)).thenThrows('fund_insufficient', 409);
   });
-  it('pays out against a balance that includes every event of its stream', () => {
-    given(fundDecider, [established]).when(payout('250.00', 0)).then([{ type: 'TransferInitiated', data: { ...payoutTerms, occurredAt: T1 } }]);
+  it('pays out through its body’s treasury, against a balance that includes every event of that stream', () => {
+    given(transferDecider, []).when(payout('250.00', null)).then([{ type: 'TransferInitiated', data: { ...payoutTerms, occurredAt: T1 } }]);
   });
   it('two payouts cannot spend the same money: the second must read the balance again', () => {
     const first: TransferEvent = { type: 'TransferInitiated', data: { ...payoutTerms, transferId: 'p-0', occurredAt: T1 } };
-    given(fundDecider, [established, first]).when(payout('250.00', 0)).thenThrows('payer_view_stale', 409);
+    given(transferDecider, [first]).when(payout('250.00', null)).thenThrows('payer_view_stale', 409);
   });
-  it('a city’s payments stream refuses a payout of the fund', () => {
-    given(transferDecider, []).when(initiate({ payer: fundParty('delta') })).thenThrows('fund_payout_on_fund_stream');
+  it('another body’s treasury refuses a payout of this fund', () => {
+    given(treasuryDecider('other-body'), []).when(payout('250.00', null)).thenThrows('transfer_not_paid_by_fund');
+  });
+  it('a settlement and a transfer against the same obligation are serialized: the later one must read again', () => {
+    const obligations = [{ obligationId: terms.obligationId, payer: terms.payer, payee: terms.payee, unencumbered: '500.00' }];
+    const proposal = proposeSettlement(positionsFromObligations('delta', 'CNY', obligations));
+    const settle: TreasuryCommand = { type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T1, context: { obligations, asOfRevision: null } };
+    given(transferDecider, [initiated]).when(settle).thenThrows('payer_view_stale', 409);
+    const [executed] = transferDecider.decide(settle, transferDecider.initialState());
+    if (executed === undefined) throw new Error('the settlement was refused on an empty treasury');
+    given(transferDecider, [executed]).when(initiate()).thenThrows('payer_view_stale', 409);
   });
 });

@@ -1,10 +1,9 @@
 /**
- * Transfers: settle an obligation in whole or in part, pending → settled or voided. A transfer lives on its payer's
- * stream (`payments-<cityId>` or `fund-<bodyId>`), and both keep a book of transfers by id with the same rules.
+ * Transfers: settle an obligation in whole or in part, pending → settled or voided. A transfer lives on the treasury
+ * stream of its obligation's body (`treasury-<bodyId>`, see treasury.ts), which keeps the book of transfers by id.
  */
 import { DomainError, notFound } from '../shared/errors.js';
 import { fromMinor, toMinor } from '../shared/money.js';
-import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { requireId, requireText } from '../governance/common.js';
@@ -23,6 +22,8 @@ export type TransferBook = Readonly<Record<string, TransferRecord>>;
 /** What the handler read about the obligation (balances read model): the amount not yet settled nor pending. */
 export interface ObligationContext {
   obligationId: string;
+  /** The body whose treasury stream serializes every reduction of this obligation. */
+  bodyId: string;
   payer: Party;
   payee: Party;
   currency: string;
@@ -30,18 +31,10 @@ export interface ObligationContext {
   unencumbered: string;
 }
 
-/** What the handler read about the transfer being reversed. */
-export interface ReversedTransferContext {
-  terms: TransferTerms;
-  status: TransferStatus;
-  /** Sum of settled or pending reversals of it so far. */
-  alreadyReversed: string;
-}
-
 /**
- * The read model's view the contexts come from: the last revision of the payer's stream it had projected (null: none).
- * It must equal the stream's revision at decision time, so the unencumbered amount (and the fund's balance) already
- * include every earlier transfer of this payer; otherwise the handler reads again.
+ * The read model's view the contexts come from: the last revision of the body's treasury stream it had projected
+ * (null: none). It must equal the stream's revision at decision time, so the unencumbered amount (and the fund's
+ * balance) already include every earlier reduction of the body's obligations; otherwise the handler reads again.
  */
 export interface PayerView {
   asOfRevision: number | null;
@@ -53,7 +46,7 @@ export interface InitiateTransfer {
   type: 'InitiateTransfer';
   terms: TransferTerms;
   occurredAt: Instant;
-  context: { obligation: ObligationContext | null; reversed: ReversedTransferContext | null; payerView: PayerView };
+  context: { obligation: ObligationContext | null; payerView: PayerView };
 }
 export interface SettleTransfer {
   type: 'SettleTransfer';
@@ -85,14 +78,14 @@ export function differingTransferField(a: TransferTerms, b: TransferTerms): stri
 const samePartyAs = (a: Party, b: Party): boolean => partyKey(a) === partyKey(b);
 
 /**
- * Decide a transfer command against a book. `streamRevision` is the revision of the stream the book lives on (−1 when
- * empty): a fund payout is accepted only against a balance that already includes every earlier event of the stream.
+ * Decide a transfer command against the book of the body's treasury. `streamRevision` is the revision of that stream
+ * (−1 when empty): a transfer is accepted only against balances that include every earlier event of the stream.
  */
-export function decideTransfer(command: TransferCommand, book: TransferBook, streamRevision: number): TransferEvent[] {
+export function decideTransfer(command: TransferCommand, book: TransferBook, streamRevision: number, bodyId: string): TransferEvent[] {
   parseInstant(command.occurredAt, 'occurredAt');
   switch (command.type) {
     case 'InitiateTransfer':
-      return decideInitiate(command, book, streamRevision);
+      return decideInitiate(command, book, streamRevision, bodyId);
     case 'SettleTransfer': {
       const record = book[command.transferId];
       if (record === undefined) throw notFound('transfer', command.transferId);
@@ -113,7 +106,7 @@ export function decideTransfer(command: TransferCommand, book: TransferBook, str
   }
 }
 
-function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRevision: number): TransferEvent[] {
+function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRevision: number, bodyId: string): TransferEvent[] {
   const { terms, context } = command;
   const existing = book[terms.transferId];
   if (existing !== undefined) {
@@ -139,6 +132,9 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
   if (terms.reverses === null) {
     const obligation = context.obligation;
     if (obligation === null || obligation.obligationId !== terms.obligationId) throw notFound('obligation', terms.obligationId);
+    if (obligation.bodyId !== bodyId) {
+      throw new DomainError('obligation_of_another_body', `obligation ${obligation.obligationId} is paid through the treasury of body ${obligation.bodyId}`, { obligationId: obligation.obligationId, bodyId: obligation.bodyId });
+    }
     if (!samePartyAs(obligation.payer, terms.payer) || !samePartyAs(obligation.payee, terms.payee) || obligation.currency !== terms.currency) {
       throw new DomainError('transfer_does_not_match_obligation', 'a transfer settles its obligation: same payer, payee and currency', {
         obligationId: obligation.obligationId,
@@ -156,8 +152,9 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
       });
     }
   } else {
-    const reversed = context.reversed;
-    if (reversed === null || reversed.terms.transferId !== terms.reverses) throw notFound('transfer', terms.reverses);
+    // The transfer reversed and every earlier reversal of it are in this same book: nothing to read elsewhere.
+    const reversed = book[terms.reverses];
+    if (reversed === undefined) throw notFound('transfer', terms.reverses);
     if (reversed.status !== 'settled') throw new DomainError('reversal_of_unsettled_transfer', 'only a settled transfer is reversed; a pending one is voided', { reverses: terms.reverses }, 409);
     if (reversed.terms.reverses !== null) throw new DomainError('reversal_of_reversal', 'a reversal is not itself reversed; make a new transfer instead', { reverses: terms.reverses });
     if (
@@ -168,7 +165,7 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
     ) {
       throw new DomainError('reversal_does_not_match', 'a reversal swaps payer and payee of the transfer it reverses, on the same obligation and currency', { reverses: terms.reverses });
     }
-    const left = toMinor(reversed.terms.amount, terms.currency) - toMinor(reversed.alreadyReversed, terms.currency);
+    const left = toMinor(reversed.terms.amount, terms.currency) - alreadyReversed(book, terms.reverses, terms.currency);
     if (amountMinor > left) {
       throw new DomainError('reversal_exceeds_transfer', 'a reversal cannot return more than the transfer moved', { reverses: terms.reverses, reversible: fromMinor(left, terms.currency) });
     }
@@ -211,23 +208,11 @@ export function evolveTransferBook(book: TransferBook, event: TransferEvent): Tr
   }
 }
 
-export interface TransferState {
-  book: TransferBook;
-  revision: number;
+/** Settled or pending reversals of a transfer so far, in minor units. */
+function alreadyReversed(book: TransferBook, transferId: string, currency: string): bigint {
+  let sum = 0n;
+  for (const record of Object.values(book)) {
+    if (record.terms.reverses === transferId && record.status !== 'voided') sum += toMinor(record.terms.amount, currency);
+  }
+  return sum;
 }
-
-/** The decider of a city's payments stream `payments-<cityId>`: every transfer that city pays. */
-export const transferDecider: Decider<TransferCommand, TransferEvent, TransferState> = {
-  initialState: () => ({ book: {}, revision: -1 }),
-  evolve: (state, event) => ({ book: evolveTransferBook(state.book, event), revision: state.revision + 1 }),
-  decide: (command, state) => {
-    if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund') {
-      throw new DomainError('fund_payout_on_fund_stream', 'a payout of the fund is decided on the fund stream', { fundId: command.terms.payer.id });
-    }
-    const first = Object.values(state.book)[0];
-    if (command.type === 'InitiateTransfer' && first !== undefined && partyKey(first.terms.payer) !== partyKey(command.terms.payer)) {
-      throw new DomainError('payments_of_another_city', 'a payments stream holds the transfers of one paying city', { payer: partyKey(command.terms.payer), streamPayer: partyKey(first.terms.payer) });
-    }
-    return decideTransfer(command, state.book, state.revision);
-  },
-};

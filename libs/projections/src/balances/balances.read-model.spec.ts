@@ -5,8 +5,8 @@ import type { CompensationRules } from '../../../domain/src/governance/events.js
 import { cityParty, compensationStreams as streams, fundParty, type Party, type TransferTerms } from '../../../domain/src/compensation/events.js';
 import { fundDecider } from '../../../domain/src/compensation/fund.js';
 import { incidentDecider } from '../../../domain/src/compensation/incident.js';
-import { settlementDecider } from '../../../domain/src/compensation/settlement.js';
-import { transferDecider, type InitiateTransfer } from '../../../domain/src/compensation/transfers.js';
+import type { InitiateTransfer } from '../../../domain/src/compensation/transfers.js';
+import { treasuryDecider } from '../../../domain/src/compensation/treasury.js';
 import { ProjectionInvariantError } from '../read-model.js';
 import { proposeBodySettlement, settlementContext } from '../settlement/settlement.queries.js';
 import { LedgerHarness } from './balances.harness.js';
@@ -23,6 +23,8 @@ const RULES: CompensationRules = {
 };
 const CITIES = ['a-city', 'b-city', 'c-city', 'd-city'];
 const AT = '2026-03-01T08:00:00.000Z';
+const treasury = treasuryDecider('delta');
+const TREASURY = streams.treasury('delta');
 
 function establishedLedger(): LedgerHarness {
   const ledger = new LedgerHarness();
@@ -54,7 +56,7 @@ function assessIncident(ledger: LedgerHarness, incidentId: string, origin: strin
   ledger.run(incidentDecider, stream, { type: 'CloseIncident', occurredAt: AT, context: { fundId: 'delta', findings: [] } });
 }
 
-/** What a handler does for "pay obligation X": read contexts from the balances model, route by payer. */
+/** What a handler does for "pay obligation X": read contexts from the balances model, decide on the body's treasury. */
 function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationId: string, amount: string, reverses: string | null = null): void {
   const b = ledger.balances;
   let payer: Party;
@@ -64,9 +66,9 @@ function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationI
     payer = o?.payer ?? cityParty('a-city');
     payee = o?.payee ?? cityParty('b-city');
   } else {
-    const r = b.reversedTransferContext(reverses);
-    payer = r?.terms.payee ?? cityParty('a-city');
-    payee = r?.terms.payer ?? cityParty('b-city');
+    const r = b.transfer(reverses);
+    payer = r?.payee ?? cityParty('a-city');
+    payee = r?.payer ?? cityParty('b-city');
   }
   const terms: TransferTerms = { transferId, obligationId, payer, payee, amount, currency: 'CNY', form: 'money', valuation: null, reverses };
   const command: InitiateTransfer = {
@@ -75,20 +77,15 @@ function initiateTransfer(ledger: LedgerHarness, transferId: string, obligationI
     occurredAt: AT,
     context: {
       obligation: b.obligationContext(obligationId),
-      reversed: reverses === null ? null : b.reversedTransferContext(reverses),
-      payerView: b.payerView(payer),
+      payerView: b.payerView('delta', payer),
     },
   };
-  if (payer.kind === 'fund') ledger.run(fundDecider, streams.transferOf(payer), command);
-  else ledger.run(transferDecider, streams.transferOf(payer), command);
+  ledger.run(treasury, TREASURY, command);
 }
 
 function finishTransfer(ledger: LedgerHarness, transferId: string, how: 'settle' | 'void'): void {
-  const status = ledger.balances.reversedTransferContext(transferId);
-  const stream = streams.transferOf(status?.terms.payer ?? cityParty('unknown-city'));
   const command = how === 'settle' ? { type: 'SettleTransfer' as const, transferId, occurredAt: AT } : { type: 'VoidTransfer' as const, transferId, reason: 'entered twice', occurredAt: AT };
-  if (status?.terms.payer.kind === 'fund') ledger.run(fundDecider, stream, command);
-  else ledger.run(transferDecider, stream, command);
+  ledger.run(treasury, TREASURY, command);
 }
 
 function assertConservation(ledger: LedgerHarness): void {
@@ -138,21 +135,21 @@ describe('balances read model', () => {
     initiateTransfer(ledger, 'r-1', 'spill-1:origin:a-city:b-city', '50.00', 't-1');
     finishTransfer(ledger, 'r-1', 'settle');
     expect(ledger.balances.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ settled: '450.00', outstanding: '50.00' });
-    expect(ledger.balances.reversedTransferContext('t-1')).toMatchObject({ status: 'settled', alreadyReversed: '50.00' });
+    expect(ledger.balances.transfer('t-1')).toMatchObject({ status: 'settled', reversed: '50.00' });
   });
 
   it('shows settlement in kind, at the agreed valuation, against the obligation like money', () => {
     const ledger = establishedLedger();
     assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
     const b = ledger.balances;
-    ledger.run(transferDecider, streams.payments('a-city'), {
+    ledger.run(treasury, TREASURY, {
       type: 'InitiateTransfer',
       terms: {
         transferId: 'train-1', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '120.00', currency: 'CNY',
         form: 'training', valuation: { description: 'hazmat course for 12 officers', valuationRef: 'body-minutes/3' }, reverses: null,
       },
       occurredAt: AT,
-      context: { obligation: b.obligationContext('spill-1:origin:a-city:b-city'), reversed: null, payerView: b.payerView(cityParty('a-city')) },
+      context: { obligation: b.obligationContext('spill-1:origin:a-city:b-city'), payerView: b.payerView('delta', cityParty('a-city')) },
     });
     finishTransfer(ledger, 'train-1', 'settle');
     expect(b.pairBalance(cityParty('a-city'), cityParty('b-city'), 'CNY')).toMatchObject({ settled: '120.00', settledInKind: '120.00', outstanding: '380.00' });
@@ -226,7 +223,7 @@ describe('balances read model', () => {
     assessIncident(ledger, 'spill-2', 'b-city', { 'a-city': '600.00', 'd-city': '100.00' });
     const before = ledger.balances.netPositions('CNY');
     const proposal = proposeBodySettlement(ledger.balances, 'delta', 'CNY');
-    ledger.run(settlementDecider, streams.settlement('delta'), { type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: AT, context: settlementContext(ledger.balances, proposal) });
+    ledger.run(treasury, TREASURY, { type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: AT, context: settlementContext(ledger.balances, proposal) });
     expect(ledger.balances.netPositions('CNY')).toEqual(before);
     expect(ledger.balances.openObligations({ bodyId: 'delta' }).items.length).toBeLessThanOrEqual(Object.keys(before).length - 1);
   });
@@ -245,7 +242,35 @@ describe('balances read model', () => {
     const ledger = establishedLedger();
     assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
     const overpaid = { transferId: 'x', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '500.01', currency: 'CNY', form: 'money', valuation: null, reverses: null, occurredAt: AT };
-    expect(() => ledger.append(streams.payments('a-city'), [{ type: 'TransferInitiated', data: overpaid }])).toThrow(ProjectionInvariantError);
+    expect(() => ledger.append(TREASURY, [{ type: 'TransferInitiated', data: overpaid }])).toThrow(ProjectionInvariantError);
+  });
+
+  it('stops loudly on a transfer decided anywhere but the treasury of its obligation’s body', () => {
+    const ledger = establishedLedger();
+    assessIncident(ledger, 'spill-1', 'a-city', { 'b-city': '1000.00' });
+    const elsewhere = { transferId: 'x', obligationId: 'spill-1:origin:a-city:b-city', payer: cityParty('a-city'), payee: cityParty('b-city'), amount: '10.00', currency: 'CNY', form: 'money', valuation: null, reverses: null, occurredAt: AT };
+    expect(() => ledger.append('payments-a-city', [{ type: 'TransferInitiated', data: elsewhere }])).toThrow(ProjectionInvariantError);
+  });
+
+  it('a penalty revoked while a payment of it was being decided keeps the payment and writes off only the rest', () => {
+    const ledger = establishedLedger();
+    const penalty = { findingId: 'f-1', bodyId: 'delta', cityId: 'a-city', counterpartyCityId: null, kind: 'late_report', severity: 1, incidentId: null, penalty: { amount: '300.00', currency: 'CNY' }, description: 'late', occurredAt: AT };
+    ledger.append('finding-f-1', [{ type: 'FindingRecorded', data: penalty }]);
+    const b = ledger.balances;
+    // The payment was decided against the penalty before the revocation was projected, and lands after it.
+    const command: InitiateTransfer = {
+      type: 'InitiateTransfer',
+      terms: { transferId: 'p-1', obligationId: 'penalty-f-1', payer: cityParty('a-city'), payee: fundParty('delta'), amount: '100.00', currency: 'CNY', form: 'money', valuation: null, reverses: null },
+      occurredAt: AT,
+      context: { obligation: b.obligationContext('penalty-f-1'), payerView: b.payerView('delta', cityParty('a-city')) },
+    };
+    const decided = treasury.decide(command, treasury.initialState());
+    ledger.append('finding-f-1', [{ type: 'FindingRevoked', data: { findingId: 'f-1', reason: 'appeal upheld', occurredAt: AT } }]);
+    ledger.append(TREASURY, decided);
+    expect(b.obligation('penalty-f-1')).toMatchObject({ obligated: '100.00', pending: '100.00', writtenOff: '200.00', outstanding: '100.00' });
+    finishTransfer(ledger, 'p-1', 'void');
+    expect(b.obligation('penalty-f-1')).toMatchObject({ obligated: '0.00', pending: '0.00', writtenOff: '300.00', outstanding: '0.00' });
+    assertConservation(ledger);
   });
 
   describe('conservation over random command sequences', () => {
@@ -299,15 +324,15 @@ describe('balances read model', () => {
           const id = transferIds[s.pick % Math.max(1, transferIds.length)];
           if (id === undefined) return;
           if (s.kind === 'finish') return finishTransfer(ledger, id, s.settle ? 'settle' : 'void');
-          const original = b.reversedTransferContext(id);
+          const original = b.transfer(id);
           if (original === null) return;
-          const amount = ((toMinor(original.terms.amount, 'CNY') - toMinor(original.alreadyReversed, 'CNY')) * BigInt(s.fraction)) / 100n;
+          const amount = ((toMinor(original.amount, 'CNY') - toMinor(original.reversed, 'CNY')) * BigInt(s.fraction)) / 100n;
           transferIds.push(`r-${i}`);
-          return initiateTransfer(ledger, `r-${i}`, original.terms.obligationId, cents(amount), id);
+          return initiateTransfer(ledger, `r-${i}`, original.obligationId, cents(amount), id);
         }
         case 'settlement': {
           const proposal = proposeBodySettlement(b, 'delta', 'CNY');
-          ledger.run(settlementDecider, streams.settlement('delta'), { type: 'ExecuteSettlement', settlementId: `s-${i}`, proposal, occurredAt: AT, context: settlementContext(b, proposal) });
+          ledger.run(treasury, TREASURY, { type: 'ExecuteSettlement', settlementId: `s-${i}`, proposal, occurredAt: AT, context: settlementContext(b, proposal) });
           return;
         }
       }

@@ -8,6 +8,12 @@
  * Conservation is asserted as each event is projected: the net positions of the touched currency sum to zero, a
  * fund's balance equals its money in minus its money out, no obligation is settled beyond what it obligates, and a
  * settlement leaves every party's net position as it found it. A violation throws ProjectionInvariantError.
+ *
+ * Every reduction of an obligation (transfer, settlement) must come from the treasury stream of the obligation's body
+ * (`treasury-<bodyId>`), where the deciders serialize them; one from anywhere else breaks that design and stops the
+ * projection. The one reduction decided elsewhere is a penalty's write-off (FindingRevoked, on the finding's stream):
+ * when a transfer or settlement decided before the revocation was projected lands after it, the part it needs is
+ * taken back from the write-off, so money that moved stays moved and only what is still owed is written off.
  */
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
@@ -26,7 +32,7 @@ import {
   type TransferTerms,
 } from '../../../domain/src/compensation/events.js';
 import { parsePartyKey, type SettleableObligation } from '../../../domain/src/compensation/settlement.js';
-import type { ObligationContext, PayerView, ReversedTransferContext, TransferStatus } from '../../../domain/src/compensation/transfers.js';
+import type { ObligationContext, PayerView, TransferStatus } from '../../../domain/src/compensation/transfers.js';
 
 interface ObligationRow {
   obligationId: string;
@@ -46,10 +52,14 @@ interface ObligationRow {
   settledInKind: bigint;
   pending: bigint;
   writtenOff: bigint;
+  /** A revoked finding's penalty: what a voided transfer releases is written off too. */
+  revoked: boolean;
 }
 
 interface TransferRow {
   terms: TransferTerms;
+  /** The body of its obligation: whose treasury stream it lives on. */
+  bodyId: string;
   amount: bigint;
   status: TransferStatus;
   /** Settled or pending reversals of this transfer. */
@@ -116,6 +126,40 @@ export interface ObligationView {
   unencumbered: string;
 }
 
+export interface TransferView {
+  transferId: string;
+  bodyId: string;
+  obligationId: string;
+  payer: Party;
+  payee: Party;
+  amount: string;
+  currency: string;
+  form: TransferForm;
+  valuation: TransferTerms['valuation'];
+  reverses: string | null;
+  status: TransferStatus;
+  /** Settled or pending reversals of it so far. */
+  reversed: string;
+}
+
+export type ObligationStatus = 'open' | 'settled' | 'written_off';
+
+export interface ObligationFilter {
+  party?: Party;
+  bodyId?: string;
+  currency?: string;
+  reason?: ObligationReason;
+  /** open: outstanding > 0; settled: nothing outstanding and something settled; written_off: nothing left after a write-off. */
+  status?: ObligationStatus;
+}
+
+export interface TransferFilter {
+  party?: Party;
+  bodyId?: string;
+  obligationId?: string;
+  status?: TransferStatus;
+}
+
 export interface Page<T> {
   items: T[];
   /** Pass as `after` for the next page; null at the end. */
@@ -126,11 +170,13 @@ export const BALANCES_LIMITS = { maxPageSize: 500, defaultPageSize: 100, maxSett
 
 type Known = CompensationEvent | GovernanceEvent;
 
+const TREASURY_PREFIX = 'treasury-';
+
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class BalancesReadModel implements ReadModel {
   readonly name = 'balances';
-  readonly version = 1;
+  readonly version = 2;
 
   private readonly obligations = new Map<string, ObligationRow>();
   private readonly transfers = new Map<string, TransferRow>();
@@ -145,24 +191,24 @@ export class BalancesReadModel implements ReadModel {
   /** Commitments owed to a fund in money: their deliveries are the fund's money in. */
   private readonly fundCommitments = new Map<string, { fundId: string; currency: string }>();
   private readonly fundDeliveries = new Map<string, bigint>();
-  /** Last projected revision of each payer stream (`payments-<cityId>`, `fund-<bodyId>`): see PayerView. */
-  private readonly payerRevisions = new Map<string, number>();
+  /** Last projected revision of each treasury stream (`treasury-<bodyId>`): see PayerView. */
+  private readonly treasuryRevisions = new Map<string, number>();
   private nextSeq = 0;
   private position = -1n;
 
   apply(event: RecordedEvent): void {
     this.position = event.position;
-    if (event.stream.startsWith('payments-') || event.stream.startsWith('fund-')) this.payerRevisions.set(event.stream, Number(event.revision));
+    if (event.stream.startsWith(TREASURY_PREFIX)) this.treasuryRevisions.set(event.stream.slice(TREASURY_PREFIX.length), Number(event.revision));
     const known = { type: event.type, data: event.data } as Known;
     try {
-      this.project(known);
+      this.project(known, event.stream);
     } catch (error) {
       if (error instanceof DomainError) this.fail(`event ${event.type} carries invalid money: ${error.message}`);
       throw error;
     }
   }
 
-  private project(e: Known): void {
+  private project(e: Known, stream: string): void {
     switch (e.type) {
       case 'IncidentAssessed':
         for (const o of e.data.obligations) this.addObligation(o);
@@ -186,14 +232,17 @@ export class BalancesReadModel implements ReadModel {
         const row = this.obligations.get(penaltyObligationId(e.data.findingId));
         if (row === undefined) return;
         // Money already moved stays moved (a refund is a reversing transfer); what is still owed is written off.
-        const writeOff = row.obligated - row.settled - row.pending;
-        this.changeOutstanding(row, -writeOff);
-        row.obligated -= writeOff;
-        row.writtenOff += writeOff;
-        this.pair(row).obligated -= writeOff;
+        row.revoked = true;
+        this.writeOff(row, row.obligated - row.settled - row.pending);
         return this.assertCurrencies([row.currency]);
       }
       case 'SettlementExecuted': {
+        this.requireTreasury(stream, e.data.bodyId, `settlement ${e.data.settlementId}`);
+        for (const d of e.data.discharged) {
+          const row = this.requireObligation(d.obligationId);
+          if (row.bodyId !== e.data.bodyId) this.fail(`settlement ${e.data.settlementId} of body ${e.data.bodyId} discharges obligation ${row.obligationId} of body ${row.bodyId}`);
+          this.reinstateFromWriteOff(row, toMinor(d.amount, row.currency));
+        }
         const before = new Map(this.netOf(e.data.currency));
         for (const d of e.data.discharged) {
           const row = this.requireObligation(d.obligationId);
@@ -213,12 +262,13 @@ export class BalancesReadModel implements ReadModel {
         return this.assertCurrencies([e.data.currency]);
       }
       case 'TransferInitiated':
-        this.initiate(e.data);
+        this.initiate(e.data, stream);
         return this.assertCurrencies([e.data.currency]);
       case 'TransferSettled':
       case 'TransferVoided': {
         const transfer = this.transfers.get(e.data.transferId);
         if (transfer === undefined) this.fail(`${e.type} of unknown transfer ${e.data.transferId}`);
+        this.requireTreasury(stream, transfer.bodyId, `${e.type} of ${e.data.transferId}`);
         if (transfer.status !== 'pending') this.fail(`${e.type} of transfer ${e.data.transferId}, which is ${transfer.status}`);
         if (e.type === 'TransferSettled') this.settle(transfer);
         else this.voidTransfer(transfer);
@@ -267,14 +317,16 @@ export class BalancesReadModel implements ReadModel {
     }
   }
 
-  private initiate({ occurredAt: _occurredAt, ...data }: TransferInitiated['data']): void {
+  private initiate({ occurredAt: _occurredAt, ...data }: TransferInitiated['data'], stream: string): void {
     if (this.transfers.has(data.transferId)) this.fail(`transfer ${data.transferId} initiated twice`);
     const amount = toMinor(data.amount, data.currency);
-    const transfer: TransferRow = { terms: data, amount, status: 'pending', reversed: 0n };
     const row = this.requireObligation(data.obligationId);
+    this.requireTreasury(stream, row.bodyId, `transfer ${data.transferId}`);
+    const transfer: TransferRow = { terms: data, bodyId: row.bodyId, amount, status: 'pending', reversed: 0n };
     if (row.currency !== data.currency) this.fail(`transfer ${data.transferId} is in ${data.currency}, its obligation in ${row.currency}`);
     if (data.reverses === null) {
       if (partyKey(data.payer) !== row.payer || partyKey(data.payee) !== row.payee) this.fail(`transfer ${data.transferId} does not run from payer to payee of ${row.obligationId}`);
+      this.reinstateFromWriteOff(row, amount);
       row.pending += amount;
       this.pair(row).pending += amount;
       this.assertObligation(row);
@@ -326,6 +378,8 @@ export class BalancesReadModel implements ReadModel {
       const row = this.requireObligation(terms.obligationId);
       row.pending -= amount;
       this.pair(row).pending -= amount;
+      // The penalty was revoked while this transfer was pending: what it no longer pays is no longer owed.
+      if (row.revoked) this.writeOff(row, amount);
       this.assertObligation(row);
     } else {
       const original = this.transfers.get(terms.reverses);
@@ -353,11 +407,38 @@ export class BalancesReadModel implements ReadModel {
       settledInKind: 0n,
       pending: 0n,
       writtenOff: 0n,
+      revoked: false,
     };
     if (row.payer === row.payee) this.fail(`obligation ${o.obligationId} runs from a party to itself`);
     this.obligations.set(row.obligationId, row);
     this.pair(row).obligated += amount;
     this.changeOutstanding(row, amount);
+  }
+
+  private writeOff(row: ObligationRow, amount: bigint): void {
+    if (amount <= 0n) return;
+    this.changeOutstanding(row, -amount);
+    row.obligated -= amount;
+    row.writtenOff += amount;
+    this.pair(row).obligated -= amount;
+  }
+
+  /**
+   * A reduction by `amount` decided before a revocation was projected: what it needs beyond the unencumbered amount is
+   * taken back from the write-off (never more than was written off; beyond that the assertion stops the projection).
+   */
+  private reinstateFromWriteOff(row: ObligationRow, amount: bigint): void {
+    const missing = amount - (row.obligated - row.settled - row.pending);
+    if (missing <= 0n || row.writtenOff === 0n) return;
+    const back = missing < row.writtenOff ? missing : row.writtenOff;
+    row.obligated += back;
+    row.writtenOff -= back;
+    this.pair(row).obligated += back;
+    this.changeOutstanding(row, back);
+  }
+
+  private requireTreasury(stream: string, bodyId: string, what: string): void {
+    if (stream !== `${TREASURY_PREFIX}${bodyId}`) this.fail(`${what} was decided on ${stream}, not on the treasury of body ${bodyId}`);
   }
 
   /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
@@ -490,7 +571,7 @@ export class BalancesReadModel implements ReadModel {
       moneyOut: show(fund.moneyOut),
       pendingOut: show(fund.pendingOut),
       available: show(fund.balance - fund.pendingOut),
-      revision: this.payerRevisions.get(`fund-${fundId}`) ?? null,
+      revision: this.treasuryRevisions.get(fundId) ?? null,
     };
   }
 
@@ -503,29 +584,57 @@ export class BalancesReadModel implements ReadModel {
   obligationContext(obligationId: string): ObligationContext | null {
     const row = this.obligations.get(obligationId);
     if (row === undefined) return null;
-    return { obligationId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
+    return { obligationId, bodyId: row.bodyId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
   }
 
-  /** What an InitiateTransfer by this payer must carry as its `payerView`. */
-  payerView(payer: Party): PayerView {
-    const stream = payer.kind === 'fund' ? `fund-${payer.id}` : `payments-${payer.id}`;
+  /** The last projected revision of the body's treasury stream (null: none yet). */
+  treasuryRevision(bodyId: string): number | null {
+    return this.treasuryRevisions.get(bodyId) ?? null;
+  }
+
+  /** What an InitiateTransfer on the treasury of `bodyId` by this payer must carry as its `payerView`. */
+  payerView(bodyId: string, payer: Party): PayerView {
     const fund = payer.kind === 'fund' ? this.fundIn(payer.id) : undefined;
     return {
-      asOfRevision: this.payerRevisions.get(stream) ?? null,
+      asOfRevision: this.treasuryRevision(bodyId),
       fundAvailableBalance: fund === undefined ? (payer.kind === 'fund' ? '0' : null) : fromMinor(fund.balance - fund.pendingOut, fund.currency),
     };
   }
 
-  /** The transfer as a reversal needs it. */
-  reversedTransferContext(transferId: string): ReversedTransferContext | null {
+  /** Where a settle or void goes: the treasury of `bodyId` (compensationStreams.treasury). Transfer ids are unique ledger-wide. */
+  transferStatus(transferId: string): { status: TransferStatus; form: TransferForm; payer: Party; payee: Party; bodyId: string; obligationId: string; terms: TransferTerms } | null {
     const t = this.transfers.get(transferId);
-    return t === undefined ? null : { terms: { ...t.terms }, status: t.status, alreadyReversed: fromMinor(t.reversed, t.terms.currency) };
+    return t === undefined ? null : { status: t.status, form: t.terms.form, payer: t.terms.payer, payee: t.terms.payee, bodyId: t.bodyId, obligationId: t.terms.obligationId, terms: { ...t.terms } };
   }
 
-  /** Where a settle or void goes: the transfer lives on its payer's stream (compensationStreams.transferOf). */
-  transferStatus(transferId: string): { status: TransferStatus; form: TransferForm; payer: Party; obligationId: string } | null {
+  transfer(transferId: string): TransferView | null {
     const t = this.transfers.get(transferId);
-    return t === undefined ? null : { status: t.status, form: t.terms.form, payer: t.terms.payer, obligationId: t.terms.obligationId };
+    return t === undefined ? null : transferView(t);
+  }
+
+  /** Obligations by id, filtered; a page of at most 500. */
+  listObligations(filter: ObligationFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<ObligationView> {
+    const party = filter.party === undefined ? null : partyKey(filter.party);
+    const rows = [...this.obligations.values()]
+      .filter((r) => party === null || r.payer === party || r.payee === party)
+      .filter((r) => filter.bodyId === undefined || r.bodyId === filter.bodyId)
+      .filter((r) => filter.currency === undefined || r.currency === filter.currency)
+      .filter((r) => filter.reason === undefined || r.reason === filter.reason)
+      .filter((r) => filter.status === undefined || obligationStatus(r) === filter.status)
+      .sort((a, b) => byKey(a.obligationId, b.obligationId));
+    return paginate(rows, (r) => r.obligationId, options, obligationView);
+  }
+
+  /** Transfers by id, filtered; a page of at most 500. */
+  listTransfers(filter: TransferFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<TransferView> {
+    const party = filter.party === undefined ? null : partyKey(filter.party);
+    const rows = [...this.transfers.values()]
+      .filter((t) => party === null || partyKey(t.terms.payer) === party || partyKey(t.terms.payee) === party)
+      .filter((t) => filter.bodyId === undefined || t.bodyId === filter.bodyId)
+      .filter((t) => filter.obligationId === undefined || t.terms.obligationId === filter.obligationId)
+      .filter((t) => filter.status === undefined || t.status === filter.status)
+      .sort((a, b) => byKey(a.terms.transferId, b.terms.transferId));
+    return paginate(rows, (t) => t.terms.transferId, options, transferView);
   }
 
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
@@ -578,17 +687,40 @@ export class BalancesReadModel implements ReadModel {
     const str = (v: bigint): string => v.toString();
     return {
       obligations: sortedEntries(this.obligations, (r) => ({ ...r, obligated: str(r.obligated), settled: str(r.settled), netted: str(r.netted), settledInKind: str(r.settledInKind), pending: str(r.pending), writtenOff: str(r.writtenOff) })),
-      transfers: sortedEntries(this.transfers, (t) => ({ terms: t.terms, amount: str(t.amount), status: t.status, reversed: str(t.reversed) })),
+      transfers: sortedEntries(this.transfers, (t) => ({ terms: t.terms, bodyId: t.bodyId, amount: str(t.amount), status: t.status, reversed: str(t.reversed) })),
       funds: sortedEntries(this.funds, (f) => ({ ...f, moneyIn: str(f.moneyIn), moneyOut: str(f.moneyOut), balance: str(f.balance), pendingOut: str(f.pendingOut) })),
       fundCurrencies: sortedEntries(this.fundCurrencies, (c) => c),
       pairs: sortedEntries(this.pairs, (p) => ({ obligated: str(p.obligated), settled: str(p.settled), settledInKind: str(p.settledInKind), pending: str(p.pending) })),
       net: sortedEntries(this.net, (m) => sortedEntries(m, str)),
       fundCommitments: sortedEntries(this.fundCommitments, (c) => c),
       fundDeliveries: sortedEntries(this.fundDeliveries, str),
-      payerRevisions: sortedEntries(this.payerRevisions, (r) => r),
+      treasuryRevisions: sortedEntries(this.treasuryRevisions, (r) => r),
       nextSeq: this.nextSeq,
     };
   }
+}
+
+function obligationStatus(r: ObligationRow): ObligationStatus {
+  if (r.obligated - r.settled > 0n) return 'open';
+  return r.settled === 0n && r.writtenOff > 0n ? 'written_off' : 'settled';
+}
+
+function transferView(t: TransferRow): TransferView {
+  const { terms } = t;
+  return {
+    transferId: terms.transferId,
+    bodyId: t.bodyId,
+    obligationId: terms.obligationId,
+    payer: terms.payer,
+    payee: terms.payee,
+    amount: terms.amount,
+    currency: terms.currency,
+    form: terms.form,
+    valuation: terms.valuation,
+    reverses: terms.reverses,
+    status: t.status,
+    reversed: fromMinor(t.reversed, terms.currency),
+  };
 }
 
 function obligationView(r: ObligationRow): ObligationView {

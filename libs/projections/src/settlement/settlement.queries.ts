@@ -17,5 +17,5 @@ export function proposeBodySettlement(balances: BalancesReadModel, bodyId: strin
 
 /** The context an ExecuteSettlement command needs, read just before deciding. */
 export function settlementContext(balances: BalancesReadModel, proposal: SettlementProposal): ExecuteSettlement['context'] {
-  return { obligations: balances.settleableObligations(proposal.bodyId, proposal.currency) };
+  return { obligations: balances.settleableObligations(proposal.bodyId, proposal.currency), asOfRevision: balances.treasuryRevision(proposal.bodyId) };
 }
