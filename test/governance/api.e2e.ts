@@ -1,6 +1,6 @@
 import type { EventStore } from '../../libs/event-store/src/port.js';
 import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
-import { AGREEMENT, at, BODY, commitmentBody, HOUR_MS, officials, seed, startGovernance, termsBody, testConfig, type GovernanceApp, type Officials } from './support.js';
+import { AGREEMENT, at, BODY, commitmentBody, HOUR_MS, officials, seed, START, startGovernance, termsBody, testConfig, type GovernanceApp, type Officials } from './support.js';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -161,6 +161,39 @@ describe('the governance API', () => {
       }
       const listed = await g.http().get(`/agreements?party=jiaxing`).set('Authorization', who.auditor).expect(200);
       expect(listed.body.items.map((a: { agreementId: string }) => a.agreementId)).toEqual(['drills-2025']);
+    });
+
+    it('copies into a commitment the terms in force when it was made, not those in force today', async () => {
+      await g.http().post('/agreements').set('Authorization', who.coordinator).send({ agreementId: 'pumps-2025', bodyId: BODY, title: 'Pumps', parties: ['hangzhou', 'suzhou'], terms: termsBody() }).expect(201);
+      await g
+        .http()
+        .post('/agreements/pumps-2025/amendments')
+        .set('Authorization', who.coordinator)
+        .send({ effectiveFrom: at(24), terms: termsBody({ overdueGraceSeconds: 7200 }), reason: 'longer grace' })
+        .expect(201);
+      g.clock.advance(30 * HOUR_MS);
+      try {
+        const before = await make('pumps-before', { agreementId: 'pumps-2025', occurredAt: at(12), dueAt: at(48) }).expect(201);
+        const after = await make('pumps-after', { agreementId: 'pumps-2025', occurredAt: at(26), dueAt: at(48) }).expect(201);
+        const read = (id: string, position: string) => g.http().get(`/commitments/${id}?atLeast=${position}`).set('Authorization', who.auditor).expect(200);
+        expect((await read('pumps-before', before.body.position)).body.overdueAt).toBe(at(49));
+        expect((await read('pumps-after', after.body.position)).body.overdueAt).toBe(at(50));
+      } finally {
+        g.clock.advance(-30 * HOUR_MS);
+      }
+    });
+
+    it("owes a commitment to the body's fund once the fund is established, and not before", async () => {
+      const owed = { obligee: { kind: 'fund', id: BODY }, kind: 'funding', promise: { kind: 'money', amount: '20000.00', currency: 'CNY' }, value: { amount: '20000.00', currency: 'CNY' } };
+      const missing = await make('fund-1', owed).expect(404);
+      expect(missing.body.code).toBe('fund_not_found');
+      // The compensation context opens the fund; here the log is given its first event directly.
+      await g.app
+        .get<EventStore>(EVENT_STORE)
+        .appendToStream(`fund-${BODY}`, [{ id: '5b0e8c1e-4f7a-4c1e-9a51-3d1f0c2b7e10', type: 'FundEstablished', data: { fundId: BODY, bodyId: BODY, currency: 'CNY', occurredAt: START }, metadata: { actor: 'admin-1', role: 'admin', correlationId: 'fund', schemaVersion: 1 } }], 'no_stream');
+      const made = await make('fund-1', owed).expect(201);
+      const read = await g.http().get(`/commitments?obligee=${BODY}&obligeeKind=fund&atLeast=${made.body.position}`).set('Authorization', who.auditor).expect(200);
+      expect(read.body.items).toEqual([expect.objectContaining({ commitmentId: 'fund-1', promise: { kind: 'money', amount: '20000.00', currency: 'CNY' } })]);
     });
 
     it('reads cities, bodies and findings, and answers an unknown one with 404', async () => {
