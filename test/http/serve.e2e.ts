@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { verifyToken } from '../../apps/api/src/auth/tokens.js';
 import { serve } from '../../apps/api/src/serve.js';
 import { loadConfig } from '../../libs/ledger/src/config.js';
@@ -10,13 +11,12 @@ describe('serving without a configured secret (development)', () => {
     try {
       expect(devAdminToken).not.toBeNull();
       expect(printed).toContain(devAdminToken);
-      const health = await fetch(`${url}/health`);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ store: { kind: 'memory', headPosition: null } });
+      // Through the listening socket at the printed address (supertest's agent keeps no connection alive after).
+      const health = await request(url).get('/health').expect(200);
+      expect(health.body).toMatchObject({ store: { kind: 'memory', headPosition: null } });
       await expect(verifyToken(config.jwtSecret, devAdminToken ?? '')).resolves.toEqual({ id: 'dev-admin', role: 'admin', scope: null });
-      const unknown = await fetch(`${url}/no-such-resource`);
-      expect(unknown.status).toBe(404);
-      expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const unknown = await request(url).get('/no-such-resource').expect(404);
+      expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
     } finally {
       await app.close();
     }
