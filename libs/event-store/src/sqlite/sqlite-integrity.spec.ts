@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { eventHash } from '../integrity.js';
 import { verifyAgainstHead } from '../shared/verify-head.js';
 import { openSqliteEventStore } from './sqlite-event-store.js';
 import { tempLogPath, transfers } from './test-support.js';
@@ -55,10 +56,23 @@ describe('SQLite log integrity against tampering with the file', () => {
     await writtenLog(file.path);
     tamper(file.path, (db) => {
       db.prepare("UPDATE events SET data = replace(data, '5.25', '6.25') WHERE position = 5").run();
-      db.prepare("UPDATE events SET hash = (SELECT hash FROM events WHERE position = 4) WHERE position = 5").run();
+      type Row = { stream: string; revision: number; id: string; type: string; recorded_at: string; data: string; metadata: string };
+      const row = db.prepare('SELECT stream, revision, id, type, recorded_at, data, metadata FROM events WHERE position = 5').get() as Row;
+      const previous = (db.prepare('SELECT hash FROM events WHERE position = 4').get() as { hash: string }).hash;
+      const forged = eventHash(previous, {
+        id: row.id,
+        type: row.type,
+        stream: row.stream,
+        revision: BigInt(row.revision),
+        position: 5n,
+        recordedAt: row.recorded_at,
+        dataJson: row.data,
+        metadataJson: row.metadata,
+      });
+      db.prepare('UPDATE events SET hash = ? WHERE position = 5').run(forged);
     });
-    const report = await verifyFile();
-    expect(report).toMatchObject({ ok: false, firstBadPosition: 5n });
+    // Position 5 is self-consistent now; the event after it still chains to the original hash.
+    expect(await verifyFile()).toMatchObject({ ok: false, firstBadPosition: 6n, checked: 6 });
   });
 
   it('detects a deleted event at the missing position', async () => {

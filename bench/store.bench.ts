@@ -1,0 +1,363 @@
+/**
+ * Log benchmark, one run: `npm run bench:store [-- --events 100000]`.
+ *
+ * The same N small (~150 byte) events go through three stores, each in its own fresh files, WAL with
+ * synchronous=FULL (every acknowledged commit is on disk):
+ *   - concordat: our SQLite adapter through the EventStore port (expected revisions, idempotency, hash chain);
+ *   - raw: better-sqlite3 with prepared statements writing rows of the same shape and size (a placeholder where
+ *     concordat keeps the hash), with no checks, no canonical JSON and no hashing: the floor;
+ *   - Emmett: @event-driven-io/emmett-sqlite 0.38.5 at its best: one connection kept open, its own append and
+ *     batch-read functions.
+ * Measured: durable single-event appends/s (one appender awaiting each acknowledgement; and for concordat also
+ * 64 appenders sharing fsyncs through group commit), 1000-event batch appends/s, read-all events/s, and verify
+ * events/s beside a raw SHA-256 chain over the same rows.
+ *
+ * The machine is shared and fsync times drift, so each figure is taken in ROUNDS interleaved slices, the
+ * contenders' order rotating every round: a slow minute hurts all of them alike.
+ *
+ * Writes bench/results/store.json.
+ */
+import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import {
+  appendToStream as emmettAppend,
+  createEventStoreSchema,
+  readMessagesBatch,
+  sqliteConnection,
+  type SQLiteConnection,
+} from '@event-driven-io/emmett-sqlite';
+import { GENESIS_HASH, type EventMetadata, type EventStore, type ProposedEvent } from '../libs/event-store/src/index.js';
+import { openSqliteEventStore } from '../libs/event-store/src/sqlite/index.js';
+
+const BATCH = 1_000;
+const READ_PAGE = 4_096;
+const EVENTS_PER_STREAM = 100;
+const MAX_EVENTS = 1_000_000;
+const ROUNDS = 5;
+/** Concurrent appenders for the group-commit figure; never more than there are streams (see concurrentAppends). */
+const WRITERS = 64;
+const TARGETS = { singleVsEmmett: 3, batchVsRaw: 0.8, readVsEmmett: 2, verifyVsRawChain: 0.8 } as const;
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, out: { type: 'string' } } });
+const eventCount = Number(values.events);
+if (!Number.isSafeInteger(eventCount) || eventCount % (BATCH * ROUNDS) !== 0 || eventCount < BATCH * ROUNDS || eventCount > MAX_EVENTS) {
+  throw new RangeError(`--events must be a multiple of ${BATCH * ROUNDS} up to ${MAX_EVENTS}`);
+}
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outPath = values.out ?? join(root, 'bench', 'results', 'store.json');
+
+interface Fixture {
+  stream: string;
+  /** Revision of this event in its stream (0-based). */
+  revision: number;
+  event: ProposedEvent;
+}
+interface Batch {
+  stream: string;
+  events: ProposedEvent[];
+}
+
+/** N events, `EVENTS_PER_STREAM` per stream, streams interleaved, so single appends touch many streams. */
+function fixtures(n: number): Fixture[] {
+  const streamCount = n / EVENTS_PER_STREAM;
+  return Array.from({ length: n }, (_, i) => {
+    const metadata: EventMetadata = { actor: 'city:lyon', role: 'finance-officer', correlationId: `c-${i}`, schemaVersion: 1 };
+    return {
+      stream: `transfer-${(i % streamCount).toString().padStart(6, '0')}`,
+      revision: Math.floor(i / streamCount),
+      event: {
+        id: randomUUID(),
+        type: 'transfer.sent',
+        data: { amount: `${(i % 100_000) + 1}.25`, currency: 'EUR', from: 'city:lyon', to: `city:${i % 97}` },
+        metadata,
+      },
+    };
+  });
+}
+
+/** The same events as 1000-event batches, each batch a new stream. */
+const batches = (all: readonly Fixture[]): Batch[] =>
+  Array.from({ length: all.length / BATCH }, (_, b) => ({
+    stream: `batch-${b}`,
+    events: all.slice(b * BATCH, (b + 1) * BATCH).map((f) => f.event),
+  }));
+
+const slices = <T>(items: readonly T[]): T[][] => {
+  const size = items.length / ROUNDS;
+  return Array.from({ length: ROUNDS }, (_, r) => items.slice(r * size, (r + 1) * size));
+};
+
+const log = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+};
+
+/** One measured operation per contender, run over ROUNDS slices in rotating order; returns events/s each. */
+async function interleaved(
+  what: string,
+  count: number,
+  contenders: Record<string, (round: number) => Promise<void> | void>,
+): Promise<Record<string, number>> {
+  const names = Object.keys(contenders);
+  const ms: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length] as string;
+      const started = performance.now();
+      await (contenders[name] as (round: number) => Promise<void> | void)(round);
+      ms[name] = (ms[name] as number) + performance.now() - started;
+    }
+  }
+  const perSec = Object.fromEntries(names.map((n) => [n, Math.round(count / ((ms[n] as number) / 1000))]));
+  log(`${what}: ${JSON.stringify(perSec)}`);
+  return perSec;
+}
+
+// ---- the three stores ------------------------------------------------------------------------------------
+
+const RAW_SCHEMA = `CREATE TABLE events (
+  position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+  recorded_at TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, hash TEXT NOT NULL,
+  UNIQUE (stream, revision), UNIQUE (stream, id)) STRICT`;
+/** Same bytes on disk as a real hash, none of the work of computing one. */
+const PLACEHOLDER_HASH = 'f'.repeat(64);
+
+interface RawRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+}
+
+function openRaw(path: string) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(RAW_SCHEMA);
+  const insert = db.prepare<[number, string, number, string, string, string, string, string, string]>(
+    'INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  let position = 0;
+  const put = (stream: string, revision: number, e: ProposedEvent): void => {
+    const at = new Date().toISOString();
+    insert.run(position++, stream, revision, e.id, e.type, at, JSON.stringify(e.data), JSON.stringify(e.metadata), PLACEHOLDER_HASH);
+  };
+  const one = db.transaction((f: Fixture) => put(f.stream, f.revision, f.event));
+  const many = db.transaction((b: Batch) => b.events.forEach((e, revision) => put(b.stream, revision, e)));
+  const page = db.prepare<[number, number], RawRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const readAll = (): number => {
+    let read = 0;
+    let after = -1;
+    for (let rows = page.all(after, READ_PAGE); rows.length > 0; rows = page.all(after, READ_PAGE)) {
+      for (const row of rows) {
+        const event = { ...row, data: JSON.parse(row.data) as unknown, metadata: JSON.parse(row.metadata) as unknown };
+        if (event.position !== read) throw new Error('raw read out of order');
+        read++;
+      }
+      after = (rows[rows.length - 1] as RawRow).position;
+    }
+    return read;
+  };
+  return { db, one, many, readAll };
+}
+
+/** The floor for verify: concordat's rows, each hashed with the previous hash in a plain loop, nothing else. */
+function rawChain(path: string): number {
+  const db = new Database(path, { readonly: true });
+  const rows = db.prepare<[number, number], RawRow & { hash: string }>('SELECT * FROM events WHERE position >= ? ORDER BY position LIMIT ?');
+  let hashed = 0;
+  let previous = GENESIS_HASH;
+  for (let batch = rows.all(0, READ_PAGE); batch.length > 0; batch = rows.all(hashed, READ_PAGE)) {
+    for (const r of batch) {
+      previous = createHash('sha256')
+        .update(`${previous}\n${r.id}\n${r.type}\n${r.stream}\n${r.revision}\n${r.position}\n${r.recorded_at}\n${r.data}\n${r.metadata}`)
+        .digest('hex');
+      if (previous !== r.hash) throw new Error(`raw chain breaks at ${r.position}`);
+      hashed++;
+    }
+  }
+  db.close();
+  return hashed;
+}
+
+async function openEmmett(path: string): Promise<SQLiteConnection> {
+  const connection = sqliteConnection({ fileName: path });
+  // Emmett sets WAL itself and leaves synchronous at SQLite's default; say FULL explicitly, as for the others.
+  await connection.command('PRAGMA synchronous = FULL');
+  await createEventStoreSchema(connection);
+  return connection;
+}
+
+const asEmmett = (e: ProposedEvent) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata: { ...e.metadata, id: e.id } });
+
+async function emmettReadAll(connection: SQLiteConnection, expected: number): Promise<number> {
+  let read = 0;
+  let page = await readMessagesBatch(connection, { from: 0n, batchSize: READ_PAGE });
+  for (let pages = 0; pages <= expected; pages++) {
+    read += page.messages.length;
+    if (!page.areEventsLeft) break;
+    page = await readMessagesBatch(connection, { after: page.currentGlobalPosition, batchSize: READ_PAGE });
+  }
+  return read;
+}
+
+async function concordatReadAll(store: EventStore, expected: number): Promise<number> {
+  let read = 0;
+  let after: bigint | 'start' = 'start';
+  for (let page = 0; page <= expected; page++) {
+    const result = await store.readAll({ after, maxCount: READ_PAGE });
+    read += result.events.length;
+    if (result.nextAfter !== null) after = result.nextAfter;
+    if (result.isEnd) break;
+  }
+  return read;
+}
+
+/**
+ * WRITERS appenders, each awaiting its own acknowledgement. A writer takes the next event in order; with fewer
+ * writers than streams, an event's predecessor in its stream was acknowledged before it is taken, so every
+ * expected revision is exact.
+ */
+async function concurrentAppends(store: EventStore, slice: readonly Fixture[], streamCount: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(WRITERS, streamCount) }, async () => {
+      for (let i = next++; i < slice.length; i = next++) {
+        const f = slice[i] as Fixture;
+        await store.appendToStream(f.stream, [f.event], f.revision === 0 ? 'no_stream' : BigInt(f.revision - 1));
+      }
+    }),
+  );
+}
+
+const expect = (what: string, actual: number, expected: number): void => {
+  if (actual !== expected) throw new Error(`${what}: ${actual}, expected ${expected}`);
+};
+
+// ---- run -------------------------------------------------------------------------------------------------
+
+const ratio = (value: number, target: number) => ({ value: Math.round(value * 100) / 100, target, met: value >= target });
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'concordat-bench-'));
+  try {
+    const all = fixtures(eventCount);
+    const streamCount = eventCount / EVENTS_PER_STREAM;
+    const bytes = all.reduce((sum, f) => sum + JSON.stringify(f.event.data).length + JSON.stringify(f.event.metadata).length, 0);
+    log(`${eventCount} events, ${Math.round(bytes / eventCount)} bytes of data+metadata each on average, in ${dir}`);
+
+    const ours = openSqliteEventStore({ path: join(dir, 'concordat-single.sqlite') });
+    const grouped = openSqliteEventStore({ path: join(dir, 'concordat-grouped.sqlite'), groupCommit: true });
+    const raw = openRaw(join(dir, 'raw-single.sqlite'));
+    const emmett = await openEmmett(join(dir, 'emmett-single.sqlite'));
+    const singleSlices = slices(all);
+    const single = await interleaved('single-event durable appends/s', eventCount, {
+      concordat: async (r) => {
+        for (const f of singleSlices[r] as Fixture[]) {
+          await ours.appendToStream(f.stream, [f.event], f.revision === 0 ? 'no_stream' : BigInt(f.revision - 1));
+        }
+      },
+      concordatGroupCommit: (r) => concurrentAppends(grouped, singleSlices[r] as Fixture[], streamCount),
+      raw: (r) => {
+        for (const f of singleSlices[r] as Fixture[]) raw.one.immediate(f);
+      },
+      emmett: async (r) => {
+        for (const f of singleSlices[r] as Fixture[]) {
+          const result = await emmettAppend(emmett, f.stream, 'transfer', [asEmmett(f.event)], { expectedStreamVersion: BigInt(f.revision) });
+          if (!result.success) throw new Error(`emmett refused ${f.stream}@${f.revision}`);
+        }
+      },
+    });
+    const groupedCheck = await grouped.verify();
+    expect('group commit events verified', groupedCheck.checked, eventCount);
+    await Promise.all([ours.close(), grouped.close()]);
+    raw.db.close();
+    emmett.close();
+
+    const concordatFile = join(dir, 'concordat.sqlite');
+    const store = openSqliteEventStore({ path: concordatFile });
+    const rawB = openRaw(join(dir, 'raw.sqlite'));
+    const emmettB = await openEmmett(join(dir, 'emmett.sqlite'));
+    const batchSlices = slices(batches(all));
+    const batch = await interleaved('1000-event batch appends/s', eventCount, {
+      concordat: async (r) => {
+        for (const b of batchSlices[r] as Batch[]) await store.appendToStream(b.stream, b.events, 'no_stream');
+      },
+      raw: (r) => {
+        for (const b of batchSlices[r] as Batch[]) rawB.many.immediate(b);
+      },
+      emmett: async (r) => {
+        for (const b of batchSlices[r] as Batch[]) {
+          const result = await emmettAppend(emmettB, b.stream, 'batch', b.events.map(asEmmett), { expectedStreamVersion: 0n });
+          if (!result.success) throw new Error(`emmett refused ${b.stream}`);
+        }
+      },
+    });
+
+    // Reads and verification cover the whole log each round, so they count ROUNDS × N events.
+    const read = await interleaved('read-all events/s', eventCount * ROUNDS, {
+      concordat: async () => expect('concordat read', await concordatReadAll(store, eventCount), eventCount),
+      raw: () => expect('raw read', rawB.readAll(), eventCount),
+      emmett: async () => expect('emmett read', await emmettReadAll(emmettB, eventCount), eventCount),
+    });
+    const verify = await interleaved('verify events/s', eventCount * ROUNDS, {
+      concordat: async () => {
+        const report = await store.verify();
+        if (!report.ok) throw new Error(`verify failed: ${report.reason}`);
+        expect('concordat verified', report.checked, eventCount);
+      },
+      rawSha256Chain: () => expect('raw chain', rawChain(concordatFile), eventCount),
+    });
+    await store.close();
+    rawB.db.close();
+    emmettB.close();
+
+    const result = {
+      benchmark: 'store',
+      command: `npm run bench:store -- --events ${eventCount}`,
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: {
+        platform: platform(),
+        release: release(),
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+      },
+      events: eventCount,
+      averageEventBytes: Math.round(bytes / eventCount),
+      durability: 'WAL, synchronous=FULL for all three; one connection each',
+      method: `${ROUNDS} interleaved rounds per figure, contenders' order rotating; group commit with ${WRITERS} concurrent appenders`,
+      eventsPerSecond: {
+        singleEventDurableAppends: { concordat: single.concordat, raw: single.raw, emmett: single.emmett },
+        singleEventDurableAppendsGroupCommit: { concordat: single.concordatGroupCommit, writers: WRITERS },
+        batchAppends1000: batch,
+        readAll: read,
+        verify,
+      },
+      ratios: {
+        singleVsEmmett: ratio((single.concordat as number) / (single.emmett as number), TARGETS.singleVsEmmett),
+        singleGroupCommitVsEmmett: ratio((single.concordatGroupCommit as number) / (single.emmett as number), TARGETS.singleVsEmmett),
+        batchVsRaw: ratio((batch.concordat as number) / (batch.raw as number), TARGETS.batchVsRaw),
+        readVsEmmett: ratio((read.concordat as number) / (read.emmett as number), TARGETS.readVsEmmett),
+        verifyVsRawChain: ratio((verify.concordat as number) / (verify.rawSha256Chain as number), TARGETS.verifyVsRawChain),
+      },
+    };
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ eventsPerSecond: result.eventsPerSecond, ratios: result.ratios }, null, 2)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
