@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { from, type Observable } from 'rxjs';
+import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import type { WriteAcknowledgement } from '../../../../libs/ledger/src/acknowledgement.js';
 import { IdempotencyKeyReusedError } from '../../../../libs/ledger/src/errors.js';
@@ -56,8 +56,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const replay: WriteAcknowledgement = earlier.acknowledgement;
       return replay;
     }
-    return new Promise((resolve, reject) => {
-      next.handle().subscribe({ next: resolve, error: reject });
-    });
+    return lastValueFrom(next.handle(), { defaultValue: undefined });
   }
 }
