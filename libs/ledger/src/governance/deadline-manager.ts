@@ -37,6 +37,8 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 export const DEFAULT_DEADLINE_BATCH = 200;
 /** Shortest sleep: a sweep that could not finish is retried soon, never in a hot loop. */
 const MIN_SLEEP_MS = 250;
+/** A deadline that was refused is retried after this pause, not at once: the refusal is logged, not spun on. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 /** How long a wake waits for the read model to reach the head before trusting what it knows. */
 const CATCH_UP_MS = 5_000;
 
@@ -163,6 +165,7 @@ export class DeadlineManager implements OnApplicationBootstrap, OnModuleDestroy 
       const next = this.commitments.nextDeadlineMs();
       const full = report.examined === this.batchSize && report.failed < report.examined;
       if (full) delay = MIN_SLEEP_MS;
+      else if (report.failed > 0) delay = Math.min(this.sweepIntervalMs, RETRY_AFTER_FAILURE_MS);
       else if (next !== null) delay = Math.min(this.sweepIntervalMs, Math.max(MIN_SLEEP_MS, next - this.clock.nowMs()));
     } catch (error) {
       this.logger.error(`deadline sweep failed: ${error instanceof Error ? error.message : String(error)}`);
