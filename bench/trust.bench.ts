@@ -182,10 +182,10 @@ const basis: TrustBasis = 'recorded';
 measure(2_000, () => model.cityTrust(cityId(Math.floor(random() * CITIES)), { asOf: endMs, basis }));
 
 const currentCity = percentiles(measure(20_000, () => model.cityTrust(cityId(Math.floor(random() * CITIES)), { asOf: endMs, basis })));
-const bodyMatrix = percentiles(measure(200, (i) => model.bodyMatrix(bodies[i % bodyCount].id, { asOf: endMs, basis })));
+const bodyMatrix = percentiles(measure(1_000, (i) => model.bodyMatrix(bodies[i % bodyCount].id, { asOf: endMs, basis })));
 const pastCity = percentiles(measure(20_000, () => model.cityTrust(cityId(Math.floor(random() * CITIES)), { asOf: pastInstant(), basis })));
 const pastCityOccurred = percentiles(measure(20_000, () => model.cityTrust(cityId(Math.floor(random() * CITIES)), { asOf: pastInstant(), basis: 'occurred' })));
-const pastBodyMatrix = percentiles(measure(200, (i) => model.bodyMatrix(bodies[i % bodyCount].id, { asOf: pastInstant(), basis })));
+const pastBodyMatrix = percentiles(measure(1_000, (i) => model.bodyMatrix(bodies[i % bodyCount].id, { asOf: pastInstant(), basis })));
 const explainedCity = percentiles(measure(500, () => model.cityTrust(cityId(Math.floor(random() * CITIES)), { asOf: pastInstant(), basis, explain: true })));
 const ranking = percentiles(measure(100, (i) => model.ranking(bodies[i % bodyCount].id, { asOf: pastInstant(), basis })));
 
