@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -191,6 +191,8 @@ async function main(): Promise<void> {
           'the previous hash and the line bytes; verifier = verifyExport against the digest (event hashes, links, positions, ' +
           'RFC 6962 root). Best of each, interleaved.',
         cpus: availableParallelism(),
+        // Other work on the machine skews both sides; the ratio is only as steady as this.
+        loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
         workers,
         rawChainMs: raw.map(Math.round),
         verifierInThreadMs: inThread.map(Math.round),
