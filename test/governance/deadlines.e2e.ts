@@ -108,6 +108,27 @@ describe('the deadline process manager', () => {
   });
 });
 
+describe('the deadline process manager running on its own', () => {
+  it('notices on its next wake that the ledger clock has passed a deadline', async () => {
+    const clock = new FakeClock(Date.parse(START));
+    const g = await startGovernance(testConfig('memory'), { clock, deadlines: true, sweepIntervalMs: 250 });
+    try {
+      const who = await officials();
+      await seed(g, who);
+      await g.http().post('/commitments').set('Authorization', who.coordinator).send(commitmentBody('drill-1', { kind: 'drill', dueAt: at(1) })).expect(201);
+      clock.set(Date.parse(at(2)));
+      let types: string[] = [];
+      for (let attempt = 0; attempt < 200 && !types.includes('CommitmentOverdue'); attempt++) {
+        await sleep(25);
+        types = await typesOf(g, 'drill-1');
+      }
+      expect(types).toEqual(['CommitmentMade', 'CommitmentOverdue']);
+    } finally {
+      await g.app.close();
+    }
+  });
+});
+
 describe('the deadline process manager across restarts of the ledger', () => {
   const temp = tempDir();
   afterAll(() => temp.cleanup());

@@ -21,9 +21,10 @@ export interface GovernanceApp {
 }
 
 /** The deadline manager is off unless asked for: tests that move the clock drive it themselves. */
-export async function startGovernance(config: LedgerConfig, options: { clock?: FakeClock; deadlines?: boolean } = {}): Promise<GovernanceApp> {
+export async function startGovernance(config: LedgerConfig, options: { clock?: FakeClock; deadlines?: boolean; sweepIntervalMs?: number } = {}): Promise<GovernanceApp> {
   const clock = options.clock ?? new FakeClock(Date.parse(START));
-  const app = await createApp(config, { clock, contexts: [GovernanceApiModule.register({ deadlines: { enabled: options.deadlines ?? false } })], logger: false });
+  const deadlines = { enabled: options.deadlines ?? false, sweepIntervalMs: options.sweepIntervalMs };
+  const app = await createApp(config, { clock, contexts: [GovernanceApiModule.register({ deadlines })], logger: false });
   return { app, clock, http: () => request(app.getHttpServer()) };
 }
 
