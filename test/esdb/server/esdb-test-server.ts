@@ -114,9 +114,14 @@ function recordFilter(options: ReadOptions): (record: LogRecord) => boolean {
   const prefixes = expression?.getPrefixList() ?? [];
   const regexSource = expression?.getRegex() ?? '';
   const regex = regexSource === '' ? null : new RegExp(regexSource);
+  // Called for every record a subscription scans, so kept to plain loops.
   return (record) => {
     const subject = onType ? record.type : record.stream;
-    if (prefixes.length > 0 && !prefixes.some((p) => subject.startsWith(p))) return false;
+    if (prefixes.length > 0) {
+      let matched = false;
+      for (let i = 0; i < prefixes.length && !matched; i++) matched = subject.startsWith(prefixes[i] as string);
+      if (!matched) return false;
+    }
     return regex === null || regex.test(subject);
   };
 }
@@ -239,7 +244,7 @@ class TestNode {
     } catch {
       return;
     }
-    await sleep(this.delayMs);
+    if (this.delayMs > 0) await sleep(this.delayMs);
     const outcome = this.log.append(stream, expected, proposed);
     const resp = new streamsPb.AppendResp();
     if (outcome.kind === 'written') {
@@ -299,7 +304,7 @@ class TestNode {
     options: InstanceType<typeof streamsPb.BatchAppendReq.Options>,
     events: readonly ProposedRecord[],
   ): Promise<void> {
-    await sleep(this.delayMs);
+    if (this.delayMs > 0) await sleep(this.delayMs);
     if (call.cancelled || call.destroyed) return;
     const resp = new streamsPb.BatchAppendResp();
     resp.setCorrelationId(correlationId);
@@ -336,7 +341,7 @@ class TestNode {
       call.emit('error', { code: status.INVALID_ARGUMENT, details: 'read options are required', metadata: new Metadata() });
       return;
     }
-    await sleep(this.delayMs);
+    if (this.delayMs > 0) await sleep(this.delayMs);
     if (options.hasSubscription()) {
       await this.subscribe(call, options);
       return;
@@ -428,7 +433,13 @@ class TestNode {
     let caughtUp = false;
     let scanned = 0;
     while (!call.cancelled && !call.destroyed && this.server !== null) {
-      const record = this.log.recordAt(cursor);
+      // Skip filtered-out records in a tight loop; stop at a match or when a checkpoint is due.
+      let record = this.log.recordAt(cursor);
+      while (record !== undefined && !keep(record) && (checkpointEvery === 0 || (scanned + 1) % checkpointEvery !== 0)) {
+        scanned += 1;
+        cursor += 1;
+        record = this.log.recordAt(cursor);
+      }
       if (record === undefined) {
         if (!caughtUp) {
           caughtUp = true;
