@@ -90,6 +90,7 @@ describe('the HTTP shell on the in-memory store', () => {
 
     it('records actor, role and scope in the events', async () => {
       const res = await http().post('/cities/lyon/counters/c/increments').set('Authorization', officerOfLyon).set('X-Correlation-Id', 'corr-42').send({ by: 1 }).expect(201);
+      expect(res.headers['x-correlation-id']).toBe('corr-42');
       const read = await http().get(`/cities/lyon/counters/c?atLeast=${res.body.position}`).set('Authorization', auditor).expect(200);
       expect(read.body).toEqual({ stream: 'counter-lyon.c', total: 1 });
       const [event] = await app.get<EventStore>(EVENT_STORE).readStream('counter-lyon.c');

@@ -11,6 +11,7 @@ import { openConfiguredStore } from '../../../libs/ledger/src/store-provider.js'
 import { AppModule } from './app.module.js';
 import { BOUNDED_CONTEXTS } from './contexts.js';
 import { sendProblem } from './http/problem.js';
+import { correlationIdOf } from './http/request.js';
 
 /** Largest request body accepted; an event is at most 1 MiB and no command needs more than a fraction of that. */
 export const MAX_BODY = '256kb';
@@ -44,6 +45,11 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
   app.disable('x-powered-by');
   // Revisions and positions are bigints; a handler that returns one unconverted still answers with a decimal string.
   app.set('json replacer', (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  // Every answer names its correlation id, which every event the request appends carries in its metadata.
+  app.use((request: IncomingMessage & { correlationId?: string }, response: ServerResponse, next: Next) => {
+    response.setHeader('X-Correlation-Id', correlationIdOf(request));
+    next();
+  });
   app.useBodyParser('json', { limit: MAX_BODY, type: ['application/json', 'application/*+json'] });
   app.enableShutdownHooks();
 

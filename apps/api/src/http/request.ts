@@ -16,7 +16,8 @@ export interface LedgerRequest extends IncomingMessage {
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function correlationIdOf(request: LedgerRequest): string {
+/** The request's correlation id: the client's X-Correlation-Id when well-formed, else a fresh UUID (kept on the request). */
+export function correlationIdOf(request: IncomingMessage & { correlationId?: string }): string {
   if (request.correlationId === undefined) {
     const header = request.headers['x-correlation-id'];
     request.correlationId = typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
