@@ -2,6 +2,9 @@ export { CFBT_1, TRUST_PARAMETER_SETS, type TrustParameterSet } from './paramete
 export { bandOf, commitmentWeight, opinionOf, timeliness, type TrustBand, type TrustOpinion } from './opinion.js';
 export { COORDINATOR, TRUST_BASES, type CommitmentOutcome, type TrustBasis } from './evidence.js';
 export {
+  MAX_ANOMALIES,
+  MAX_CONTRIBUTIONS,
+  MAX_LIFECYCLE_EVENTS,
   MAX_TRUST_BODY_MEMBERS,
   TrustReadModel,
   type BodyMatrix,

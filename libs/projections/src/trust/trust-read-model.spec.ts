@@ -2,7 +2,7 @@ import { FakeClock } from '../../../event-store/src/clock.js';
 import { GovernanceHistory } from './governance-history.js';
 import { CFBT_1 } from './parameters.js';
 import { TimeIndex, newCoefVector } from './time-index.js';
-import { TrustReadModel, type CommitmentContribution } from './trust-read-model.js';
+import { MAX_CONTRIBUTIONS, TrustReadModel, type CommitmentContribution } from './trust-read-model.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -282,5 +282,22 @@ describe('a ledger spanning centuries', () => {
     close(now.s, 2);
     expect(now.r).toBeLessThan(1e-300);
     expect(Number.isFinite(now.trust)).toBe(true);
+  });
+});
+
+describe('an explained answer for a city with a very long history', () => {
+  it('lists the newest contributions up to the limit, counts the rest, and still scores all the evidence', () => {
+    const h = new GovernanceHistory();
+    const count = MAX_CONTRIBUTIONS + 5;
+    for (let i = 0; i < count; i++) {
+      h.commitmentMade({ commitmentId: `c${i}`, obligor: 'b', obligee: 'a', value: '0', madeMs: day(0) + i * 60_000, dueMs: day(10) });
+      h.fulfilled(`c${i}`, day(1) + i * 60_000);
+    }
+    const answer = modelOf(h).cityTrust('b', { asOf: day(30), explain: true });
+    const rows = answer.contributions ?? [];
+    expect(rows).toHaveLength(MAX_CONTRIBUTIONS);
+    expect(answer.omittedContributions).toBe(5);
+    expect(rows[0].at).toBe(new Date(day(1) + 5 * 60_000).toISOString());
+    expect(answer.r).toBeGreaterThan(rows.reduce((sum, c) => sum + c.r, 0));
   });
 });

@@ -45,6 +45,12 @@ import { Coef, TimeIndex, newCoefVector, type CoefVector } from './time-index.js
 export const MAX_LIFECYCLE_EVENTS = 2_048;
 const ORDINALS_PER_OWNER = 65_536;
 
+/**
+ * Most contributions one explained answer lists. Beyond it the oldest (most decayed) rows are left out and counted in
+ * `omittedContributions`; r and s always cover all the evidence.
+ */
+export const MAX_CONTRIBUTIONS = 10_000;
+
 /** Most anomalies one `anomalies()` answer lists (earliest first). */
 export const MAX_ANOMALIES = 1_000;
 
@@ -121,6 +127,8 @@ export interface TrustAnswer extends TrustOpinion {
   asOf: Instant;
   basis: TrustBasis;
   contributions?: TrustContribution[];
+  /** Oldest rows left out when there are more than MAX_CONTRIBUTIONS. */
+  omittedContributions?: number;
   anomalies?: TrustAnomaly[];
 }
 
@@ -807,8 +815,10 @@ export class TrustReadModel implements ReadModel {
     }
     // Canonical order: instant, then event id.
     rows.sort((x, y) => x.key - y.key || (x.row.eventId < y.row.eventId ? -1 : x.row.eventId > y.row.eventId ? 1 : 0));
-    answer.contributions = rows.map((x) => x.row);
-    answer.anomalies = sortAnomalies(anomalies);
+    const omitted = Math.max(0, rows.length - MAX_CONTRIBUTIONS);
+    answer.contributions = rows.slice(omitted).map((x) => x.row);
+    answer.omittedContributions = omitted;
+    answer.anomalies = sortAnomalies(anomalies).slice(0, MAX_ANOMALIES);
   }
 }
 
