@@ -8,7 +8,7 @@ import { agreementDecider, agreementTermsAt, type AgreementCommand, type BodyCon
 import { bodyDecider, MAX_BODY_MEMBERS, type BodyCommand } from '../../../domain/src/governance/body.js';
 import { cityDecider, type CityCommand } from '../../../domain/src/governance/city.js';
 import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand, type FundContext } from '../../../domain/src/governance/commitment.js';
-import type { Actor as PartyActor } from '../../../domain/src/governance/common.js';
+import { ID_PATTERN, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
 import { streams } from '../../../domain/src/governance/events.js';
 import { findingDecider, type FindingCommand } from '../../../domain/src/governance/finding.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
@@ -109,7 +109,7 @@ async function run<C, E extends DomainEvent, S>(store: EventStore, options: Run<
 }
 
 /** Ids in URLs and bodies are checked by the deciders; only slugs name streams, so nothing else reaches the store. */
-const slug = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const slug = ID_PATTERN;
 function streamId(id: string, field: string): string {
   if (!slug.test(id)) throw new DomainError('invalid_id', `${field} must be a slug such as "hangzhou"`, { field, value: id });
   return id;

@@ -25,6 +25,11 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
+function found<T>(value: T | null, what: string, id: string): T {
+  if (value === null) throw notFound(what, id);
+  return value;
+}
+
 const afterOf = (page: PageRequest): string | null => (page.cursor === undefined || page.cursor === null || page.cursor === '' ? null : decodeCursor(page.cursor));
 
 export class GetCity extends Query<CityView> {
@@ -100,7 +105,7 @@ export class ListFindings extends Query<Page<FindingView>> {
 export class GetCityHandler implements IQueryHandler<GetCity> {
   constructor(private readonly cities: CitiesReadModel) {}
   async execute({ cityId }: GetCity): Promise<CityView> {
-    return this.cities.get(cityId) ?? Promise.reject(notFound('city', cityId));
+    return found(this.cities.get(cityId), 'city', cityId);
   }
 }
 
@@ -116,7 +121,7 @@ export class ListCitiesHandler implements IQueryHandler<ListCities> {
 export class GetBodyHandler implements IQueryHandler<GetBody> {
   constructor(private readonly bodies: BodiesReadModel) {}
   async execute({ bodyId }: GetBody): Promise<BodyView> {
-    return this.bodies.get(bodyId) ?? Promise.reject(notFound('body', bodyId));
+    return found(this.bodies.get(bodyId), 'body', bodyId);
   }
 }
 
@@ -135,7 +140,7 @@ export class GetAgreementHandler implements IQueryHandler<GetAgreement> {
     @Inject(LEDGER_CLOCK) private readonly clock: Clock,
   ) {}
   async execute({ agreementId }: GetAgreement): Promise<AgreementView> {
-    return this.agreements.get(agreementId, this.clock.nowMs()) ?? Promise.reject(notFound('agreement', agreementId));
+    return found(this.agreements.get(agreementId, this.clock.nowMs()), 'agreement', agreementId);
   }
 }
 
@@ -179,7 +184,7 @@ export class ListCommitmentsHandler implements IQueryHandler<ListCommitments> {
 export class GetFindingHandler implements IQueryHandler<GetFinding> {
   constructor(private readonly findings: FindingsReadModel) {}
   async execute({ findingId }: GetFinding): Promise<FindingView> {
-    return this.findings.get(findingId) ?? Promise.reject(notFound('finding', findingId));
+    return found(this.findings.get(findingId), 'finding', findingId);
   }
 }
 
