@@ -141,3 +141,46 @@ export class TimeIndex {
     this.rows = rows;
   }
 }
+
+/**
+ * Collects one owner's deltas and merges those at the same instant, so each owner has at most one row per instant
+ * in an index (fewer rows, and the owner's id alone names them for withdrawal).
+ */
+export class DeltaBatch {
+  private keys: number[] = [];
+  private sums: number[] = [];
+
+  clear(): void {
+    this.keys.length = 0;
+    this.sums.length = 0;
+  }
+
+  /** Adds sign·delta at key. */
+  add(key: number, delta: CoefVector, sign: 1 | -1): void {
+    let i = this.keys.indexOf(key);
+    if (i < 0) {
+      i = this.keys.length;
+      this.keys.push(key);
+      for (let k = 0; k < COEFFICIENTS; k++) this.sums.push(0);
+    }
+    for (let k = 0; k < COEFFICIENTS; k++) this.sums[i * COEFFICIENTS + k] += sign * delta[k];
+  }
+
+  /** Adds delta over [from, until): +delta at from, −delta at until when it ends. */
+  span(from: number, until: number, delta: CoefVector): void {
+    if (until <= from) return;
+    this.add(from, delta, 1);
+    if (Number.isFinite(until)) this.add(until, delta, -1);
+  }
+
+  placeInto(index: TimeIndex, id: number, scratch: CoefVector): void {
+    for (let i = 0; i < this.keys.length; i++) {
+      for (let k = 0; k < COEFFICIENTS; k++) scratch[k] = this.sums[i * COEFFICIENTS + k];
+      index.add(this.keys[i], id, scratch);
+    }
+  }
+
+  withdrawFrom(index: TimeIndex, id: number): void {
+    for (const key of this.keys) index.remove(key, id);
+  }
+}

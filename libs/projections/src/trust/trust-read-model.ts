@@ -36,14 +36,13 @@ import {
 } from './evidence.js';
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
-import { Coef, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
+import { Coef, DeltaBatch, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
  * Most lifecycle events one commitment or finding may have. Far beyond any real history (made, a terminal, a few
- * reopenings); it bounds the work of re-resolving a commitment and keeps delta ids unique (ordinal < 2^16).
+ * reopenings); it bounds the work of re-resolving a commitment.
  */
 export const MAX_LIFECYCLE_EVENTS = 2_048;
-const ORDINALS_PER_OWNER = 65_536;
 
 /**
  * Most contributions one explained answer lists. Beyond it the oldest (most decayed) rows are left out and counted in
@@ -161,7 +160,7 @@ export type TrustGroup = string | { members: readonly string[] };
 
 interface CommitmentRecord {
   id: string;
-  /** Numbers this record's deltas: owner · 2^16 + ordinal. */
+  /** Names this record's rows in the indices (one row per instant per index). */
   owner: number;
   terms: CommitmentTerms | null;
   /** In arrival order; each resolution sorts them for its basis. */
@@ -253,6 +252,8 @@ export class TrustReadModel implements ReadModel {
   private evaluatedS = 0;
   /** Reused while placing deltas: apply allocates nothing per delta. */
   private readonly piece = newCoefVector();
+  private readonly rowScratch = newCoefVector();
+  private readonly batch = new DeltaBatch();
 
   constructor(
     readonly parameters: TrustParameterSet = CFBT_1,
@@ -533,24 +534,25 @@ export class TrustReadModel implements ReadModel {
     const terms = record.terms;
     if (terms === null || record.facts.length === 0) return;
     const p = this.parameters;
+    const piece = this.piece;
+    const batch = this.batch;
     TRUST_BASES.forEach((basis, slot) => {
       const resolution = this.resolveCommitmentOn(record, basis);
-      const evidence = this.bases[slot].cityEvidence(terms.obligor);
-      const pair = terms.obligeeCity === null ? null : this.bases[slot].pairIndex(terms.obligor, terms.obligeeCity);
-      let ordinal = record.owner * ORDINALS_PER_OWNER;
-      const piece = this.piece;
+      batch.clear();
       for (const seg of resolution.evidence) {
-        if (seg.until <= seg.from) continue;
         piece.fill(0);
-        if (mode === 'place') {
+        // Withdrawal needs only the instants: values are read back from the index.
+        if (mode === 'place' && seg.until > seg.from) {
           const g = this.growth(seg.decayFrom, p.halfLifeCommitmentDays);
           piece[Coef.R] = seg.r0 * g;
           piece[Coef.S] = seg.s0 * g;
         }
-        this.span(mode, evidence.all, pair, seg.from, seg.until, ordinal, piece);
-        ordinal += 2;
+        batch.span(seg.from, seg.until, piece);
       }
-      for (const span of resolution.open) ordinal = this.provisional(mode, evidence.all, pair, terms, span.from, span.until, ordinal);
+      for (const span of resolution.open) this.provisional(batch, terms, span.from, span.until);
+      const all = this.bases[slot].cityEvidence(terms.obligor).all;
+      const pair = terms.obligeeCity === null ? null : this.bases[slot].pairIndex(terms.obligor, terms.obligeeCity);
+      this.flush(mode, record.owner, all, pair);
     });
   }
 
@@ -558,63 +560,50 @@ export class TrustReadModel implements ReadModel {
    * Rule 4 as deltas: an open commitment past D = due + grace carries s = κ·w·min(1, (asOf − D)/ℓ), a ramp from D to
    * D + ℓ and a plateau after, for as long as it stays open. Both pieces are linear in asOf, so they sum like any evidence.
    */
-  private provisional(mode: DeltaMode, all: TimeIndex, pair: TimeIndex | null, terms: CommitmentTerms, from: number, until: number, ordinal: number): number {
+  private provisional(batch: DeltaBatch, terms: CommitmentTerms, from: number, until: number): void {
     const p = this.parameters;
     const dueMs = terms.dueMs + p.graceSeconds * 1000;
     const saturatedMs = dueMs + terms.leadMs;
     const start = Math.max(from, dueMs);
-    if (start >= until) return ordinal;
+    if (start >= until) return;
     const k = p.breachMultiplier * terms.weight;
     const piece = this.piece;
-    const ramp = (): CoefVector => {
+    if (start < saturatedMs) {
       piece.fill(0);
       piece[Coef.P1] = k / (terms.leadMs / DAY_MS);
       piece[Coef.P0] = -piece[Coef.P1] * this.days(dueMs);
-      return piece;
-    };
-    const plateau = (): CoefVector => {
+      batch.span(start, Math.min(saturatedMs, until), piece);
+    }
+    if (saturatedMs < until) {
       piece.fill(0);
       piece[Coef.P0] = k;
-      return piece;
-    };
-    if (start < saturatedMs && saturatedMs < until) {
-      this.span(mode, all, pair, start, saturatedMs, ordinal, ramp());
-      this.span(mode, all, pair, saturatedMs, until, ordinal + 2, plateau());
-    } else {
-      this.span(mode, all, pair, start, until, ordinal, start < saturatedMs ? ramp() : plateau());
+      batch.span(Math.max(start, saturatedMs), until, piece);
     }
-    return ordinal + 4;
   }
 
   private emitFinding(record: FindingRecord, mode: DeltaMode): void {
     const finding = record.finding;
     if (finding === null || record.facts.length === 0) return;
+    const piece = this.piece;
+    const batch = this.batch;
     TRUST_BASES.forEach((basis, slot) => {
       const seg = this.resolveFindingOn(record, basis).segment;
-      if (seg === null || seg.until <= seg.from) return;
+      if (seg === null) return;
+      batch.clear();
+      piece.fill(0);
+      if (mode === 'place' && seg.until > seg.from) piece[Coef.F] = seg.s0 * this.growth(seg.decayFrom, this.parameters.halfLifeFindingDays);
+      batch.span(seg.from, seg.until, piece);
       const all = this.bases[slot].cityEvidence(finding.cityId).all;
       const pair = finding.counterparty === null ? null : this.bases[slot].pairIndex(finding.cityId, finding.counterparty);
-      const piece = this.piece;
-      piece.fill(0);
-      if (mode === 'place') piece[Coef.F] = seg.s0 * this.growth(seg.decayFrom, this.parameters.halfLifeFindingDays);
-      this.span(mode, all, pair, seg.from, seg.until, record.owner * ORDINALS_PER_OWNER, piece);
+      this.flush(mode, record.owner, all, pair);
     });
   }
 
-  /** `delta` over [from, until) on the city and the pair: +delta at from, −delta at until when it ends. */
-  private span(mode: DeltaMode, all: TimeIndex, pair: TimeIndex | null, from: number, until: number, id: number, delta: CoefVector): void {
-    this.spanOn(mode, all, from, until, id, delta);
-    if (pair !== null) this.spanOn(mode, pair, from, until, id, delta);
-  }
-
-  private spanOn(mode: DeltaMode, index: TimeIndex, from: number, until: number, id: number, delta: CoefVector): void {
-    const ends = Number.isFinite(until);
-    if (mode === 'place') {
-      index.add(from, id, delta);
-      if (ends) index.add(until, id + 1, delta, -1);
-    } else {
-      index.remove(from, id);
-      if (ends) index.remove(until, id + 1);
+  /** Writes (or withdraws) the batch on the city's index and, when it names one, the pair's. */
+  private flush(mode: DeltaMode, owner: number, all: TimeIndex, pair: TimeIndex | null): void {
+    for (const index of pair === null ? [all] : [all, pair]) {
+      if (mode === 'place') this.batch.placeInto(index, owner, this.rowScratch);
+      else this.batch.withdrawFrom(index, owner);
     }
   }
 
