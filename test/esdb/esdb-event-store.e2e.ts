@@ -228,6 +228,26 @@ describe('EventStoreDB adapter over gRPC', () => {
       expect(only?.id).toBe(second.id);
     });
 
+    it('lets a new replica catch up from zero while another replica keeps writing, seeing each event once in order', async () => {
+      const prefix = uniqueTypePrefix();
+      const stream = uniqueStream('ledger');
+      const writer = openEsdbEventStore({ connectionString: target.connectionString });
+      const replica = openEsdbEventStore({ connectionString: target.connectionString });
+      const total = 120;
+      await writer.appendToStream(stream, Array.from({ length: 40 }, (_, i) => proposed(`${prefix}Entry`, { i })), 'no_stream');
+      const subscription = replica.subscribeToAll({ typePrefixes: [prefix], highWaterMark: 8 });
+      const seen = take(subscription, total, 30_000);
+      for (let i = 40; i < total; i += 10) {
+        const batch = Array.from({ length: 10 }, (_, j) => proposed(`${prefix}Entry`, { i: i + j }));
+        await writer.appendToStream(stream, batch, BigInt(i - 1));
+      }
+      const events = await seen;
+      await subscription.close();
+      await Promise.all([writer.close(), replica.close()]);
+      expect(events.map((e) => e.data)).toEqual(Array.from({ length: total }, (_, i) => ({ i })));
+      expect(events.map((e) => e.revision)).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
+    });
+
     it('ends cleanly when closed while waiting for live events', async () => {
       const subscription = store.subscribeToAll({ typePrefixes: [uniqueTypePrefix()] });
       const waiting = take(subscription, 1);

@@ -4,6 +4,8 @@
  * How it differs from the embedded stores (memory, SQLite), on purpose:
  * - Positions are EventStoreDB's commit positions (byte offsets in its log): increasing, never gapless. The
  *   prepare position is assumed equal to the commit position when paging, which holds for single-stream appends.
+ *   `readAll({ after })` and `subscribeToAll({ after })` expect a position the store reported (an event's position
+ *   or a page's `nextAfter`); EventStoreDB refuses a position that falls inside a record.
  * - Integrity is a hash chain per stream, not one global chain: several writers append concurrently, so no writer
  *   knows the global predecessor. Each event's custom metadata carries `concordat: { recordedAt, prevHash, hash }`;
  *   the hash covers the same fields as the embedded store's except the position (assigned by the server after
@@ -255,18 +257,21 @@ class EsdbEventStore implements EventStore {
     let checked = 0;
     let headHash: string | null = null;
     const bad = (position: bigint, reason: string): IntegrityReport => ({ ok: false, checked, firstBadPosition: position, reason, headHash });
-    let after: bigint | 'start' = from === undefined || from <= 0n ? 'start' : from - 1n;
+    // Positions handed to the server are always ones it reported (EventStoreDB refuses a position inside a record):
+    // the first page starts at `from` itself, inclusive; later pages at the last event read, exclusive.
+    let cursor: { position: bigint; inclusive: boolean } | null = from === undefined || from <= 0n ? null : { position: from, inclusive: true };
     for (let page = 0; page < MAX_WALK_PAGES; page++) {
       const read = this.client.readAll({
         direction: FORWARDS,
-        fromPosition: after === 'start' ? START : { commit: after, prepare: after },
+        fromPosition: cursor === null ? START : { commit: cursor.position, prepare: cursor.position },
         maxCount: this.limits.maxReadCount,
       });
       const resolved = await this.collect('verify', read, this.limits.maxReadCount);
       for (const r of resolved) {
         const stored = r.event;
         const position = positionOf(r);
-        if (!stored || (after !== 'start' && position <= after) || isSystemEvent(stored.type, stored.streamId)) continue;
+        const before = cursor !== null && (cursor.inclusive ? position < cursor.position : position <= cursor.position);
+        if (!stored || before || isSystemEvent(stored.type, stored.streamId)) continue;
         let decoded: DecodedEvent;
         try {
           decoded = decodeEvent(stored, r.commitPosition);
@@ -291,7 +296,7 @@ class EsdbEventStore implements EventStore {
       }
       const last = resolved[resolved.length - 1];
       if (resolved.length < this.limits.maxReadCount || last === undefined) break;
-      after = positionOf(last);
+      cursor = { position: positionOf(last), inclusive: false };
     }
     return { ok: true, checked, firstBadPosition: null, reason: null, headHash };
   }
