@@ -104,6 +104,13 @@ describe('offline verifier on an honest export', () => {
     expect(await verifyExport(copy, digest)).toMatchObject({ ok: true, eventsVerified: 6 });
   });
 
+  it('skips blank lines but counts them in the line numbers it reports', async () => {
+    const { lines, digest } = await exportOf(6);
+    const spaced = [lines[0], '', '  ', ...lines.slice(1, 4), lines[4].replace('"currency":"EUR"', '"currency":"GBP"'), lines[5], ''];
+    expect((await verifyExport(spaced, digest)).firstDiscrepancy).toMatchObject({ position: 4n, line: 7, reason: 'hash_mismatch' });
+    expect(await verifyExport([...spaced.slice(0, 6), lines[4], lines[5], ''], digest)).toMatchObject({ ok: true, eventsVerified: 6 });
+  });
+
   it('reports progress with the events done and an estimate of the time left', async () => {
     const { lines, digest } = await exportOf(EVENTS);
     let now = 0;

@@ -85,10 +85,6 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_BATCH_LINES = 1_024;
 const MAX_BATCH_LINES = 16_384;
 
-async function* unchecked(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CheckedLine> {
-  for await (const text of lines) yield { text, leafHash: null };
-}
-
 /** Lines in order, each with its checker verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
 async function* checkedInBatches(
   lines: AsyncIterable<string> | Iterable<string>,
@@ -210,6 +206,8 @@ export async function verifyExport(
   const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   const progressEvery = Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY);
   const digestSize = digest === undefined ? null : BigInt(digest.treeSize);
+  // The same as a number, for the per-line comparisons (-1: no digest).
+  const digestCount = digestSize === null ? -1 : Number(digestSize);
   const eventsTotal = options.eventsTotal ?? (digestSize === null ? null : Number(digestSize));
 
   const frontier = new MerkleFrontier();
@@ -248,7 +246,7 @@ export async function verifyExport(
     verified += 1;
     expected = position + 1n;
     if (verified % progressEvery === 0) report();
-    if (digest === undefined || BigInt(verified) !== digestSize) return null;
+    if (digest === undefined || verified !== digestCount) return null;
     const root = frontier.root().toString('hex');
     if (root !== digest.root) {
       return fail(position, 'root_mismatch', `the Merkle root over positions 0..${position} is ${root}, the digest says ${digest.root}`);
@@ -258,29 +256,40 @@ export async function verifyExport(
     return null;
   };
 
-  const source =
+  const checked =
     options.lineChecker === undefined
-      ? unchecked(lines)
+      ? null
       : checkedInBatches(lines, options.lineChecker, Math.min(MAX_BATCH_LINES, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES)));
-  const iterator = source[Symbol.asyncIterator]();
+  // Without a checker the source is read directly: one async step per line, as any reader of the file pays.
+  const plain = checked !== null ? null : Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
   let checkedLeafHash: string | false | null = null;
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
   const nextLine = async (): Promise<string | null> => {
     // Bounded by the input: every turn consumes a line.
     for (;;) {
-      const step = await iterator.next();
-      if (step.done === true) return null;
-      lineNumber += 1;
-      if (step.value.text.trim() !== '') {
+      let text: string;
+      if (plain !== null) {
+        const step = await plain.next();
+        if (step.done === true) return null;
+        text = step.value;
+        checkedLeafHash = null;
+      } else if (checked !== null) {
+        const step = await checked.next();
+        if (step.done === true) return null;
+        text = step.value.text;
         checkedLeafHash = step.value.leafHash;
-        return step.value.text;
+      } else {
+        return null;
       }
+      lineNumber += 1;
+      // Export lines start with '{'; only a line starting with whitespace needs the full blank test.
+      if (text.length > 0 && (text.charCodeAt(0) > 0x20 || text.trim() !== '')) return text;
     }
   };
 
   try {
     for (let text = await nextLine(); text !== null; text = await nextLine()) {
-      if (digestSize !== null && BigInt(verified) < digestSize && text.length <= maxLineLength) {
+      if (verified < digestCount && text.length <= maxLineLength) {
         /*
          * Byte-exact fast path, only where the digest covers the line: when the line is in the exporter's layout
          * and the hash over its own bytes is its recorded hash, the digest root (checked below) proves that hash
@@ -333,7 +342,7 @@ export async function verifyExport(
     }
   } finally {
     // Closes the source (a file, a socket) when verification stops early.
-    await iterator.return?.(undefined);
+    await (plain ?? checked)?.return?.(undefined);
   }
 
   if (digest !== undefined && digestSize === 0n) {
