@@ -213,39 +213,39 @@ export type SettlementCommand = ExecuteSettlement;
  * executed from, `streamRevision` is the treasury stream's revision (−1 when empty).
  */
 export function decideSettlement(command: ExecuteSettlement, executed: Readonly<Record<string, string>>, streamRevision: number, bodyId: string): SettlementEvent[] {
-    parseInstant(command.occurredAt, 'occurredAt');
-    const { proposal, context, settlementId } = command;
-    const done = executed[settlementId];
-    if (done !== undefined) {
-      if (done === proposal.fingerprint) return [];
-      throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);
-    }
-    requireId(settlementId, 'settlementId');
-    if (proposal.bodyId !== bodyId) throw new DomainError('settlement_of_another_body', `the proposal nets body ${proposal.bodyId}, not ${bodyId}`, { bodyId: proposal.bodyId });
-    if (context.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
-      throw new DomainError('payer_view_stale', 'the balances read do not yet include every transfer of this body; read them again', { bodyId, asOfRevision: context.asOfRevision, streamRevision }, 409);
-    }
-    if (proposal.transfers.length === 0) throw new DomainError('nothing_to_settle', 'every position is already zero', { bodyId: proposal.bodyId, currency: proposal.currency }, 409);
-    const positions = positionsFromObligations(proposal.bodyId, proposal.currency, context.obligations);
-    if (positionsFingerprint(positions) !== proposal.fingerprint) {
-      throw new DomainError('settlement_positions_changed', 'positions changed since the proposal was made; propose again', { settlementId, fingerprint: proposal.fingerprint }, 409);
-    }
-    if (!proposalClears(positions, proposal.transfers)) {
-      throw new DomainError('settlement_proposal_invalid', 'the proposal does not clear every position exactly', { settlementId });
-    }
-    const discharged = context.obligations
-      .map((o) => ({ obligationId: o.obligationId, amount: fromMinor(toMinor(o.unencumbered, proposal.currency), proposal.currency) }))
-      .filter((o) => toMinor(o.amount, proposal.currency) > 0n)
-      .sort((a, b) => byKey(a.obligationId, b.obligationId));
-    const obligations: Obligation[] = proposal.transfers.map((t, i) => ({
-      obligationId: `${settlementId}:${i}`,
-      bodyId: proposal.bodyId,
-      payer: t.payer,
-      payee: t.payee,
-      amount: fromMinor(toMinor(t.amount, proposal.currency), proposal.currency),
-      currency: proposal.currency,
-      reason: 'settlement',
-      source: { kind: 'settlement', id: settlementId },
-    }));
-    return [{ type: 'SettlementExecuted', data: { settlementId, bodyId: proposal.bodyId, currency: proposal.currency, fingerprint: proposal.fingerprint, discharged, obligations, occurredAt: command.occurredAt } }];
+  parseInstant(command.occurredAt, 'occurredAt');
+  const { proposal, context, settlementId } = command;
+  const done = executed[settlementId];
+  if (done !== undefined) {
+    if (done === proposal.fingerprint) return [];
+    throw new DomainError('settlement_id_reused', `settlement ${settlementId} was executed from other positions`, { settlementId, field: 'fingerprint' }, 409);
+  }
+  requireId(settlementId, 'settlementId');
+  if (proposal.bodyId !== bodyId) throw new DomainError('settlement_of_another_body', `the proposal nets body ${proposal.bodyId}, not ${bodyId}`, { bodyId: proposal.bodyId });
+  if (context.asOfRevision !== (streamRevision < 0 ? null : streamRevision)) {
+    throw new DomainError('payer_view_stale', 'the balances read do not yet include every transfer of this body; read them again', { bodyId, asOfRevision: context.asOfRevision, streamRevision }, 409);
+  }
+  if (proposal.transfers.length === 0) throw new DomainError('nothing_to_settle', 'every position is already zero', { bodyId: proposal.bodyId, currency: proposal.currency }, 409);
+  const positions = positionsFromObligations(proposal.bodyId, proposal.currency, context.obligations);
+  if (positionsFingerprint(positions) !== proposal.fingerprint) {
+    throw new DomainError('settlement_positions_changed', 'positions changed since the proposal was made; propose again', { settlementId, fingerprint: proposal.fingerprint }, 409);
+  }
+  if (!proposalClears(positions, proposal.transfers)) {
+    throw new DomainError('settlement_proposal_invalid', 'the proposal does not clear every position exactly', { settlementId });
+  }
+  const discharged = context.obligations
+    .map((o) => ({ obligationId: o.obligationId, amount: fromMinor(toMinor(o.unencumbered, proposal.currency), proposal.currency) }))
+    .filter((o) => toMinor(o.amount, proposal.currency) > 0n)
+    .sort((a, b) => byKey(a.obligationId, b.obligationId));
+  const obligations: Obligation[] = proposal.transfers.map((t, i) => ({
+    obligationId: `${settlementId}:${i}`,
+    bodyId: proposal.bodyId,
+    payer: t.payer,
+    payee: t.payee,
+    amount: fromMinor(toMinor(t.amount, proposal.currency), proposal.currency),
+    currency: proposal.currency,
+    reason: 'settlement',
+    source: { kind: 'settlement', id: settlementId },
+  }));
+  return [{ type: 'SettlementExecuted', data: { settlementId, bodyId: proposal.bodyId, currency: proposal.currency, fingerprint: proposal.fingerprint, discharged, obligations, occurredAt: command.occurredAt } }];
 }

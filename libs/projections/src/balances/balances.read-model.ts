@@ -550,6 +550,17 @@ export class BalancesReadModel implements ReadModel {
     return fromMinor(this.net.get(currency)?.get(partyKey(party)) ?? 0n, currency);
   }
 
+  /** The party's net position in every currency it has one in (currency → amount; zero positions left out). */
+  netPositionsOf(party: Party): Record<string, string> {
+    const key = partyKey(party);
+    const out: Record<string, string> = {};
+    for (const currency of [...this.net.keys()].sort(byKey)) {
+      const v = this.net.get(currency)?.get(key) ?? 0n;
+      if (v !== 0n) out[currency] = fromMinor(v, currency);
+    }
+    return out;
+  }
+
   netPositions(currency: string): Record<string, string> {
     const out: Record<string, string> = {};
     const net = this.net.get(currency) ?? new Map<string, bigint>();

@@ -1,0 +1,297 @@
+/**
+ * Command handlers of compensation: each fills the decider's context from the streams it needs (agreement, body,
+ * fund, incident) and from the read models (balances, incidents) brought up to the head of the log, checks that the
+ * actor acts for the party concerned, and runs the one command path. Every reduction of an obligation of a body runs
+ * on that body's treasury stream, so its expected revision decides any race (see compensation/treasury.ts).
+ */
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { compensationStreams as streams, type Party, type TransferTerms } from '../../../domain/src/compensation/events.js';
+import { fundDecider, type FundCommand } from '../../../domain/src/compensation/fund.js';
+import { incidentDecider, type IncidentAgreementContext, type IncidentCommand } from '../../../domain/src/compensation/incident.js';
+import { treasuryDecider, type TreasuryCommand } from '../../../domain/src/compensation/treasury.js';
+import { agreementDecider, agreementTermsAt } from '../../../domain/src/governance/agreement.js';
+import { bodyDecider } from '../../../domain/src/governance/body.js';
+import { ID_PATTERN } from '../../../domain/src/governance/common.js';
+import { streams as governanceStreams } from '../../../domain/src/governance/events.js';
+import { fold, type Decider, type DomainEvent } from '../../../domain/src/shared/decider.js';
+import { DomainError, notFound } from '../../../domain/src/shared/errors.js';
+import { instant, parseInstant } from '../../../domain/src/shared/time.js';
+import type { Clock } from '../../../event-store/src/clock.js';
+import { StreamNotFoundError } from '../../../event-store/src/errors.js';
+import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
+import { proposeBodySettlement, settlementContext } from '../../../projections/src/settlement/settlement.queries.js';
+import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
+import { metadataFor, type Actor, type CommandContext, type Scope } from '../context.js';
+import { executeCommand, readWholeStream } from '../execute-command.js';
+import { LEDGER_CLOCK } from '../tokens.js';
+import {
+  ExecuteFundCommand,
+  ExecuteIncidentCommand,
+  ExecuteSettlementCommand,
+  InitiateTransferCommand,
+  SettleTransferCommand,
+  VoidTransferCommand,
+} from './commands.js';
+import { CompensationViews } from './views.js';
+
+/** Ids name streams: only slugs reach the store. */
+function streamId(id: string, field: string): string {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new DomainError('invalid_id', `${field} must be a slug such as "hangzhou"`, { field, value: id });
+  return id;
+}
+
+const scopeOf = (party: Party): Scope => ({ kind: party.kind, id: party.id });
+
+/** Refuses (403 out_of_scope) unless the actor's scope is one of `scopes`. Process managers act for the ledger. */
+function assertScope(actor: Actor, scopes: readonly Scope[], what: string): void {
+  if (actor.role === 'system') return;
+  if (actor.scope !== null && scopes.some((s) => s.kind === actor.scope?.kind && s.id === actor.scope.id)) return;
+  const own = actor.scope === null ? 'no scope' : `${actor.scope.kind} ${actor.scope.id}`;
+  throw new DomainError('out_of_scope', `${actor.role} ${actor.id} (${own}) may not act for ${what}`, { role: actor.role, target: scopes.map((s) => `${s.kind}:${s.id}`) }, 403);
+}
+
+async function run<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>, command: C, context: CommandContext): Promise<WriteAcknowledgement> {
+  return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context) }));
+}
+
+async function firstEvent(store: EventStore, stream: string): Promise<RecordedEvent | null> {
+  try {
+    const [first] = await store.readStream(stream, { direction: 'forwards', fromRevision: 'start', maxCount: 1 });
+    return first ?? null;
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return null;
+    throw error;
+  }
+}
+
+async function bodyMembers(store: EventStore, bodyId: string): Promise<string[] | null> {
+  // The body stream holds only body events, whose shape is the body decider's event union.
+  const state = fold(bodyDecider, (await readWholeStream(store, governanceStreams.body(bodyId))).map((e) => ({ type: e.type, data: e.data }) as Parameters<typeof bodyDecider.evolve>[1]));
+  return state.body === null ? null : [...state.body.members];
+}
+
+/** The agreement as in force at `occurredAt`: its parties, covered risks and compensation rules. */
+async function agreementContext(store: EventStore, agreementId: string, occurredAt: string): Promise<IncidentAgreementContext | null> {
+  if (!ID_PATTERN.test(agreementId)) return null;
+  const history = await readWholeStream(store, governanceStreams.agreement(agreementId));
+  // The agreement stream holds only agreement events, whose shape is the agreement decider's event union.
+  const state = fold(agreementDecider, history.map((e) => ({ type: e.type, data: e.data }) as Parameters<typeof agreementDecider.evolve>[1]));
+  const atMs = parseInstant(occurredAt, 'occurredAt');
+  const status = agreementTermsAt(state, atMs);
+  const a = state.agreement;
+  if (a === null || status === null) return null;
+  let version = a.versions[0];
+  for (const v of a.versions) if (Date.parse(v.effectiveFrom) <= atMs) version = v;
+  if (version === undefined) return null;
+  return {
+    agreementId: a.agreementId,
+    bodyId: a.bodyId,
+    parties: [...a.parties],
+    riskCategories: [...version.terms.riskCategories],
+    compensationRules: version.terms.compensationRules,
+    terminated: status.status === 'terminated',
+  };
+}
+
+/** The incident's opening, read from its stream (its agreement and body never change). */
+async function incidentOpening(store: EventStore, incidentId: string): Promise<{ agreementId: string; bodyId: string } | null> {
+  const first = await firstEvent(store, streams.incident(incidentId));
+  if (first === null || first.type !== 'IncidentOpened') return null;
+  const data = first.data as { agreementId: string; bodyId: string };
+  return { agreementId: data.agreementId, bodyId: data.bodyId };
+}
+
+async function fundEstablished(store: EventStore, bodyId: string): Promise<string | null> {
+  const first = await firstEvent(store, streams.fund(bodyId));
+  return first !== null && first.type === 'FundEstablished' ? (first.data as { fundId: string }).fundId : null;
+}
+
+const occurredAtOf = (clock: Clock, occurredAt: string | undefined): string => occurredAt ?? instant(clock.nowMs());
+
+@CommandHandler(ExecuteIncidentCommand)
+export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCommand> {
+  constructor(
+    private readonly views: CompensationViews,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteIncidentCommand): Promise<WriteAcknowledgement> {
+    const store = this.views.store;
+    const incidentId = streamId(input.incidentId, 'incidentId');
+    const occurredAt = occurredAtOf(this.clock, input.occurredAt);
+    let command: IncidentCommand;
+    if (input.type === 'OpenIncident') {
+      const agreement = await agreementContext(store, input.agreementId, occurredAt);
+      if (agreement !== null) assertScope(context.actor, [{ kind: 'body', id: agreement.bodyId }], `body ${agreement.bodyId}`);
+      command = { ...input, incidentId, occurredAt, context: { agreement } };
+    } else {
+      const opening = await incidentOpening(store, incidentId);
+      if (opening !== null && input.type !== 'ClaimResponseCost') assertScope(context.actor, [{ kind: 'body', id: opening.bodyId }], `body ${opening.bodyId}`);
+      switch (input.type) {
+        case 'AddAffectedCity': {
+          const agreement = opening === null ? null : await agreementContext(store, opening.agreementId, occurredAt);
+          command = { ...input, occurredAt, context: { agreementParties: agreement?.parties ?? [] } };
+          break;
+        }
+        case 'ClaimResponseCost': {
+          const scope = context.actor.scope;
+          command = { ...input, occurredAt, context: { actorCityId: scope !== null && scope.kind === 'city' ? scope.id : '' } };
+          break;
+        }
+        case 'CloseIncident': {
+          // The findings tied to the incident come from the incidents read model, caught up to the head of the log.
+          await this.views.caughtUp();
+          const fundId = opening === null ? null : await fundEstablished(store, opening.bodyId);
+          command = { ...input, occurredAt, context: { fundId, findings: this.views.incidents.standingFindings(incidentId) } };
+          break;
+        }
+        default:
+          command = { ...input, occurredAt };
+      }
+    }
+    return run(store, streams.incident(incidentId), incidentDecider, command, context);
+  }
+}
+
+@CommandHandler(ExecuteFundCommand)
+export class FundCommandHandler implements ICommandHandler<ExecuteFundCommand> {
+  constructor(
+    private readonly views: CompensationViews,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteFundCommand): Promise<WriteAcknowledgement> {
+    const store = this.views.store;
+    const bodyId = streamId(input.bodyId, 'bodyId');
+    assertScope(context.actor, [{ kind: 'body', id: bodyId }, { kind: 'fund', id: bodyId }], `the fund of body ${bodyId}`);
+    const occurredAt = occurredAtOf(this.clock, input.occurredAt);
+    let command: FundCommand;
+    switch (input.type) {
+      case 'EstablishFund':
+        command = { ...input, bodyId, occurredAt, context: { bodyExists: (await bodyMembers(store, bodyId)) !== null } };
+        break;
+      case 'ReceiveMemberContribution':
+        command = { ...input, occurredAt, context: { bodyMembers: (await bodyMembers(store, bodyId)) ?? [] } };
+        break;
+      case 'ReceiveThirdPartyIncentive':
+        command = { ...input, occurredAt };
+        break;
+    }
+    return run(store, streams.fund(bodyId), fundDecider, command, context);
+  }
+}
+
+@CommandHandler(InitiateTransferCommand)
+export class InitiateTransferHandler implements ICommandHandler<InitiateTransferCommand> {
+  constructor(
+    private readonly views: CompensationViews,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  execute({ input, context }: InitiateTransferCommand): Promise<WriteAcknowledgement> {
+    const occurredAt = occurredAtOf(this.clock, input.occurredAt);
+    return this.views.fresh(async () => {
+      const balances = this.views.balances;
+      const obligation = balances.obligationContext(input.obligationId);
+      let route: { payer: Party; payee: Party; currency: string; bodyId: string };
+      if (input.reverses === null) {
+        if (obligation === null) throw notFound('obligation', input.obligationId);
+        route = { payer: obligation.payer, payee: obligation.payee, currency: obligation.currency, bodyId: obligation.bodyId };
+      } else {
+        const reversed = balances.transferStatus(input.reverses);
+        if (reversed === null) throw notFound('transfer', input.reverses);
+        // A reversal runs back: the payee of the original pays, through the same treasury.
+        route = { payer: reversed.payee, payee: reversed.payer, currency: reversed.terms.currency, bodyId: reversed.bodyId };
+      }
+      assertScope(context.actor, [scopeOf(route.payer)], `payer ${route.payer.kind} ${route.payer.id}`);
+      // A transfer id is unique in the whole ledger; the treasury decider sees only its own body's book.
+      const existing = balances.transferStatus(input.transferId);
+      if (existing !== null && existing.bodyId !== route.bodyId) {
+        throw new DomainError('transfer_id_reused', `transfer ${input.transferId} already exists with a different obligationId`, { transferId: input.transferId, field: 'obligationId' }, 409);
+      }
+      const terms: TransferTerms = {
+        transferId: input.transferId,
+        obligationId: input.obligationId,
+        payer: route.payer,
+        payee: route.payee,
+        amount: input.amount,
+        currency: route.currency,
+        form: input.form,
+        valuation: input.valuation,
+        reverses: input.reverses,
+      };
+      const command: TreasuryCommand = { type: 'InitiateTransfer', terms, occurredAt, context: { obligation, payerView: balances.payerView(route.bodyId, route.payer) } };
+      return run(this.views.store, streams.treasury(streamId(route.bodyId, 'bodyId')), treasuryDecider(route.bodyId), command, context);
+    });
+  }
+}
+
+abstract class FinishTransferHandler {
+  constructor(
+    protected readonly views: CompensationViews,
+    protected readonly clock: Clock,
+  ) {}
+
+  protected async finish(transferId: string, context: CommandContext, command: TreasuryCommand): Promise<WriteAcknowledgement> {
+    await this.views.caughtUp();
+    const transfer = this.views.balances.transferStatus(transferId);
+    if (transfer === null) throw notFound('transfer', transferId);
+    assertScope(context.actor, [scopeOf(transfer.payer), scopeOf(transfer.payee)], `transfer ${transferId}`);
+    return run(this.views.store, streams.treasury(transfer.bodyId), treasuryDecider(transfer.bodyId), command, context);
+  }
+}
+
+@CommandHandler(SettleTransferCommand)
+export class SettleTransferHandler extends FinishTransferHandler implements ICommandHandler<SettleTransferCommand> {
+  constructor(views: CompensationViews, @Inject(LEDGER_CLOCK) clock: Clock) {
+    super(views, clock);
+  }
+
+  execute({ input, context }: SettleTransferCommand): Promise<WriteAcknowledgement> {
+    return this.finish(input.transferId, context, { type: 'SettleTransfer', transferId: input.transferId, occurredAt: occurredAtOf(this.clock, input.occurredAt) });
+  }
+}
+
+@CommandHandler(VoidTransferCommand)
+export class VoidTransferHandler extends FinishTransferHandler implements ICommandHandler<VoidTransferCommand> {
+  constructor(views: CompensationViews, @Inject(LEDGER_CLOCK) clock: Clock) {
+    super(views, clock);
+  }
+
+  execute({ input, context }: VoidTransferCommand): Promise<WriteAcknowledgement> {
+    return this.finish(input.transferId, context, { type: 'VoidTransfer', transferId: input.transferId, reason: input.reason, occurredAt: occurredAtOf(this.clock, input.occurredAt) });
+  }
+}
+
+@CommandHandler(ExecuteSettlementCommand)
+export class ExecuteSettlementHandler implements ICommandHandler<ExecuteSettlementCommand> {
+  constructor(
+    private readonly views: CompensationViews,
+    @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ input, context }: ExecuteSettlementCommand): Promise<WriteAcknowledgement> {
+    const bodyId = streamId(input.bodyId, 'bodyId');
+    const members = (await bodyMembers(this.views.store, bodyId)) ?? [];
+    assertScope(context.actor, [{ kind: 'fund', id: bodyId }, ...members.map((id): Scope => ({ kind: 'city', id }))], `the settlement of body ${bodyId}`);
+    const occurredAt = occurredAtOf(this.clock, input.occurredAt);
+    return this.views.fresh(() => {
+      const balances = this.views.balances;
+      // The proposal is recomputed (it is deterministic); the client's fingerprint says which positions it approved.
+      const current = proposeBodySettlement(balances, bodyId, input.currency);
+      const proposal = { ...current, fingerprint: input.fingerprint };
+      const command: TreasuryCommand = { type: 'ExecuteSettlement', settlementId: input.settlementId, proposal, occurredAt, context: settlementContext(balances, proposal) };
+      return run(this.views.store, streams.treasury(bodyId), treasuryDecider(bodyId), command, context);
+    });
+  }
+}
+
+export const COMPENSATION_COMMAND_HANDLERS = [
+  IncidentCommandHandler,
+  FundCommandHandler,
+  InitiateTransferHandler,
+  SettleTransferHandler,
+  VoidTransferHandler,
+  ExecuteSettlementHandler,
+] as const;

@@ -1,0 +1,234 @@
+/**
+ * Incidents: origin and affected cities, claims with their status, the averted loss, the findings tied to the incident
+ * (FindingRecorded.incidentId, minus FindingRevoked) and, once closed, the assessment with its full derivation.
+ *
+ * Findings may name an incident before it is opened (the governance log is independent), so they are kept by incident
+ * id on their own and joined when an incident is read.
+ */
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import type { FindingKind, GovernanceEvent, RiskCategory } from '../../../domain/src/governance/events.js';
+import type { Money } from '../../../domain/src/shared/money.js';
+import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
+import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
+import type { ReadModel } from '../read-model.js';
+
+export type IncidentStatus = 'open' | 'assessed';
+
+export interface ClaimView {
+  claimId: string;
+  cityId: string;
+  amount: string;
+  currency: string;
+  evidenceRef: string;
+  status: 'pending' | 'verified' | 'rejected';
+  verifiedAmount: string | null;
+  /** The coordinator's note on verifying, or the reason for rejecting. */
+  decisionNote: string | null;
+  claimedAt: string;
+  decidedAt: string | null;
+}
+
+export interface IncidentFindingView {
+  findingId: string;
+  cityId: string;
+  kind: FindingKind;
+  severity: number;
+  penalty: Money | null;
+  recordedAt: string;
+  revoked: boolean;
+}
+
+export interface IncidentView {
+  incidentId: string;
+  agreementId: string;
+  bodyId: string;
+  riskCategory: RiskCategory;
+  scenario: IncidentScenario;
+  description: string;
+  status: IncidentStatus;
+  currency: string;
+  originCities: string[];
+  affectedCities: string[];
+  openedAt: string;
+  claims: ClaimView[];
+  avertedLoss: { assessor: string; avertedLoss: string; currency: string; reportRef: string; assessedAt: string } | null;
+  /** Findings tied to the incident, revoked ones included and marked. */
+  findings: IncidentFindingView[];
+  assessment: { assessedAt: string; fundId: string; derivation: AssessmentDerivation; obligations: Obligation[] } | null;
+}
+
+export interface IncidentSummary {
+  incidentId: string;
+  bodyId: string;
+  agreementId: string;
+  riskCategory: RiskCategory;
+  status: IncidentStatus;
+  openedAt: string;
+  claims: number;
+}
+
+export interface IncidentListFilter {
+  bodyId?: string;
+  status?: IncidentStatus;
+}
+
+/** A finding names one incident; no incident shows more findings than this (far above any real one). */
+export const MAX_FINDINGS_PER_INCIDENT = 1000;
+
+interface IncidentRow extends Omit<IncidentView, 'claims' | 'findings'> {
+  claims: Map<string, ClaimView>;
+}
+
+type Known = CompensationEvent | GovernanceEvent;
+
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class IncidentsReadModel implements ReadModel {
+  readonly name = 'incidents';
+  readonly version = 1;
+
+  private readonly incidents = new Map<string, IncidentRow>();
+  /** incidentId → findingId → finding. */
+  private readonly findings = new Map<string, Map<string, IncidentFindingView>>();
+  /** findingId → the incident it names, so a revocation finds it. */
+  private readonly findingIncident = new Map<string, string>();
+
+  apply(event: RecordedEvent): void {
+    // Only the events named below are read; their data has the shape their union declares.
+    const e = { type: event.type, data: event.data } as Known;
+    switch (e.type) {
+      case 'IncidentOpened': {
+        const d = e.data;
+        this.incidents.set(d.incidentId, {
+          incidentId: d.incidentId,
+          agreementId: d.agreementId,
+          bodyId: d.bodyId,
+          riskCategory: d.riskCategory,
+          scenario: d.scenario,
+          description: d.description,
+          status: 'open',
+          currency: d.rules.currency,
+          originCities: [...d.originCities],
+          affectedCities: [...d.affectedCities],
+          openedAt: d.occurredAt,
+          claims: new Map(),
+          avertedLoss: null,
+          assessment: null,
+        });
+        return;
+      }
+      case 'AffectedCityAdded': {
+        const row = this.incidents.get(e.data.incidentId);
+        if (row !== undefined && !row.affectedCities.includes(e.data.cityId)) row.affectedCities.push(e.data.cityId);
+        return;
+      }
+      case 'ResponseCostClaimed': {
+        const d = e.data;
+        this.incidents.get(d.incidentId)?.claims.set(d.claimId, {
+          claimId: d.claimId,
+          cityId: d.cityId,
+          amount: d.amount,
+          currency: d.currency,
+          evidenceRef: d.evidenceRef,
+          status: 'pending',
+          verifiedAmount: null,
+          decisionNote: null,
+          claimedAt: d.occurredAt,
+          decidedAt: null,
+        });
+        return;
+      }
+      case 'ClaimVerified':
+      case 'ClaimRejected': {
+        const claim = this.incidents.get(e.data.incidentId)?.claims.get(e.data.claimId);
+        if (claim === undefined) return;
+        claim.decidedAt = e.data.occurredAt;
+        if (e.type === 'ClaimVerified') {
+          claim.status = 'verified';
+          claim.verifiedAmount = e.data.verifiedAmount;
+          claim.decisionNote = e.data.note;
+        } else {
+          claim.status = 'rejected';
+          claim.decisionNote = e.data.reason;
+        }
+        return;
+      }
+      case 'AvertedLossAssessed': {
+        const row = this.incidents.get(e.data.incidentId);
+        if (row !== undefined) row.avertedLoss = { assessor: e.data.assessor, avertedLoss: e.data.avertedLoss, currency: e.data.currency, reportRef: e.data.reportRef, assessedAt: e.data.occurredAt };
+        return;
+      }
+      case 'IncidentAssessed': {
+        const row = this.incidents.get(e.data.incidentId);
+        if (row === undefined) return;
+        row.status = 'assessed';
+        row.assessment = { assessedAt: e.data.occurredAt, fundId: e.data.fundId, derivation: e.data.derivation, obligations: e.data.obligations };
+        return;
+      }
+      case 'FindingRecorded': {
+        const d = e.data;
+        if (d.incidentId === null) return;
+        let tied = this.findings.get(d.incidentId);
+        if (tied === undefined) {
+          tied = new Map();
+          this.findings.set(d.incidentId, tied);
+        }
+        tied.set(d.findingId, { findingId: d.findingId, cityId: d.cityId, kind: d.kind, severity: d.severity, penalty: d.penalty, recordedAt: d.occurredAt, revoked: false });
+        this.findingIncident.set(d.findingId, d.incidentId);
+        return;
+      }
+      case 'FindingRevoked': {
+        const incidentId = this.findingIncident.get(e.data.findingId);
+        const finding = incidentId === undefined ? undefined : this.findings.get(incidentId)?.get(e.data.findingId);
+        if (finding !== undefined) finding.revoked = true;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  incident(incidentId: string): IncidentView | null {
+    const row = this.incidents.get(incidentId);
+    if (row === undefined) return null;
+    return {
+      ...row,
+      originCities: [...row.originCities],
+      affectedCities: [...row.affectedCities],
+      claims: [...row.claims.values()].map((c) => ({ ...c })),
+      findings: this.findingsOf(incidentId).map((f) => ({ ...f })),
+    };
+  }
+
+  /** The standing findings tied to the incident: what CloseIncident's context carries. */
+  standingFindings(incidentId: string): IncidentFinding[] {
+    return this.findingsOf(incidentId)
+      .filter((f) => !f.revoked)
+      .map((f) => ({ findingId: f.findingId, cityId: f.cityId, kind: f.kind }));
+  }
+
+  /** Summaries in incident-id order; the caller pages them. */
+  *summaries(filter: IncidentListFilter = {}): Generator<IncidentSummary> {
+    const ids = [...this.incidents.keys()].sort(byKey);
+    for (const id of ids) {
+      const row = this.incidents.get(id);
+      if (row === undefined) continue;
+      if (filter.bodyId !== undefined && row.bodyId !== filter.bodyId) continue;
+      if (filter.status !== undefined && row.status !== filter.status) continue;
+      yield { incidentId: id, bodyId: row.bodyId, agreementId: row.agreementId, riskCategory: row.riskCategory, status: row.status, openedAt: row.openedAt, claims: row.claims.size };
+    }
+  }
+
+  private findingsOf(incidentId: string): IncidentFindingView[] {
+    const tied = this.findings.get(incidentId);
+    if (tied === undefined) return [];
+    return [...tied.values()].sort((a, b) => byKey(a.findingId, b.findingId)).slice(0, MAX_FINDINGS_PER_INCIDENT);
+  }
+
+  canonicalState(): unknown {
+    return {
+      incidents: [...this.incidents.keys()].sort(byKey).map((id) => this.incident(id)),
+      findings: [...this.findings.keys()].sort(byKey).map((id) => [id, this.findingsOf(id)]),
+    };
+  }
+}
