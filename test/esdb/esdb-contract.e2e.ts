@@ -1,38 +1,28 @@
 import { describeEventStoreContract, type ContractFactory } from '../../libs/event-store/src/contract/index.js';
 import { openEsdbEventStore } from '../../libs/event-store/src/esdb/index.js';
-import { esdbTarget, type EsdbTarget } from './fixture.js';
+import { esdbTarget } from './fixture.js';
 
 /**
- * The shared contract, run against the EventStoreDB adapter talking gRPC to one node for the whole file (the test
- * server, or CONCORDAT_ESDB_URL). The contract names its streams and types uniquely, so tests share the node.
- * EventStoreDB's positions are byte offsets (not gapless) and its chains are per stream (not global); it is durable:
- * a new adapter on the same node sees everything acknowledged.
+ * The shared contract, run against the EventStoreDB adapter talking gRPC to a node: a fresh test server per subject
+ * (so `$all` holds only that test's events), or the node named by CONCORDAT_ESDB_URL, shared by every test (the
+ * contract names its streams and types uniquely). EventStoreDB's positions are byte offsets (not gapless) and its
+ * chains are per stream (not global); it is durable: a new adapter on the same node sees everything acknowledged.
  */
-let target: EsdbTarget | null = null;
-
-beforeAll(async () => {
-  target = await esdbTarget();
-});
-
-afterAll(async () => {
-  await target?.stop();
-});
-
-const connectionString = (): string => {
-  if (target === null) throw new Error('the EventStoreDB node is not started');
-  return target.connectionString;
-};
-
 const esdbSubject: ContractFactory = async (options = {}) => {
-  let store = openEsdbEventStore({ connectionString: connectionString(), limits: options.limits });
+  const target = await esdbTarget();
+  const open = () => openEsdbEventStore({ connectionString: target.connectionString, limits: options.limits });
+  let store = open();
   return {
     store,
     reopen: async () => {
       await store.close();
-      store = openEsdbEventStore({ connectionString: connectionString(), limits: options.limits });
+      store = open();
       return store;
     },
-    cleanup: () => store.close(),
+    cleanup: async () => {
+      await store.close();
+      await target.stop();
+    },
   };
 };
 
