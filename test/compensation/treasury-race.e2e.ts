@@ -1,0 +1,107 @@
+/**
+ * The race the treasury stream removes: a settlement execution and a transfer against the same obligation, sent at
+ * once through the real command path. Both reduce an obligation of the same body, so both are decided on
+ * `treasury-<bodyId>`; its expected revision lets exactly one through, the other reads the balances again and is
+ * refused, and the balances model never meets an obligation reduced twice (it never stops).
+ */
+import { cityParty } from '../../libs/domain/src/compensation/events.js';
+import { treasuryDecider, type TreasuryCommand } from '../../libs/domain/src/compensation/treasury.js';
+import { toMinor } from '../../libs/domain/src/shared/money.js';
+import type { EventStore } from '../../libs/event-store/src/port.js';
+import { metadataFor, systemContext } from '../../libs/ledger/src/context.js';
+import { executeCommand } from '../../libs/ledger/src/execute-command.js';
+import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
+import { proposeBodySettlement, settlementContext } from '../../libs/projections/src/settlement/settlement.queries.js';
+import { ProjectionRunner } from '../../libs/ledger/src/projection-runner.js';
+import { BalancesReadModel } from '../../libs/projections/src/balances/balances.read-model.js';
+import { BODY, officials, runIncident, seed, startCompensation, tempDir, testConfig, type CompensationApp, type Officials } from './support.js';
+
+const ROUNDS = 6;
+
+describe('a settlement execution racing a transfer against the same obligation', () => {
+  let g: CompensationApp;
+  let who: Officials;
+  const dir = tempDir();
+
+  beforeAll(async () => {
+    g = await startCompensation(testConfig('sqlite', `${dir.dir}/race.sqlite`));
+    who = await officials();
+    await seed(g, who);
+  });
+  afterAll(async () => {
+    await g.app.close();
+    dir.cleanup();
+  });
+
+  it.each(Array.from({ length: ROUNDS }, (_, i) => [i]))('round %i: exactly one wins, and the balances model keeps running', async (round) => {
+    const closed = await runIncident(g, who, { incidentId: `race-${round}`, origin: 'origin-city', costs: { 'a-city': '1000.00', 'b-city': '500.00' } });
+    const proposal = await g.http().get(`/settlements/${BODY}/proposal?currency=CNY&atLeast=${closed}`).set('Authorization', who.auditor).expect(200);
+    const obligationId = `race-${round}:origin:origin-city:a-city`;
+    const obligation = await g.http().get(`/obligations/${encodeURIComponent(obligationId)}`).set('Authorization', who.auditor).expect(200);
+    expect(toMinor(obligation.body.unencumbered as string, 'CNY') > 0n).toBe(true);
+
+    const payer = await who.financeOf('origin-city');
+    // Alternate which request is sent first, so both orders of arrival are exercised.
+    const settle = () => g.http().post(`/settlements/${BODY}/executions`).set('Authorization', who.fundFinance).send({ settlementId: `race-net-${round}`, currency: 'CNY', fingerprint: proposal.body.fingerprint });
+    const pay = () => g.http().post('/transfers').set('Authorization', payer).send({ transferId: `race-pay-${round}`, obligationId, amount: obligation.body.unencumbered });
+    const [settled, paid] = round % 2 === 0 ? await Promise.all([settle(), pay()]) : (await Promise.all([pay(), settle()])).reverse();
+
+    const winners = [settled.status, paid.status].filter((s) => s === 201);
+    expect(winners).toHaveLength(1);
+    if (settled.status === 201) {
+      // The obligation was netted first: nothing is left for the transfer to pay.
+      expect(paid.status).toBe(422);
+      expect(paid.body.type).toMatch(/obligation_overpaid$/);
+    } else {
+      // The transfer came first: the positions the proposal netted are no longer there.
+      expect(settled.status).toBe(409);
+      expect(settled.body.type).toMatch(/settlement_positions_changed$/);
+    }
+
+    const winner = settled.status === 201 ? settled : paid;
+    expect(winner.body.stream).toBe(`treasury-${BODY}`);
+    await g.http().get(`/obligations/${encodeURIComponent(obligationId)}?atLeast=${winner.body.position}`).set('Authorization', who.auditor).expect(200);
+    const runner = g.app.get(ProjectionRunner);
+    expect(runner.status()).toMatchObject({ state: 'running', failure: null });
+    const balances = g.app.get(BalancesReadModel);
+    const net = Object.values(balances.netPositions('CNY')).reduce((sum, amount) => sum + toMinor(amount, 'CNY'), 0n);
+    expect(net).toBe(0n);
+    const row = balances.obligation(obligationId);
+    if (row === null) throw new Error(`obligation ${obligationId} vanished`);
+    expect(toMinor(row.settled, 'CNY') + toMinor(row.pending, 'CNY')).toBe(toMinor(row.obligated, 'CNY'));
+
+    // Leave no pending transfer behind, so the next round's proposal nets every position again.
+    if (paid.status === 201) await g.http().post(`/transfers/race-pay-${round}/settlement`).set('Authorization', payer).send({}).expect(201);
+  });
+
+  it('both decided from the same read of the balances: the treasury revision lets the first through and refuses the second, changing nothing', async () => {
+    const closed = await runIncident(g, who, { incidentId: 'race-same-read', origin: 'origin-city', costs: { 'a-city': '800.00' } });
+    await g.http().get(`/incidents/race-same-read?atLeast=${closed}`).set('Authorization', who.auditor).expect(200);
+    const store = g.app.get<EventStore>(EVENT_STORE);
+    const balances = g.app.get(BalancesReadModel);
+    const obligationId = 'race-same-read:origin:origin-city:a-city';
+    // Both commands read their contexts now, before either is appended: each passes its own checks.
+    const proposal = proposeBodySettlement(balances, BODY, 'CNY');
+    const settlement: TreasuryCommand = { type: 'ExecuteSettlement', settlementId: 'same-read-net', proposal, occurredAt: '2025-06-02T00:00:00.000Z', context: settlementContext(balances, proposal) };
+    const obligation = balances.obligationContext(obligationId);
+    if (obligation === null) throw new Error(`obligation ${obligationId} is not projected`);
+    const transfer: TreasuryCommand = {
+      type: 'InitiateTransfer',
+      terms: { transferId: 'same-read-pay', obligationId, payer: obligation.payer, payee: obligation.payee, amount: obligation.unencumbered, currency: 'CNY', form: 'money', valuation: null, reverses: null },
+      occurredAt: '2025-06-02T00:00:00.000Z',
+      context: { obligation, payerView: balances.payerView(BODY, cityParty('origin-city')) },
+    };
+    const decider = treasuryDecider(BODY);
+    const run = (command: TreasuryCommand) => executeCommand({ store, stream: `treasury-${BODY}`, decider, command, metadata: metadataFor(systemContext('race-spec')) });
+
+    const first = await run(settlement);
+    expect(first.events.map((e) => e.type)).toEqual(['SettlementExecuted']);
+    const head = await store.headPosition();
+    await expect(run(transfer)).rejects.toMatchObject({ code: 'payer_view_stale', status: 409 });
+    expect(await store.headPosition()).toBe(head);
+
+    await g.http().get(`/obligations/${encodeURIComponent(obligationId)}?atLeast=${String(head)}`).set('Authorization', who.auditor).expect(200);
+    expect(g.app.get(ProjectionRunner).status()).toMatchObject({ state: 'running', failure: null });
+    expect(balances.obligation(obligationId)).toMatchObject({ pending: '0.00', outstanding: '0.00', netted: obligation.unencumbered });
+  });
+});
