@@ -1,4 +1,4 @@
-import { openEsdbEventStore, StoreDeadlineExceededError } from '../../libs/event-store/src/esdb/index.js';
+import { openEsdbEventStore, StoreDeadlineExceededError, StoreUnavailableError } from '../../libs/event-store/src/esdb/index.js';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src/port.js';
 import type { LogRecord } from './server/index.js';
 import { proposed, take, testServerTarget, uniqueStream, uniqueTypePrefix } from './fixture.js';
@@ -50,6 +50,23 @@ describe('EventStoreDB adapter when the node misbehaves', () => {
     const seen = [...firstHalf, ...secondHalf];
     expect(seen.map((e) => e.id)).toEqual(expected);
     expect(new Set(seen.map((e) => e.position)).size).toBe(seen.length);
+  });
+
+  it('reports a node that is down as unavailable, then works again once it is back', async () => {
+    const stream = uniqueStream('pledge');
+    await store.appendToStream(stream, [proposed('pledge.Opened')], 'no_stream');
+    await target.server.stop();
+    const refused = await store.appendToStream(stream, [proposed('pledge.Amended')], 0n).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused instanceof StoreUnavailableError || refused instanceof StoreDeadlineExceededError).toBe(true);
+    await target.server.restart();
+    // The first call after a reconnect may still meet the dead channel; the same ids make the retry safe.
+    const amended = [proposed('pledge.Amended')];
+    const retried = await store.appendToStream(stream, amended, 0n).catch(async () => store.appendToStream(stream, amended, 0n));
+    expect(retried.nextExpectedRevision).toBe(1n);
+    expect((await store.readStream(stream)).map((e) => e.id)).toEqual([expect.any(String), amended[0]?.id]);
   });
 
   it('keeps the data of a restarted node', async () => {
