@@ -27,6 +27,7 @@ import { StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } fro
 import { GENESIS_HASH } from '../integrity.js';
 import type {
   AppendResult,
+  EventMetadata,
   EventStore,
   ExpectedRevision,
   IntegrityReport,
@@ -149,7 +150,8 @@ class EsdbEventStore implements EventStore {
         id: p.id,
         type: p.type,
         data: JSON.parse(p.dataJson) as Record<string, unknown>,
-        metadata: encodeMetadata(JSON.parse(p.metadataJson), { recordedAt, prevHash: previous, hash }),
+        // prepareAppend checked the metadata object and serialized it canonically; parsing gives it back as written.
+        metadata: encodeMetadata(JSON.parse(p.metadataJson) as EventMetadata, { recordedAt, prevHash: previous, hash }),
       });
       previous = hash;
       return event;
@@ -362,22 +364,30 @@ class EsdbEventStore implements EventStore {
 
 const positionOf = (r: ResolvedEvent): bigint => r.commitPosition ?? r.event?.position?.commit ?? -1n;
 
+const field = (error: object, key: string): unknown => (error as Record<string, unknown>)[key];
+
+const asExpected = (value: unknown): ExpectedRevision | null =>
+  typeof value === 'bigint' || value === 'no_stream' || value === 'stream_exists' || value === 'any' ? value : null;
+
 function translate(operation: string, error: unknown, deadlineMs: number): unknown {
   if (typeof error !== 'object' || error === null) return error;
+  const stream = String(field(error, 'streamName') ?? '');
   switch (commandErrorType(error)) {
     case 'wrong-expected-version': {
-      const e = error as { streamName: string; expectedVersion: ExpectedRevision; actualVersion: bigint | 'no_stream' };
-      return new WrongExpectedRevisionError(e.streamName, e.expectedVersion, e.actualVersion);
+      const expected = asExpected(field(error, 'expectedVersion'));
+      const actual = field(error, 'actualVersion');
+      if (expected === null || (typeof actual !== 'bigint' && actual !== 'no_stream')) return error;
+      return new WrongExpectedRevisionError(stream, expected, actual);
     }
     case 'stream-not-found':
-      return new StreamNotFoundError((error as { streamName: string }).streamName);
+      return new StreamNotFoundError(stream);
     case 'deadline-exceeded':
     case 'timeout':
       return new StoreDeadlineExceededError(operation, deadlineMs);
     case 'unavailable':
     case 'cancelled':
     case 'not-leader':
-      return new StoreUnavailableError(operation, (error as Error).message);
+      return new StoreUnavailableError(operation, String(field(error, 'message') ?? ''));
     default:
       return error;
   }
