@@ -1,0 +1,57 @@
+/** The bearer token of this tab and what it says about its holder (decoded for display; the server verifies it). */
+
+export type Role = 'admin' | 'coordinator' | 'city-officer' | 'finance-officer' | 'auditor' | 'system';
+
+export interface Holder {
+  sub: string;
+  role: Role;
+  scope: { kind: 'city' | 'body' | 'fund'; id: string } | null;
+  /** Expiry, seconds since the epoch. */
+  exp: number | null;
+}
+
+const STORAGE_KEY = 'concordat.token';
+const ROLES: readonly Role[] = ['admin', 'coordinator', 'city-officer', 'finance-officer', 'auditor', 'system'];
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export const looksLikeToken = (text: string): boolean => TOKEN_SHAPE.test(text.trim());
+
+function base64UrlJson(part: string): unknown {
+  const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** What the token's claims say; null when it cannot be read (the server would refuse it anyway). */
+export function holderOf(token: string): Holder | null {
+  if (!looksLikeToken(token)) return null;
+  try {
+    const claims = base64UrlJson(token.split('.')[1]);
+    if (typeof claims !== 'object' || claims === null) return null;
+    const record = claims as Record<string, unknown>;
+    const role = ROLES.find((r) => r === record.role);
+    if (role === undefined || typeof record.sub !== 'string') return null;
+    let scope: Holder['scope'] = null;
+    for (const kind of ['city', 'body', 'fund'] as const) {
+      const id = record[kind];
+      if (typeof id === 'string') scope = { kind, id };
+    }
+    return { sub: record.sub, role, scope, exp: typeof record.exp === 'number' ? record.exp : null };
+  } catch {
+    return null;
+  }
+}
+
+// sessionStorage: the token lives as long as the tab, never in a cookie or in localStorage.
+export const loadToken = (): string | null => sessionStorage.getItem(STORAGE_KEY);
+export const saveToken = (token: string): void => sessionStorage.setItem(STORAGE_KEY, token.trim());
+export const forgetToken = (): void => sessionStorage.removeItem(STORAGE_KEY);
+
+/**
+ * What the page offers each role. It mirrors the API's @Roles so that a button is shown only to those the API would
+ * let through; the API still decides.
+ */
+export const mayExecuteSettlement = (holder: Holder | null): boolean => holder !== null && holder.role === 'finance-officer';
+
+/** Verifying the chain changes nothing, but it reads the whole log: offered to those who audit (as the API allows). */
+export const mayVerifyChain = (holder: Holder | null): boolean => holder !== null && (holder.role === 'auditor' || holder.role === 'admin');

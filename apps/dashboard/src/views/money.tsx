@@ -1,0 +1,273 @@
+/** View 3: who owes whom (a directed graph weighted by outstanding), the special fund, the settlement proposal. */
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { allPages, apiGet, apiPost, ApiError, isMissingRoute, query, useLoad } from '../api.js';
+import { Chart, type ChartOption } from '../chart.js';
+import { formatMoney, partyLabel, shortHash } from '../format.js';
+import { useSession, useWords } from '../session.js';
+import { mayExecuteSettlement } from '../token.js';
+import { Facts, Section, Show } from '../ui.js';
+import type { FundView, PairBalance, Party, Proposal, TransferView } from '../wire.js';
+
+const isNonZero = (amount: string): boolean => /[1-9]/.test(amount);
+const keyOf = (p: Party): string => `${p.kind}:${p.id}`;
+
+export function MoneyView() {
+  const { token, bodyId, members, holder } = useSession();
+  const { t, c, city } = useWords();
+  // After a write, reads wait for its position (?atLeast=) so the page shows the ledger after the write.
+  const [atLeast, setAtLeast] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [loaded, reload] = useLoad(`money:${bodyId}:${atLeast ?? ''}`, async () => {
+    const consistent = query({ atLeast });
+    const fund = await apiGet<FundView>(`/funds/${encodeURIComponent(bodyId)}${consistent}`, token).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404 && !isMissingRoute(error)) return null;
+      throw error;
+    });
+    const partyKeys = new Set([...members.map((m) => `city:${m}`), `fund:${bodyId}`]);
+    const pairs = await allPages<PairBalance>(`/balances/pairs${consistent}`, token, 5000);
+    // The API lists every pair of the ledger; this body's are those between its members and its fund.
+    const ours = pairs.items.filter((p) => partyKeys.has(keyOf(p.payer)) && partyKeys.has(keyOf(p.payee)));
+    const currency = fund?.established === true ? fund.currency : (ours[0]?.currency ?? 'CNY');
+    const [proposal, movements] = await Promise.all([
+      apiGet<Proposal>(`/settlements/${encodeURIComponent(bodyId)}/proposal${query({ currency, atLeast })}`, token),
+      apiGet<{ items: TransferView[]; nextCursor: string | null }>(`/transfers${query({ party: `fund:${bodyId}`, limit: 100, atLeast })}`, token),
+    ]);
+    return { fund, pairs: ours, currency, proposal, movements };
+  });
+
+  return (
+    <>
+      <h1>{t('viewMoney')}</h1>
+      {notice === null ? null : (
+        <p class="notice" role="status" data-testid="money-notice">
+          {notice}
+        </p>
+      )}
+      <Show loaded={loaded} onRetry={reload}>
+        {({ fund, pairs, currency, proposal, movements }) => (
+          <>
+            <OwesGraph pairs={pairs} />
+            <Section title={t('fundHeading')} id="fund">
+              {fund === null || !fund.established ? (
+                <p>{t('fundNone')}</p>
+              ) : (
+                <Facts
+                  rows={[
+                    [t('fundBalance'), formatMoney(fund.balance, fund.currency), 'fund-balance'],
+                    [t('fundIn'), formatMoney(fund.moneyIn, fund.currency), 'fund-in'],
+                    [t('fundOut'), formatMoney(fund.moneyOut, fund.currency), 'fund-out'],
+                    [t('fundPendingOut'), formatMoney(fund.pendingOut, fund.currency), 'fund-pending'],
+                    [t('fundAvailable'), formatMoney(fund.available, fund.currency), 'fund-available'],
+                  ]}
+                />
+              )}
+              <h3>{t('movements')}</h3>
+              {movements.items.length === 0 ? (
+                <p>{t('noMovements')}</p>
+              ) : (
+                <div class="table-wrap">
+                  <table data-testid="movements">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('reference')}</th>
+                        <th scope="col">{t('payer')}</th>
+                        <th scope="col">{t('payee')}</th>
+                        <th scope="col">{t('amount')}</th>
+                        <th scope="col">{t('status')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {movements.items.map((m) => (
+                        <tr key={m.transferId}>
+                          <td>{m.transferId}</td>
+                          <td>{m.payer.kind === 'city' ? city(m.payer.id) : partyLabel(m.payer)}</td>
+                          <td>{m.payee.kind === 'city' ? city(m.payee.id) : partyLabel(m.payee)}</td>
+                          <td class="num">{formatMoney(m.amount, m.currency)}</td>
+                          <td>{c(m.status)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </Section>
+            <Section title={t('proposalHeading')} id="proposal">
+              <Facts
+                rows={[
+                  [t('currency'), currency],
+                  [t('proposalMethod'), c(proposal.method)],
+                  [t('proposalParties'), String(proposal.parties), 'proposal-parties'],
+                  [t('proposalFingerprint'), <code title={proposal.fingerprint}>{shortHash(proposal.fingerprint)}</code>],
+                ]}
+              />
+              {proposal.transfers.length === 0 ? (
+                <p data-testid="proposal-empty">{t('proposalEmpty')}</p>
+              ) : (
+                <>
+                  <div class="table-wrap">
+                    <table data-testid="proposal">
+                      <thead>
+                        <tr>
+                          <th scope="col">{t('payer')}</th>
+                          <th scope="col">{t('payee')}</th>
+                          <th scope="col">{t('amount')}</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {proposal.transfers.map((tr) => (
+                          <tr key={`${keyOf(tr.payer)}>${keyOf(tr.payee)}`}>
+                            <td>{tr.payer.kind === 'city' ? city(tr.payer.id) : partyLabel(tr.payer)}</td>
+                            <td>{tr.payee.kind === 'city' ? city(tr.payee.id) : partyLabel(tr.payee)}</td>
+                            <td class="num">{formatMoney(tr.amount, proposal.currency)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                  {mayExecuteSettlement(holder) ? (
+                    <ExecuteSettlement
+                      proposal={proposal}
+                      onDone={(position) => {
+                        setNotice(t('executed', { position }));
+                        setAtLeast(position);
+                      }}
+                    />
+                  ) : null}
+                </>
+              )}
+            </Section>
+          </>
+        )}
+      </Show>
+    </>
+  );
+}
+
+function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
+  const { t, city } = useWords();
+  const owed = pairs.filter((p) => isNonZero(p.outstanding));
+  const label = (p: Party) => (p.kind === 'city' ? city(p.id) : `${t('fundHeading')} (${p.id})`);
+  const option = useMemo<ChartOption>(() => {
+    const nodes = [...new Map(owed.flatMap((p) => [p.payer, p.payee]).map((p) => [keyOf(p), p])).values()];
+    // Line width is a visual weight only; the exact outstanding amount is the edge label and the table below.
+    const amounts = owed.map((p) => Number(p.outstanding));
+    const max = Math.max(1, ...amounts);
+    return {
+      aria: { enabled: true },
+      tooltip: { formatter: '{b}' },
+      animation: false,
+      series: [
+        {
+          type: 'graph',
+          layout: 'circular',
+          circular: { rotateLabel: false },
+          roam: false,
+          symbolSize: 46,
+          edgeSymbol: ['none', 'arrow'],
+          edgeSymbolSize: 12,
+          label: { show: true, color: '#111827', fontSize: 13 },
+          itemStyle: { color: '#dbeafe', borderColor: '#1d4ed8', borderWidth: 2 },
+          edgeLabel: { show: true, formatter: '{c}', color: '#111827', fontSize: 12, backgroundColor: '#ffffff', padding: 2 },
+          lineStyle: { color: '#b45309', opacity: 0.9, curveness: 0.15 },
+          data: nodes.map((p) => ({ id: keyOf(p), name: label(p), itemStyle: p.kind === 'fund' ? { color: '#dcfce7', borderColor: '#15803d' } : undefined })),
+          links: owed.map((p, i) => ({
+            source: keyOf(p.payer),
+            target: keyOf(p.payee),
+            value: formatMoney(p.outstanding, p.currency),
+            name: `${label(p.payer)} → ${label(p.payee)}: ${formatMoney(p.outstanding, p.currency)}`,
+            lineStyle: { width: 1.5 + (8 * amounts[i]) / max },
+          })),
+        },
+      ],
+    };
+  }, [pairs, city]);
+  return (
+    <Section title={t('owesHeading')} id="owes">
+      <p class="muted">{t('owesCaption')}</p>
+      {owed.length === 0 ? <p>{t('nothingOwed')}</p> : <Chart option={option} label={`${t('owesHeading')}. ${t('owesCaption')}`} testId="owes-graph" />}
+      <div class="table-wrap">
+        <table data-testid="pairs">
+          <caption>{t('owesTable')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('payer')}</th>
+              <th scope="col">{t('payee')}</th>
+              <th scope="col">{t('obligated')}</th>
+              <th scope="col">{t('settled')}</th>
+              <th scope="col">{t('pending')}</th>
+              <th scope="col">{t('outstanding')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pairs.map((p) => (
+              <tr key={`${keyOf(p.payer)}>${keyOf(p.payee)}:${p.currency}`} data-pair={`${keyOf(p.payer)}>${keyOf(p.payee)}`}>
+                <td>{label(p.payer)}</td>
+                <td>{label(p.payee)}</td>
+                <td class="num">{formatMoney(p.obligated, p.currency)}</td>
+                <td class="num">{formatMoney(p.settled, p.currency)}</td>
+                <td class="num">{formatMoney(p.pending, p.currency)}</td>
+                <td class="num" data-testid="outstanding">
+                  {formatMoney(p.outstanding, p.currency)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Section>
+  );
+}
+
+/** The Execute button and its confirmation: a modal dialog that names what will be recorded. */
+function ExecuteSettlement({ proposal, onDone }: { proposal: Proposal; onDone: (position: string) => void }) {
+  const { token, bodyId } = useSession();
+  const { t } = useWords();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const execute = async () => {
+    setBusy(true);
+    setError(null);
+    const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+    const settlementId = `dash-${stamp}-${proposal.fingerprint.slice(0, 8)}`;
+    try {
+      // The fingerprint makes the write refuse if positions moved since the proposal was shown.
+      const ack = await apiPost<{ position: string | null }>(
+        `/settlements/${encodeURIComponent(bodyId)}/executions`,
+        { settlementId, currency: proposal.currency, fingerprint: proposal.fingerprint },
+        token,
+        `dashboard-settlement-${proposal.fingerprint}`,
+      );
+      dialog.current?.close();
+      onDone(ack.position ?? '');
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="primary danger" data-testid="execute-settlement" onClick={() => dialog.current?.showModal()}>
+        {t('execute')}
+      </button>
+      <dialog ref={dialog} aria-labelledby="confirm-title" aria-describedby="confirm-body" data-testid="confirm-dialog">
+        <h2 id="confirm-title">{t('executeConfirmTitle')}</h2>
+        <p id="confirm-body">{t('executeConfirmBody', { n: proposal.transfers.length, currency: proposal.currency })}</p>
+        {error === null ? null : (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="dialog-actions">
+          <button type="button" onClick={() => dialog.current?.close()} autofocus>
+            {t('cancel')}
+          </button>
+          <button type="button" class="primary danger" disabled={busy} data-testid="confirm-execute" onClick={execute}>
+            {t('executeConfirm')}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
