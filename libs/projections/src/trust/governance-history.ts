@@ -24,6 +24,9 @@ import { instant } from '../../../domain/src/shared/time.js';
 import type { EventMetadata, RecordedEvent } from '../../../event-store/src/port.js';
 import { COORDINATOR } from './evidence.js';
 
+/** The id prefix that asks for UUID-shaped event ids. */
+export const UUID_IDS = 'uuid';
+
 const METADATA: EventMetadata = { actor: 'system:history', role: 'system', correlationId: 'history', schemaVersion: 1 };
 
 export interface CommitmentSpec {
@@ -56,10 +59,19 @@ export class GovernanceHistory {
 
   private count = 0;
 
+  /**
+   * `idPrefix` names events `<prefix>-00000001`; the prefix `uuid` gives UUID-shaped ids instead (the count in the
+   * last group), like the ledger's own, for measurements that should see the ids a real log carries.
+   */
   constructor(
     private readonly idPrefix = 'ev',
     private readonly onEvent: ((event: RecordedEvent) => void) | null = null,
   ) {}
+
+  private eventId(): string {
+    if (this.idPrefix === UUID_IDS) return `6f1c2d0e-8b7a-4c35-a1e2-${this.count.toString(16).padStart(12, '0')}`;
+    return `${this.idPrefix}-${String(this.count).padStart(8, '0')}`;
+  }
 
   /** Events appended so far (kept or handed over). */
   get appended(): number {
@@ -79,7 +91,7 @@ export class GovernanceHistory {
     this.streamRecorded.set(stream, recordedMs);
     const position = BigInt(this.count);
     const event: RecordedEvent<T> = {
-      id: `${this.idPrefix}-${String(this.count).padStart(8, '0')}`,
+      id: this.eventId(),
       type,
       stream,
       revision,

@@ -301,3 +301,30 @@ describe('an explained answer for a city with a very long history', () => {
     expect(answer.r).toBeGreaterThan(rows.reduce((sum, c) => sum + c.r, 0));
   });
 });
+
+describe('canonical state digests', () => {
+  const base = (): GovernanceHistory => {
+    const h = new GovernanceHistory();
+    h.commitmentMade({ commitmentId: 'c1', obligor: 'b', obligee: 'a', value: '10.00', madeMs: day(0), dueMs: day(10) });
+    h.finding({ findingId: 'f1', cityId: 'b', counterparty: 'a', kind: 'concealment', severity: 1, atMs: day(2) });
+    return h;
+  };
+
+  it('changes when a commitment’s life changes, and counts what it covers', () => {
+    const open = base();
+    const kept = base();
+    kept.fulfilled('c1', day(5));
+    const a = modelOf(open).canonicalState();
+    const b = modelOf(kept).canonicalState();
+    expect(a.commitments.count).toBe(1);
+    expect(a.findings.count).toBe(1);
+    expect(b.commitments.sha256).not.toBe(a.commitments.sha256);
+    expect(b.findings.sha256).toBe(a.findings.sha256);
+  });
+
+  it('changes when a finding is revoked', () => {
+    const revoked = base();
+    revoked.revoked('f1', day(3));
+    expect(modelOf(revoked).canonicalState().findings.sha256).not.toBe(modelOf(base()).canonicalState().findings.sha256);
+  });
+});

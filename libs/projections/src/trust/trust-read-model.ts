@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   BodyEstablished,
   CityRegistered,
@@ -36,6 +37,7 @@ import {
 } from './evidence.js';
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
+import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
 import { Coef, DeltaBatch, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
@@ -158,17 +160,26 @@ export interface TrustAlliance {
 /** A body by id (membership as of the instant), or an explicit list of cities. */
 export type TrustGroup = string | { members: readonly string[] };
 
-interface CommitmentRecord {
-  id: string;
-  /** Names this record's rows in the indices (one row per instant per index). */
-  owner: number;
-  terms: CommitmentTerms | null;
-  /** In arrival order; each resolution sorts them for its basis. */
-  facts: LifecycleFact[];
+/** The model's canonical state (for state digests): small parts in full, the bulk as counted digests. */
+export interface TrustCanonicalState {
+  parameterSet: string;
+  cities: string[];
+  bodies: { id: string; recorded: MembershipState[]; occurred: MembershipState[] }[];
+  commitments: { count: number; sha256: string };
+  findings: { count: number; sha256: string };
 }
 
+export interface MembershipState {
+  op: 'establish' | 'admit' | 'remove';
+  cities: string[];
+  seq: number;
+  at: Instant;
+}
+
+/** Findings are few (a handful per city and year): plain objects are fine for them. */
 interface FindingRecord {
   id: string;
+  /** Names this record's rows in the indices; negative, so it never meets a commitment's row number. */
   owner: number;
   finding: FindingFacts | null;
   facts: LifecycleFact[];
@@ -237,15 +248,17 @@ export class TrustReadModel implements ReadModel {
   readonly version = 1;
 
   private readonly bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
-  private readonly commitments = new Map<string, CommitmentRecord>();
+  /** Known cities, interned: each id is one string however many commitments name it. */
+  private readonly cities = new CityInterner();
+  /** Commitments as columns, their row number naming their rows in the indices. */
+  private readonly commitments: CommitmentTable;
   private readonly findings = new Map<string, FindingRecord>();
-  private readonly commitmentsByObligor = new Map<string, CommitmentRecord[]>();
+  /** Commitment rows per obligor city number. */
+  private readonly commitmentsByObligor: RowList[] = [];
   private readonly findingsByCity = new Map<string, FindingRecord[]>();
-  /** Known city ids, interned: each id is one string however many commitments name it. */
-  private readonly cities = new Map<string, string>();
   /** Reference epoch E, ms; fixed by the first instant seen and moved only to keep factored sums in range. */
   private epochMs: number | null = null;
-  private nextOwner = 1;
+  private nextFindingOwner = -1;
   private readonly scratch = [newCoefVector(), newCoefVector(), newCoefVector()];
   /** The last `evaluate` result: queries allocate nothing for intermediate totals. */
   private evaluatedR = 0;
@@ -258,7 +271,9 @@ export class TrustReadModel implements ReadModel {
   constructor(
     readonly parameters: TrustParameterSet = CFBT_1,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.commitments = new CommitmentTable(new FactTable(), this.cities, parameters.minLeadSeconds * 1000);
+  }
 
   apply(event: RecordedEvent): void {
     const recordedMs = parseInstant(event.recordedAt, 'recordedAt');
@@ -379,7 +394,17 @@ export class TrustReadModel implements ReadModel {
 
   /** Cities the model has seen (registered, members, obligors, findings), sorted. */
   knownCities(): string[] {
-    return [...this.cities.keys()].sort();
+    return [...this.cities.all()].sort();
+  }
+
+  /** Whether the model has seen the city (registered, a member, an obligor or obligee, named by a finding). */
+  knowsCity(city: string): boolean {
+    return this.cities.find(city) !== undefined;
+  }
+
+  /** Whether the body was ever established (on the recorded time line). */
+  knowsBody(bodyId: string): boolean {
+    return this.bases[0].membership.has(bodyId);
   }
 
   /** Anomalies of the whole history as of the instant, including events about commitments never made. */
@@ -387,70 +412,90 @@ export class TrustReadModel implements ReadModel {
     const { asOfMs, basis } = this.resolveOptions(options);
     const limit = Math.min(options.limit ?? MAX_ANOMALIES, MAX_ANOMALIES);
     const found: Anomaly[] = [];
-    for (const record of this.commitments.values()) found.push(...this.resolveCommitmentOn(record, basis).anomalies.filter((a) => a.key <= asOfMs));
+    for (let row = 0; row < this.commitments.size; row++) found.push(...this.resolveCommitmentOn(row, basis).anomalies.filter((a) => a.key <= asOfMs));
     for (const record of this.findings.values()) found.push(...this.resolveFindingOn(record, basis).anomalies.filter((a) => a.key <= asOfMs));
     return sortAnomalies(found).slice(0, limit);
   }
 
-  canonicalState(): unknown {
-    const facts = (list: readonly LifecycleFact[]) =>
-      inCanonicalOrder(list, 'recorded').map((e) => ({
-        kind: e.kind,
-        recordedAt: instant(e.recordedMs),
-        occurredAt: instant(e.businessMs),
-        seq: e.seq,
-        eventId: e.eventId,
-        fraction: e.fraction,
-      }));
-    const byId = <T extends { id: string }>(list: Iterable<T>) => [...list].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  /**
+   * Cities and bodies in full; commitments and findings as a count and a SHA-256 over their rows in id order (terms,
+   * then facts in canonical order), streamed into the hash so a million events never become one giant JSON value.
+   * Independent of the order in which independent events arrived, like every answer.
+   */
+  canonicalState(): TrustCanonicalState {
+    const line = (facts: readonly LifecycleFact[]): string =>
+      inCanonicalOrder(facts, 'recorded')
+        .map((e) => `${e.kind},${e.recordedMs},${e.businessMs},${e.seq},${e.eventId},${e.fraction}`)
+        .join(';');
+    const commitments = createHash('sha256');
+    for (const row of this.commitments.rowsById()) {
+      const t = this.commitments.terms(row);
+      const terms = t === null ? '-' : `${t.obligor},${t.obligee},${t.value},${t.dueMs},${t.madeMs}`;
+      commitments.update(`${this.commitments.id(row)}|${terms}|${line(this.commitments.factsOf(row, MAX_LIFECYCLE_EVENTS))}\n`);
+    }
+    const findings = createHash('sha256');
+    const byId = [...this.findings.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    for (const f of byId) {
+      const facts = f.finding;
+      const terms = facts === null ? '-' : `${facts.cityId},${facts.counterparty ?? ''},${facts.kind},${facts.severity}`;
+      findings.update(`${f.id}|${terms}|${line(f.facts)}\n`);
+    }
     return {
       parameterSet: this.parameters.id,
       cities: this.knownCities(),
       bodies: [...this.bases[0].membership.keys()].sort().map((id) => ({
         id,
-        recorded: (this.bases[0].membership.get(id) ?? []).map((m) => ({ ...m, key: instant(m.key) })),
-        occurred: (this.bases[1].membership.get(id) ?? []).map((m) => ({ ...m, key: instant(m.key) })),
+        recorded: (this.bases[0].membership.get(id) ?? []).map((m) => ({ op: m.op, cities: m.cities, seq: m.seq, at: instant(m.key) })),
+        occurred: (this.bases[1].membership.get(id) ?? []).map((m) => ({ op: m.op, cities: m.cities, seq: m.seq, at: instant(m.key) })),
       })),
-      commitments: byId(this.commitments.values()).map((c) => ({
-        id: c.id,
-        terms: c.terms === null ? null : { ...c.terms, dueAt: instant(c.terms.dueMs), madeAt: instant(c.terms.madeMs) },
-        facts: facts(c.facts),
-      })),
-      findings: byId(this.findings.values()).map((f) => ({ id: f.id, finding: f.finding, facts: facts(f.facts) })),
+      commitments: { count: this.commitments.size, sha256: commitments.digest('hex') },
+      findings: { count: byId.length, sha256: findings.digest('hex') },
     };
   }
 
   // ---------------------------------------------------------------------------------------------------- apply
 
   private onCommitmentMade(event: RecordedEvent, d: CommitmentMade['data'], recordedMs: number, seq: number): void {
-    const record = this.commitmentRecord(d.commitmentId);
+    const row = this.commitments.rowOf(d.commitmentId);
     const madeMs = parseInstant(d.occurredAt);
     const fact: LifecycleFact = { kind: 'made', eventId: event.id, recordedMs, businessMs: madeMs, seq, fraction: 0 };
-    if (record.terms !== null) return this.updateCommitment(record, event, fact);
-    this.emitCommitment(record, 'withdraw');
+    if (this.commitments.hasTermsAt(row)) return this.updateCommitment(row, event, fact);
+    this.emitCommitment(row, 'withdraw');
     // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
-    const obligor = this.city(d.obligor);
-    const obligeeCity = d.obligee.kind === 'city' ? this.city(d.obligee.id) : null;
-    record.terms = commitmentTerms(
-      { commitmentId: record.id, obligor, obligeeCity, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
+    const obligor = this.cities.intern(d.obligor);
+    const obligeeCity = d.obligee.kind === 'city' ? this.cities.intern(d.obligee.id) : NO_CITY;
+    const terms = commitmentTerms(
+      { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity: null, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
       this.parameters,
     );
-    pushTo(this.commitmentsByObligor, obligor, record);
-    this.addFact(record.facts, fact, event);
-    this.emitCommitment(record, 'place');
+    this.commitments.setTerms(row, { obligor, obligeeCity, value: terms.value, weight: terms.weight, dueMs: terms.dueMs, madeMs });
+    let owned = this.commitmentsByObligor[obligor];
+    if (owned === undefined) {
+      owned = new RowList();
+      this.commitmentsByObligor[obligor] = owned;
+    }
+    owned.push(row);
+    this.addCommitmentFact(row, fact, event);
+    this.emitCommitment(row, 'place');
   }
 
   private onCommitmentEvent(event: RecordedEvent, commitmentId: string, kind: LifecycleKind, businessMs: number, fraction: number): void {
-    const record = this.commitmentRecord(commitmentId);
+    const row = this.commitments.rowOf(commitmentId);
     const fact: LifecycleFact = { kind, eventId: event.id, recordedMs: parseInstant(event.recordedAt, 'recordedAt'), businessMs, seq: Number(event.revision), fraction };
-    this.updateCommitment(record, event, fact);
+    this.updateCommitment(row, event, fact);
   }
 
   /** Re-resolves one commitment: withdraws exactly the deltas its old history placed, then places the new ones. */
-  private updateCommitment(record: CommitmentRecord, event: RecordedEvent, fact: LifecycleFact): void {
-    this.emitCommitment(record, 'withdraw');
-    this.addFact(record.facts, fact, event);
-    this.emitCommitment(record, 'place');
+  private updateCommitment(row: number, event: RecordedEvent, fact: LifecycleFact): void {
+    this.emitCommitment(row, 'withdraw');
+    this.addCommitmentFact(row, fact, event);
+    this.emitCommitment(row, 'place');
+  }
+
+  private addCommitmentFact(row: number, fact: LifecycleFact, event: RecordedEvent): void {
+    this.checkLifecycleLength(this.commitments.factCount(row), event);
+    this.ensureEpoch(fact.businessMs);
+    this.commitments.addFact(row, fact);
   }
 
   private onFindingRecorded(event: RecordedEvent, d: FindingRecorded['data'], recordedMs: number, seq: number): void {
@@ -473,11 +518,15 @@ export class TrustReadModel implements ReadModel {
   }
 
   private addFact(facts: LifecycleFact[], fact: LifecycleFact, event: RecordedEvent): void {
-    if (facts.length >= MAX_LIFECYCLE_EVENTS) {
-      throw new ProjectionInvariantError(this.name, event.position, `${event.stream} has more than ${MAX_LIFECYCLE_EVENTS} lifecycle events`);
-    }
+    this.checkLifecycleLength(facts.length, event);
     this.ensureEpoch(fact.businessMs);
     facts.push(fact);
+  }
+
+  private checkLifecycleLength(length: number, event: RecordedEvent): void {
+    if (length >= MAX_LIFECYCLE_EVENTS) {
+      throw new ProjectionInvariantError(this.name, event.position, `${event.stream} has more than ${MAX_LIFECYCLE_EVENTS} lifecycle events`);
+    }
   }
 
   private membership(bodyId: string, entry: Omit<MembershipEntry, 'key'>, recordedMs: number, occurredAt: Instant): void {
@@ -494,32 +543,20 @@ export class TrustReadModel implements ReadModel {
 
   /** Registers a city id and returns its interned string. */
   private city(id: string): string {
-    const known = this.cities.get(id);
-    if (known !== undefined) return known;
-    this.cities.set(id, id);
-    return id;
-  }
-
-  private commitmentRecord(id: string): CommitmentRecord {
-    let record = this.commitments.get(id);
-    if (record === undefined) {
-      record = { id, owner: this.nextOwner++, terms: null, facts: [] };
-      this.commitments.set(id, record);
-    }
-    return record;
+    return this.cities.id(this.cities.intern(id));
   }
 
   private findingRecord(id: string): FindingRecord {
     let record = this.findings.get(id);
     if (record === undefined) {
-      record = { id, owner: this.nextOwner++, finding: null, facts: [] };
+      record = { id, owner: this.nextFindingOwner--, finding: null, facts: [] };
       this.findings.set(id, record);
     }
     return record;
   }
 
-  private resolveCommitmentOn(record: CommitmentRecord, basis: TrustBasis): CommitmentResolution {
-    return resolveCommitment(record.id, record.terms, record.facts, basis, this.parameters);
+  private resolveCommitmentOn(row: number, basis: TrustBasis, terms = this.commitments.terms(row)): CommitmentResolution {
+    return resolveCommitment(this.commitments.id(row), terms, this.commitments.factsOf(row, MAX_LIFECYCLE_EVENTS), basis, this.parameters);
   }
 
   private resolveFindingOn(record: FindingRecord, basis: TrustBasis): FindingResolution {
@@ -530,14 +567,15 @@ export class TrustReadModel implements ReadModel {
    * Places (or withdraws) a commitment's deltas on both time lines. The deltas are a pure function of the record's
    * facts, so withdrawing recomputes them from the same facts instead of remembering them: nothing is stored per delta.
    */
-  private emitCommitment(record: CommitmentRecord, mode: DeltaMode): void {
-    const terms = record.terms;
-    if (terms === null || record.facts.length === 0) return;
+  private emitCommitment(row: number, mode: DeltaMode): void {
+    const terms = this.commitments.terms(row);
+    if (terms === null || this.commitments.factCount(row) === 0) return;
     const p = this.parameters;
     const piece = this.piece;
     const batch = this.batch;
+    const facts = this.commitments.factsOf(row, MAX_LIFECYCLE_EVENTS);
     TRUST_BASES.forEach((basis, slot) => {
-      const resolution = this.resolveCommitmentOn(record, basis);
+      const resolution = resolveCommitment(terms.commitmentId, terms, facts, basis, p);
       batch.clear();
       for (const seg of resolution.evidence) {
         piece.fill(0);
@@ -552,7 +590,7 @@ export class TrustReadModel implements ReadModel {
       for (const span of resolution.open) this.provisional(batch, terms, span.from, span.until);
       const all = this.bases[slot].cityEvidence(terms.obligor).all;
       const pair = terms.obligeeCity === null ? null : this.bases[slot].pairIndex(terms.obligor, terms.obligeeCity);
-      this.flush(mode, record.owner, all, pair);
+      this.flush(mode, row, all, pair);
     });
   }
 
@@ -739,12 +777,18 @@ export class TrustReadModel implements ReadModel {
     const p = this.parameters;
     const rows: { key: number; row: TrustContribution }[] = [];
     const anomalies: Anomaly[] = [];
-    for (const record of this.commitmentsByObligor.get(obligor) ?? []) {
-      const terms = record.terms;
-      if (terms === null || (counterparty !== null && terms.obligeeCity !== counterparty)) continue;
-      const resolution = this.resolveCommitmentOn(record, basis);
+    const obligorNumber = this.cities.find(obligor);
+    const owned = obligorNumber === undefined ? undefined : this.commitmentsByObligor[obligorNumber];
+    // A counterparty the model never saw matches no commitment: -2 is neither a city number nor NO_CITY.
+    const counterpartyNumber = counterparty === null ? null : (this.cities.find(counterparty) ?? NO_CITY - 1);
+    for (let i = 0; owned !== undefined && i < owned.size; i++) {
+      const commitment = owned.at(i);
+      if (counterpartyNumber !== null && this.commitments.obligeeCityOf(commitment) !== counterpartyNumber) continue;
+      const terms = this.commitments.terms(commitment);
+      if (terms === null) continue;
+      const resolution = this.resolveCommitmentOn(commitment, basis, terms);
       anomalies.push(...resolution.anomalies.filter((a) => a.key <= asOfMs));
-      const common = { source: 'commitment' as const, commitmentId: record.id, obligor: terms.obligor, obligee: terms.obligee, value: terms.value, weight: terms.weight };
+      const common = { source: 'commitment' as const, commitmentId: terms.commitmentId, obligor: terms.obligor, obligee: terms.obligee, value: terms.value, weight: terms.weight };
       for (const seg of resolution.evidence) {
         if (seg.from > asOfMs || seg.until <= asOfMs) continue;
         const decay = 2 ** (-(asOfMs - seg.decayFrom) / DAY_MS / p.halfLifeCommitmentDays);

@@ -1,0 +1,297 @@
+/**
+ * The commitments the trust model remembers, as columns rather than objects: a million events would otherwise keep a
+ * million small objects (and their boxed numbers) alive. A commitment is a row number; its lifecycle facts are rows of
+ * a fact table chained per commitment. Objects (terms, facts) are built only while a commitment is being resolved.
+ */
+import type { CommitmentTerms, LifecycleFact, LifecycleKind } from './evidence.js';
+import { COORDINATOR } from './evidence.js';
+
+const KINDS: readonly LifecycleKind[] = ['made', 'fulfilled', 'closed_short', 'defaulted', 'waived', 'reopened', 'finding', 'revoked'];
+const KIND_CODE = new Map<LifecycleKind, number>(KINDS.map((k, i) => [k, i]));
+
+const NONE = -1;
+
+function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(array: T, capacity: number, make: (n: number) => T): T {
+  const next = make(capacity);
+  next.set(array);
+  return next;
+}
+
+/** Next capacity: ×1.5 keeps the unused tail of a column to a third at most. */
+const nextCapacity = (capacity: number): number => Math.max(16, Math.ceil(capacity * 1.5));
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Event ids: the ledger's ids are UUIDs, kept as 16 bytes; any other spelling (imported or test histories) is kept as
+ * its string, so every id reads back exactly as it was written.
+ */
+export class EventIdColumn {
+  private words = new Uint32Array(64);
+  private readonly other = new Map<number, string>();
+
+  set(row: number, id: string): void {
+    if ((row + 1) * 4 > this.words.length) this.words = grown(this.words, nextCapacity(row + 1) * 4, (n) => new Uint32Array(n));
+    if (UUID.test(id)) {
+      const hex = id.replaceAll('-', '');
+      for (let k = 0; k < 4; k++) this.words[row * 4 + k] = Number.parseInt(hex.slice(k * 8, k * 8 + 8), 16);
+      this.other.delete(row);
+    } else {
+      this.other.set(row, id);
+    }
+  }
+
+  get(row: number): string {
+    const other = this.other.get(row);
+    if (other !== undefined) return other;
+    let hex = '';
+    for (let k = 0; k < 4; k++) hex += this.words[row * 4 + k].toString(16).padStart(8, '0');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+}
+
+/** Lifecycle facts, one row each, chained per owner in arrival order. */
+export class FactTable {
+  private capacity = 64;
+  private n = 0;
+  private kind = new Uint8Array(this.capacity);
+  private recordedMs = new Float64Array(this.capacity);
+  private businessMs = new Float64Array(this.capacity);
+  private seq = new Float64Array(this.capacity);
+  private fraction = new Float64Array(this.capacity);
+  private next = new Int32Array(this.capacity);
+  private readonly eventIds = new EventIdColumn();
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Appends a fact after `tail` (NONE to start a chain) and returns its row. */
+  push(fact: LifecycleFact, tail: number): number {
+    if (this.n === this.capacity) this.grow();
+    const row = this.n++;
+    const code = KIND_CODE.get(fact.kind);
+    if (code === undefined) throw new RangeError(`unknown lifecycle kind ${fact.kind}`);
+    this.kind[row] = code;
+    this.recordedMs[row] = fact.recordedMs;
+    this.businessMs[row] = fact.businessMs;
+    this.seq[row] = fact.seq;
+    this.fraction[row] = fact.fraction;
+    this.next[row] = NONE;
+    this.eventIds.set(row, fact.eventId);
+    if (tail !== NONE) this.next[tail] = row;
+    return row;
+  }
+
+  /** The chain from `head`, at most `limit` facts, as objects (built for one resolution, not kept). */
+  chain(head: number, limit: number): LifecycleFact[] {
+    const facts: LifecycleFact[] = [];
+    for (let row = head; row !== NONE && facts.length < limit; row = this.next[row]) {
+      facts.push({
+        kind: KINDS[this.kind[row]],
+        recordedMs: this.recordedMs[row],
+        businessMs: this.businessMs[row],
+        seq: this.seq[row],
+        eventId: this.eventIds.get(row),
+        fraction: this.fraction[row],
+      });
+    }
+    return facts;
+  }
+
+  private grow(): void {
+    const c = nextCapacity(this.capacity);
+    this.kind = grown(this.kind, c, (n) => new Uint8Array(n));
+    this.recordedMs = grown(this.recordedMs, c, (n) => new Float64Array(n));
+    this.businessMs = grown(this.businessMs, c, (n) => new Float64Array(n));
+    this.seq = grown(this.seq, c, (n) => new Float64Array(n));
+    this.fraction = grown(this.fraction, c, (n) => new Float64Array(n));
+    this.next = grown(this.next, c, (n) => new Int32Array(n));
+    this.capacity = c;
+  }
+}
+
+/** A growable list of row numbers (commitments per obligor). */
+export class RowList {
+  private rows = new Int32Array(4);
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  push(row: number): void {
+    if (this.n === this.rows.length) this.rows = grown(this.rows, nextCapacity(this.n), (n) => new Int32Array(n));
+    this.rows[this.n++] = row;
+  }
+
+  at(i: number): number {
+    return this.rows[i];
+  }
+}
+
+/** Cities as small integers: an id is stored once, however many commitments name it. */
+export class CityInterner {
+  private readonly index = new Map<string, number>();
+  private readonly ids: string[] = [];
+
+  intern(id: string): number {
+    const known = this.index.get(id);
+    if (known !== undefined) return known;
+    this.index.set(id, this.ids.length);
+    this.ids.push(id);
+    return this.ids.length - 1;
+  }
+
+  /** The city's number, or undefined when the model never saw it. */
+  find(id: string): number | undefined {
+    return this.index.get(id);
+  }
+
+  id(index: number): string {
+    return this.ids[index];
+  }
+
+  all(): readonly string[] {
+    return this.ids;
+  }
+}
+
+/** What a commitment's CommitmentMade said, before the terms are derived (weight and lead come from the parameters). */
+export interface CommitmentTermsRow {
+  obligor: number;
+  /** NONE when vertical. */
+  obligeeCity: number;
+  value: string;
+  weight: number;
+  dueMs: number;
+  madeMs: number;
+}
+
+/** Commitments as rows: terms (once made) and the head and tail of their fact chain. */
+export class CommitmentTable {
+  private capacity = 64;
+  private n = 0;
+  private readonly byId = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly values: string[] = [];
+  private hasTerms = new Uint8Array(this.capacity);
+  private obligor = new Int32Array(this.capacity);
+  private obligeeCity = new Int32Array(this.capacity);
+  private weight = new Float64Array(this.capacity);
+  private dueMs = new Float64Array(this.capacity);
+  private madeMs = new Float64Array(this.capacity);
+  private head = new Int32Array(this.capacity);
+  private tail = new Int32Array(this.capacity);
+  private count = new Int32Array(this.capacity);
+
+  constructor(
+    private readonly facts: FactTable,
+    private readonly cities: CityInterner,
+    private readonly minLeadMs: number,
+  ) {}
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** The commitment's row, created (without terms) on first mention. */
+  rowOf(commitmentId: string): number {
+    const known = this.byId.get(commitmentId);
+    if (known !== undefined) return known;
+    if (this.n === this.capacity) this.grow();
+    const row = this.n++;
+    this.byId.set(commitmentId, row);
+    this.ids.push(commitmentId);
+    this.values.push('');
+    this.hasTerms[row] = 0;
+    this.head[row] = NONE;
+    this.tail[row] = NONE;
+    this.count[row] = 0;
+    return row;
+  }
+
+  id(row: number): string {
+    return this.ids[row];
+  }
+
+  factCount(row: number): number {
+    return this.count[row];
+  }
+
+  setTerms(row: number, terms: CommitmentTermsRow): void {
+    this.hasTerms[row] = 1;
+    this.obligor[row] = terms.obligor;
+    this.obligeeCity[row] = terms.obligeeCity;
+    this.values[row] = terms.value;
+    this.weight[row] = terms.weight;
+    this.dueMs[row] = terms.dueMs;
+    this.madeMs[row] = terms.madeMs;
+  }
+
+  hasTermsAt(row: number): boolean {
+    return this.hasTerms[row] === 1;
+  }
+
+  /** The obligor's city number; meaningful only once the commitment has terms. */
+  obligorOf(row: number): number {
+    return this.obligor[row];
+  }
+
+  /** The obligee city's number, or NONE when vertical; meaningful only once the commitment has terms. */
+  obligeeCityOf(row: number): number {
+    return this.obligeeCity[row];
+  }
+
+  terms(row: number): CommitmentTerms | null {
+    if (this.hasTerms[row] === 0) return null;
+    const obligeeCity = this.obligeeCity[row] === NONE ? null : this.cities.id(this.obligeeCity[row]);
+    const dueMs = this.dueMs[row];
+    const madeMs = this.madeMs[row];
+    return {
+      commitmentId: this.ids[row],
+      obligor: this.cities.id(this.obligor[row]),
+      obligee: obligeeCity ?? COORDINATOR,
+      obligeeCity,
+      value: this.values[row],
+      weight: this.weight[row],
+      dueMs,
+      madeMs,
+      leadMs: Math.max(dueMs - madeMs, this.minLeadMs),
+    };
+  }
+
+  addFact(row: number, fact: LifecycleFact): void {
+    const added = this.facts.push(fact, this.tail[row]);
+    if (this.head[row] === NONE) this.head[row] = added;
+    this.tail[row] = added;
+    this.count[row] += 1;
+  }
+
+  factsOf(row: number, limit: number): LifecycleFact[] {
+    return this.facts.chain(this.head[row], limit);
+  }
+
+  /** Rows sorted by commitment id (for the canonical state). */
+  rowsById(): Int32Array {
+    const rows = Int32Array.from({ length: this.n }, (_, i) => i);
+    const ids = this.ids;
+    return rows.sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : 0));
+  }
+
+  private grow(): void {
+    const c = nextCapacity(this.capacity);
+    this.hasTerms = grown(this.hasTerms, c, (n) => new Uint8Array(n));
+    this.obligor = grown(this.obligor, c, (n) => new Int32Array(n));
+    this.obligeeCity = grown(this.obligeeCity, c, (n) => new Int32Array(n));
+    this.weight = grown(this.weight, c, (n) => new Float64Array(n));
+    this.dueMs = grown(this.dueMs, c, (n) => new Float64Array(n));
+    this.madeMs = grown(this.madeMs, c, (n) => new Float64Array(n));
+    this.head = grown(this.head, c, (n) => new Int32Array(n));
+    this.tail = grown(this.tail, c, (n) => new Int32Array(n));
+    this.count = grown(this.count, c, (n) => new Int32Array(n));
+    this.capacity = c;
+  }
+}
+
+export const NO_CITY = NONE;
