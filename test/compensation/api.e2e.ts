@@ -188,4 +188,19 @@ describe('the compensation API', () => {
       await g.http().get('/transfers.csv').set('Authorization', await who.officerOf('a-city')).expect(403);
     });
   });
+
+  it('describes every compensation route in OpenAPI, with a summary, bearer auth and its answers', async () => {
+    const spec = await g.http().get('/openapi.json').expect(200);
+    const paths = spec.body.paths as Record<string, Record<string, { summary?: string; tags?: string[]; security?: unknown[]; responses: Record<string, unknown> }>>;
+    const compensation = Object.entries(paths).filter(([path]) => /^\/(incidents|funds|obligations|transfers|balances|settlements)/.test(path));
+    const operations = compensation.flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => [path, method, operation] as const));
+    expect(operations).toHaveLength(27);
+    for (const [path, method, operation] of operations) {
+      expect(operation.summary?.length).toBeGreaterThan(0);
+      expect(operation.tags?.length).toBe(1);
+      expect(operation.security).toEqual([{ bearer: [] }]);
+      const expected = method === 'post' ? ['201', '400', '403', '404', '409', '422'] : path.endsWith('.csv') ? ['200', '403'] : ['200', '400', '404'];
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(expected));
+    }
+  });
 });
