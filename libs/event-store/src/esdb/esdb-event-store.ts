@@ -16,7 +16,7 @@
  *   EventStoreDB's own id check is best effort too; exact revisions and `no_stream` are checked by the server.
  * - Stream reads on servers older than 22.x carry no position; such events report position -1.
  * - `$`-prefixed (system) events and streams are skipped. Any other event without concordat's envelope raises an
- *   EnvelopeError: the ledger expects its node (or at least its non-system streams) to itself.
+ *   EnvelopeError: the ledger expects to have the node (at least its non-system streams) to itself.
  * - Every call has a deadline (`deadlineMs`); an exceeded one raises StoreDeadlineExceededError, and an append that
  *   timed out may still have been written (retry it with the same ids: it is idempotent).
  * - Subscriptions reconnect by themselves (bounded attempts) and resume after the last event or checkpoint seen.
