@@ -1,0 +1,67 @@
+import { DomainError } from '../../../domain/src/shared/errors.js';
+import { createMemoryEventStore } from '../../../event-store/src/memory/memory-event-store.js';
+import type { EventStore } from '../../../event-store/src/port.js';
+import { BalancesReadModel } from '../../../projections/src/balances/balances.read-model.js';
+import { IncidentsReadModel } from '../../../projections/src/incidents/incidents.read-model.js';
+import { ProjectionRunner } from '../projection-runner.js';
+import { STALE_VIEW_ATTEMPTS, CompensationViews } from './views.js';
+
+describe('fresh views for compensation commands', () => {
+  let store: EventStore;
+  let runner: ProjectionRunner;
+  let views: CompensationViews;
+
+  beforeEach(async () => {
+    store = createMemoryEventStore();
+    runner = new ProjectionRunner(store);
+    const balances = new BalancesReadModel();
+    runner.register(balances);
+    runner.start();
+    views = new CompensationViews(store, runner, balances, new IncidentsReadModel());
+    await store.appendToStream('fund-delta', [{ id: '6f1c2a4e-0000-4000-8000-000000000001', type: 'FundEstablished', data: { fundId: 'delta', bodyId: 'delta', currency: 'CNY', occurredAt: '2026-03-01T00:00:00.000Z' }, metadata: { actor: 'spec', role: 'system', correlationId: 'spec', schemaVersion: 1 } }], 'no_stream');
+  });
+  afterEach(async () => {
+    await runner.stop();
+    await store.close();
+  });
+
+  const stale = (): DomainError => new DomainError('payer_view_stale', 'read again', {}, 409);
+
+  it('read the balances only once they include the head of the log', async () => {
+    const seen = await views.fresh(async () => views.balances.fundBalance('delta')?.established ?? false);
+    expect(seen).toBe(true);
+  });
+
+  it('retry a decision refused as stale, reading again, and answer the first accepted one', async () => {
+    let calls = 0;
+    const answer = await views.fresh(async () => {
+      calls++;
+      if (calls < 3) throw stale();
+      return 'accepted';
+    });
+    expect(answer).toBe('accepted');
+    expect(calls).toBe(3);
+  });
+
+  it('give up after a bounded number of stale refusals, answering the last one', async () => {
+    let calls = 0;
+    await expect(
+      views.fresh(async () => {
+        calls++;
+        throw stale();
+      }),
+    ).rejects.toMatchObject({ code: 'payer_view_stale', status: 409 });
+    expect(calls).toBe(STALE_VIEW_ATTEMPTS);
+  });
+
+  it('never retry any other refusal', async () => {
+    let calls = 0;
+    await expect(
+      views.fresh(async () => {
+        calls++;
+        throw new DomainError('obligation_overpaid', 'too much');
+      }),
+    ).rejects.toMatchObject({ code: 'obligation_overpaid' });
+    expect(calls).toBe(1);
+  });
+});
