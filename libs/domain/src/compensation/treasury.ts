@@ -35,7 +35,8 @@ export function treasuryDecider(bodyId: string): Decider<TreasuryCommand, Treasu
     },
     decide(command, state) {
       if (command.type === 'ExecuteSettlement') return decideSettlement(command, state.settlements, state.revision, bodyId);
-      if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund' && command.terms.payer.id !== bodyId && state.transfers[command.terms.transferId] === undefined) {
+      // The fund of a body is that body's: it pays, and is repaid by reversals, through this treasury only.
+      if (command.type === 'InitiateTransfer' && command.terms.payer.kind === 'fund' && command.terms.payer.id !== bodyId) {
         throw new DomainError('transfer_not_paid_by_fund', `the fund of body ${command.terms.payer.id} pays through its own treasury`, { fundId: command.terms.payer.id, bodyId });
       }
       return decideTransfer(command, state.transfers, state.revision, bodyId);
