@@ -2,6 +2,7 @@
 import type { EventStore } from '../../libs/event-store/src/port.js';
 import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
 import { csvField } from '../../apps/api/src/compensation/csv.js';
+import { toMinor } from '../../libs/domain/src/shared/money.js';
 import { BODY, enc, officials, OTHER_BODY, runIncident, seed, startCompensation, testConfig, type CompensationApp, type Officials } from './support.js';
 
 describe('the compensation API', () => {
@@ -152,6 +153,43 @@ describe('the compensation API', () => {
       const fund = await g.http().get(`/funds/${BODY}`).set('Authorization', who.auditor).expect(200);
       const cents = [...positions, fund.body.netPositions as Record<string, string>].map((p) => BigInt((p.CNY ?? '0.00').replace('.', '')));
       expect(cents.reduce((a, b) => a + b, 0n)).toBe(0n);
+    });
+  });
+
+  describe('an incident with several origins and an averted loss', () => {
+    it('splits the origin liability and the benefit pool over the origins, every split summing exactly to its total', async () => {
+      const incidentId = 'storm-2';
+      await g.http()
+        .post('/incidents')
+        .set('Authorization', who.coordinator)
+        .send({ incidentId, agreementId: 'delta-aid', riskCategory: 'natural_disaster', scenario: 'spans_several_cities', originCities: ['origin-city', 'b-city'], affectedCities: ['a-city', 'c-city'], description: 'storm surge' })
+        .expect(201);
+      for (const [cityId, amount] of [['a-city', '1000.01'], ['c-city', '333.33']] as const) {
+        await g.http().post(`/incidents/${incidentId}/claims`).set('Authorization', await who.officerOf(cityId)).send({ claimId: `${incidentId}-${cityId}`, cityId, amount, evidenceRef: 'inv' }).expect(201);
+        await g.http().post(`/incidents/${incidentId}/claims/${incidentId}-${cityId}/verification`).set('Authorization', who.coordinator).send({ verifiedAmount: amount, note: 'ok' }).expect(201);
+      }
+      await g.http().post(`/incidents/${incidentId}/averted-loss`).set('Authorization', who.coordinator).send({ assessor: 'institute', avertedLoss: '99999.99', reportRef: 'r-9' }).expect(201);
+      const closed = await g.http().post(`/incidents/${incidentId}/closure`).set('Authorization', who.coordinator).send({}).expect(201);
+      const view = await g.http().get(`/incidents/${incidentId}?atLeast=${closed.body.position}`).set('Authorization', who.auditor).expect(200);
+      const d = view.body.assessment.derivation as {
+        originLiabilityTotal: string;
+        originLiabilityByOrigin: Record<string, string>;
+        fundPaysTotal: string;
+        benefit: { poolTotal: string; matchTotal: string; poolByOrigin: Record<string, string>; distribution: Record<string, string> };
+      };
+      const sum = (values: readonly string[]): bigint => values.reduce((a, v) => a + toMinor(v, 'CNY'), 0n);
+      expect(Object.keys(d.originLiabilityByOrigin).sort()).toEqual(['b-city', 'origin-city']);
+      expect(sum(Object.values(d.originLiabilityByOrigin))).toBe(toMinor(d.originLiabilityTotal, 'CNY'));
+      expect(sum(Object.values(d.benefit.poolByOrigin))).toBe(toMinor(d.benefit.poolTotal, 'CNY'));
+      expect(sum(Object.values(d.benefit.distribution))).toBe(toMinor(d.benefit.poolTotal, 'CNY') + toMinor(d.benefit.matchTotal, 'CNY'));
+
+      const listed = await g.http().get(`/obligations?bodyId=${BODY}&limit=500`).set('Authorization', who.auditor).expect(200);
+      const mine = (listed.body.items as { obligationId: string; reason: string; obligated: string }[]).filter((o) => o.obligationId.startsWith(`${incidentId}:`));
+      const total = (reason: string): bigint => sum(mine.filter((o) => o.reason === reason).map((o) => o.obligated));
+      expect(total('cost_sharing_origin')).toBe(toMinor(d.originLiabilityTotal, 'CNY'));
+      expect(total('cost_sharing_fund')).toBe(toMinor(d.fundPaysTotal, 'CNY'));
+      expect(total('benefit_pool')).toBe(toMinor(d.benefit.poolTotal, 'CNY'));
+      expect(total('benefit_match')).toBe(toMinor(d.benefit.matchTotal, 'CNY'));
     });
   });
 
