@@ -1,0 +1,3 @@
+export * from './audit-api.module.js';
+export * from './audit.controller.js';
+export * from './audit.dto.js';

@@ -1,0 +1,84 @@
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import type { ReadModel } from '../../../projections/src/read-model.js';
+
+export const CORRELATION_INDEX_READ_MODEL = 'audit.correlations';
+
+export const CORRELATION_INDEX_LIMITS = {
+  /** Correlation ids remembered; the oldest (by first event) is forgotten beyond it. */
+  maxCorrelations: 200_000,
+  /** Positions remembered per correlation id (one request appends at most one batch, ≤ 10,000 events). */
+  maxPositionsPerCorrelation: 10_000,
+} as const;
+
+interface Entry {
+  positions: bigint[];
+  /** Events seen under the id, including those beyond maxPositionsPerCorrelation. */
+  count: number;
+  /** Created after an id was forgotten: this id may be one that was, so its earlier events may be missing. */
+  afterForgetting: boolean;
+}
+
+export interface CorrelationLookup {
+  /** Positions of the id's events, ascending (at most maxPositionsPerCorrelation). */
+  positions: readonly bigint[];
+  /**
+   * False when the index cannot vouch for the whole list: the id had more events than it keeps, or ids were
+   * forgotten before it was (re)indexed and this one may have been among them.
+   */
+  complete: boolean;
+  /** Every event at or after this position is in the index, up to each id's cap (0 while nothing was forgotten). */
+  indexedFrom: bigint;
+}
+
+/**
+ * Which global positions carry each correlation id (metadata.correlationId): the index behind
+ * GET /audit/correlations/:id/events. Bounded: at most maxCorrelations ids, forgotten oldest first, and the lookup
+ * says from which position on the index is complete.
+ */
+export class CorrelationIndexReadModel implements ReadModel {
+  readonly name = CORRELATION_INDEX_READ_MODEL;
+  readonly version = 1;
+  private readonly entries = new Map<string, Entry>();
+  private indexedFrom = 0n;
+
+  constructor(private readonly limits: typeof CORRELATION_INDEX_LIMITS = CORRELATION_INDEX_LIMITS) {}
+
+  apply(event: RecordedEvent): void {
+    const id = event.metadata.correlationId;
+    if (typeof id !== 'string' || id === '') return;
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = { positions: [], count: 0, afterForgetting: this.indexedFrom > 0n };
+      this.entries.set(id, entry);
+      if (this.entries.size > this.limits.maxCorrelations) this.forgetOldest();
+    }
+    entry.count += 1;
+    if (entry.positions.length < this.limits.maxPositionsPerCorrelation) entry.positions.push(event.position);
+  }
+
+  lookup(correlationId: string): CorrelationLookup {
+    const entry = this.entries.get(correlationId);
+    if (entry === undefined) return { positions: [], complete: this.indexedFrom === 0n, indexedFrom: this.indexedFrom };
+    return { positions: entry.positions, complete: entry.count === entry.positions.length && !entry.afterForgetting, indexedFrom: this.indexedFrom };
+  }
+
+  canonicalState(): unknown {
+    return {
+      indexedFrom: this.indexedFrom.toString(),
+      correlations: [...this.entries.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, e]) => ({ id, count: e.count, afterForgetting: e.afterForgetting, positions: e.positions.map(String) })),
+    };
+  }
+
+  /** Maps iterate in insertion order: the first key is the id first seen longest ago. */
+  private forgetOldest(): void {
+    const oldest = this.entries.entries().next();
+    if (oldest.done === true) return;
+    const [id, entry] = oldest.value;
+    this.entries.delete(id);
+    const last = entry.positions.at(-1);
+    // Every event after the forgotten id's last one is still indexed.
+    if (last !== undefined && last + 1n > this.indexedFrom) this.indexedFrom = last + 1n;
+  }
+}
