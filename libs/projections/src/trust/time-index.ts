@@ -2,41 +2,58 @@
  * Evidence indexed by time: a sorted list of deltas (instant → coefficient vector) stored as running prefix sums, so
  * "the sum of everything that had happened by instant t" is one binary search, and "by now" is the last row.
  *
- * Rows live in one Float64Array ([key, id, prefix₀ … prefix₄] per row): one allocation per index, however many rows.
- * Events mostly arrive in time order, so an insertion is usually an append; a back-dated one shifts only the rows after
- * it. Each delta carries an id so that a re-resolved commitment can withdraw exactly the deltas it added.
+ * Rows live in one Float64Array ([instant, owner id, prefix sums…] per row): no object per row. An index keeps only
+ * the coefficients its evidence has (`offset`, `width`): commitments four, findings one. Events mostly arrive in time
+ * order, so an insertion is usually an append; a back-dated one shifts only the rows after it. Each delta carries an
+ * id so that a re-resolved commitment can withdraw exactly the deltas it added.
  */
 export const COEFFICIENTS = 5;
 
-/** Coefficient slots of a delta. */
+/** Coefficient slots of a delta: commitments use the first four, findings the last. */
 export const Coef = {
   /** Σ w·q·2^((t − E)/H): positive commitment evidence, undecayed around the reference epoch E. */
   R: 0,
   /** Σ κ·w·(1 − q)·2^((t − E)/H): negative commitment evidence. */
   S: 1,
-  /** Σ φ·severity·2^((t − E)/H_f): findings. */
-  F: 2,
   /** Provisional evidence of overdue open commitments is piecewise linear in the as-of instant: slope per day … */
-  P1: 3,
+  P1: 2,
   /** … and intercept, with the as-of instant in days after E. */
-  P0: 4,
+  P0: 3,
+  /** Σ φ·severity·2^((t − E)/H_f): findings. */
+  F: 4,
 } as const;
+
+/** The coefficients commitment evidence carries (R, S, P1, P0), and the one findings carry (F). */
+export const COMMITMENT_COEFFICIENTS = { offset: Coef.R, width: 4 } as const;
+export const FINDING_COEFFICIENTS = { offset: Coef.F, width: 1 } as const;
 
 export type CoefVector = Float64Array;
 
 export const newCoefVector = (): CoefVector => new Float64Array(COEFFICIENTS);
 
-const STRIDE = 2 + COEFFICIENTS;
+/** Next capacity: ×1.5 keeps the unused tail of an index to a third at most. */
+const nextCapacity = (capacity: number): number => Math.max(4, Math.ceil(capacity * 1.5));
+
 const KEY = 0;
 const ID = 1;
 const SUM = 2;
 
+/** Scratch for the delta a removal takes out (one thread; never held across calls). */
+const REMOVED = new Float64Array(COEFFICIENTS);
+
 export class TimeIndex {
+  /** [key, id, prefix sums…] per row: one allocation per index, however many rows. */
   private rows: Float64Array;
   private n = 0;
+  private readonly offset: number;
+  private readonly width: number;
+  private readonly stride: number;
 
-  constructor(initialCapacity = 4) {
-    this.rows = new Float64Array(Math.max(1, initialCapacity) * STRIDE);
+  constructor(initialCapacity = 4, coefficients: { offset: number; width: number } = { offset: 0, width: COEFFICIENTS }) {
+    this.offset = coefficients.offset;
+    this.width = coefficients.width;
+    this.stride = SUM + this.width;
+    this.rows = new Float64Array(Math.max(1, initialCapacity) * this.stride);
   }
 
   get size(): number {
@@ -45,99 +62,95 @@ export class TimeIndex {
 
   /** The latest instant any delta takes effect, or -Infinity when empty. */
   get lastKey(): number {
-    return this.n === 0 ? Number.NEGATIVE_INFINITY : this.rows[(this.n - 1) * STRIDE + KEY];
+    return this.n === 0 ? Number.NEGATIVE_INFINITY : this.rows[(this.n - 1) * this.stride + KEY];
   }
 
   /** Adds `sign`·delta at `key`; the id must be unique among the deltas at that key. */
   add(key: number, id: number, delta: CoefVector, sign: 1 | -1 = 1): void {
-    if ((this.n + 1) * STRIDE > this.rows.length) this.grow();
+    const { stride, width, offset } = this;
+    if ((this.n + 1) * stride > this.rows.length) this.grow();
     const rows = this.rows;
     const at = this.upperBound(key);
     const n = this.n;
-    if (at < n) rows.copyWithin((at + 1) * STRIDE, at * STRIDE, n * STRIDE);
-    const base = at * STRIDE;
+    if (at < n) rows.copyWithin((at + 1) * stride, at * stride, n * stride);
+    const base = at * stride;
     rows[base + KEY] = key;
     rows[base + ID] = id;
-    for (let k = 0; k < COEFFICIENTS; k++) rows[base + SUM + k] = (at === 0 ? 0 : rows[base - STRIDE + SUM + k]) + sign * delta[k];
+    for (let k = 0; k < width; k++) rows[base + SUM + k] = (at === 0 ? 0 : rows[base - stride + SUM + k]) + sign * delta[offset + k];
     this.n = n + 1;
-    for (let b = base + STRIDE; b <= n * STRIDE; b += STRIDE) {
-      for (let k = 0; k < COEFFICIENTS; k++) rows[b + SUM + k] += sign * delta[k];
+    for (let b = base + stride; b <= n * stride; b += stride) {
+      for (let k = 0; k < width; k++) rows[b + SUM + k] += sign * delta[offset + k];
     }
   }
 
   /** Withdraws the delta added with this key and id; returns false when there is none. */
   remove(key: number, id: number): boolean {
-    const rows = this.rows;
+    const { rows, stride, width } = this;
     let at = this.lowerBound(key);
-    while (at < this.n && rows[at * STRIDE + KEY] === key && rows[at * STRIDE + ID] !== id) at++;
-    if (at >= this.n || rows[at * STRIDE + KEY] !== key) return false;
-    const base = at * STRIDE;
-    const d0 = rows[base + SUM] - (at === 0 ? 0 : rows[base - STRIDE + SUM]);
-    const d1 = rows[base + SUM + 1] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 1]);
-    const d2 = rows[base + SUM + 2] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 2]);
-    const d3 = rows[base + SUM + 3] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 3]);
-    const d4 = rows[base + SUM + 4] - (at === 0 ? 0 : rows[base - STRIDE + SUM + 4]);
+    while (at < this.n && rows[at * stride + KEY] === key && rows[at * stride + ID] !== id) at++;
+    if (at >= this.n || rows[at * stride + KEY] !== key) return false;
+    const base = at * stride;
+    for (let k = 0; k < width; k++) REMOVED[k] = rows[base + SUM + k] - (at === 0 ? 0 : rows[base - stride + SUM + k]);
     const n = this.n;
-    rows.copyWithin(base, base + STRIDE, n * STRIDE);
+    rows.copyWithin(base, base + stride, n * stride);
     this.n = n - 1;
-    for (let b = base; b < this.n * STRIDE; b += STRIDE) {
-      rows[b + SUM] -= d0;
-      rows[b + SUM + 1] -= d1;
-      rows[b + SUM + 2] -= d2;
-      rows[b + SUM + 3] -= d3;
-      rows[b + SUM + 4] -= d4;
+    for (let b = base; b < this.n * stride; b += stride) {
+      for (let k = 0; k < width; k++) rows[b + SUM + k] -= REMOVED[k];
     }
     return true;
   }
 
-  /** Writes into `out` the sum of every delta with key ≤ asOf: O(1) at or after the last key, else O(log n). */
+  /**
+   * Writes into `out` the sum of every delta with key ≤ asOf, in this index's coefficients (the others are left as
+   * they are): O(1) at or after the last key, else O(log n).
+   */
   sumAt(asOf: number, out: CoefVector): void {
     const last = asOf >= this.lastKey ? this.n - 1 : this.upperBound(asOf) - 1;
-    if (last < 0) {
-      out.fill(0);
-      return;
-    }
-    const base = last * STRIDE + SUM;
-    for (let k = 0; k < COEFFICIENTS; k++) out[k] = this.rows[base + k];
+    const base = last * this.stride + SUM;
+    for (let k = 0; k < this.width; k++) out[this.offset + k] = last < 0 ? 0 : this.rows[base + k];
   }
 
   /** Moves the reference epoch: scales each coefficient by factors[k] and adds p0PerP1·P1 to the intercept. */
   rebase(factors: ArrayLike<number>, p0PerP1: number): void {
+    const { rows, stride, width, offset } = this;
+    const hasProvisional = offset <= Coef.P1 && Coef.P0 < offset + width;
     for (let i = 0; i < this.n; i++) {
-      const b = i * STRIDE + SUM;
-      const p1 = this.rows[b + Coef.P1];
-      for (let k = 0; k < COEFFICIENTS; k++) this.rows[b + k] *= factors[k];
-      this.rows[b + Coef.P0] += p0PerP1 * p1;
+      const b = i * stride + SUM;
+      const p1 = hasProvisional ? rows[b + Coef.P1 - offset] : 0;
+      for (let k = 0; k < width; k++) rows[b + k] *= factors[offset + k];
+      if (hasProvisional) rows[b + Coef.P0 - offset] += p0PerP1 * p1;
     }
   }
 
   private upperBound(key: number): number {
+    const { rows, stride } = this;
     // Appends are the common case: check the end first.
-    if (this.n === 0 || key >= this.rows[(this.n - 1) * STRIDE + KEY]) return this.n;
+    if (this.n === 0 || key >= rows[(this.n - 1) * stride + KEY]) return this.n;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.rows[mid * STRIDE + KEY] <= key) lo = mid + 1;
+      if (rows[mid * stride + KEY] <= key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   private lowerBound(key: number): number {
+    const { rows, stride } = this;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.rows[mid * STRIDE + KEY] < key) lo = mid + 1;
+      if (rows[mid * stride + KEY] < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   private grow(): void {
-    const rows = new Float64Array(Math.max(STRIDE * 4, this.rows.length * 2));
-    rows.set(this.rows.subarray(0, this.n * STRIDE));
+    const rows = new Float64Array(nextCapacity(this.rows.length / this.stride) * this.stride);
+    rows.set(this.rows.subarray(0, this.n * this.stride));
     this.rows = rows;
   }
 }

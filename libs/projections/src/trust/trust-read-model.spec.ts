@@ -1,7 +1,7 @@
 import { FakeClock } from '../../../event-store/src/clock.js';
 import { GovernanceHistory } from './governance-history.js';
 import { CFBT_1 } from './parameters.js';
-import { TimeIndex, newCoefVector } from './time-index.js';
+import { Coef, FINDING_COEFFICIENTS, TimeIndex, newCoefVector } from './time-index.js';
 import { MAX_CONTRIBUTIONS, TrustReadModel, type CommitmentContribution } from './trust-read-model.js';
 
 const DAY = 86_400_000;
@@ -326,5 +326,25 @@ describe('canonical state digests', () => {
     const revoked = base();
     revoked.revoked('f1', day(3));
     expect(modelOf(revoked).canonicalState().findings.sha256).not.toBe(modelOf(base()).canonicalState().findings.sha256);
+  });
+});
+
+describe('a time index that keeps only some coefficients', () => {
+  it('answers and rebases its own coefficients and leaves the others to the caller', () => {
+    const index = new TimeIndex(1, FINDING_COEFFICIENTS);
+    const delta = newCoefVector();
+    delta[Coef.F] = 6;
+    delta[Coef.R] = 99;
+    index.add(day(1), -1, delta);
+    index.add(day(3), -2, delta);
+    const out = newCoefVector().fill(7);
+    index.sumAt(day(2), out);
+    expect([...out]).toEqual([7, 7, 7, 7, 6]);
+    index.rebase([1, 1, 1, 1, 0.5], 10);
+    index.sumAt(day(3), out);
+    expect(out[Coef.F]).toBe(6);
+    expect(index.remove(day(1), -1)).toBe(true);
+    index.sumAt(day(3), out);
+    expect(out[Coef.F]).toBe(3);
   });
 });

@@ -38,7 +38,7 @@ import {
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
-import { Coef, DeltaBatch, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
+import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
  * Most lifecycle events one commitment or finding may have. Far beyond any real history (made, a terminal, a few
@@ -192,10 +192,35 @@ interface MembershipEntry {
   cities: string[];
 }
 
+/**
+ * Evidence on one time line, commitments and findings apart: a commitment row carries four coefficients, a finding row
+ * one, and findings (a few per city) get an index only when there is one.
+ */
+class Evidence {
+  readonly commitments = new TimeIndex(4, COMMITMENT_COEFFICIENTS);
+  private findingIndex: TimeIndex | null = null;
+
+  get findings(): TimeIndex {
+    this.findingIndex ??= new TimeIndex(2, FINDING_COEFFICIENTS);
+    return this.findingIndex;
+  }
+
+  sumAt(asOfMs: number, out: CoefVector): void {
+    out.fill(0);
+    this.commitments.sumAt(asOfMs, out);
+    this.findingIndex?.sumAt(asOfMs, out);
+  }
+
+  *indices(): IterableIterator<TimeIndex> {
+    yield this.commitments;
+    if (this.findingIndex !== null) yield this.findingIndex;
+  }
+}
+
 /** A city's evidence as obligor: all of it, and per counterparty city (the pairs). */
 interface CityEvidence {
-  all: TimeIndex;
-  byCounterparty: Map<string, TimeIndex>;
+  all: Evidence;
+  byCounterparty: Map<string, Evidence>;
 }
 
 /** Everything indexed on one basis' time line. */
@@ -206,27 +231,27 @@ class BasisIndex {
   cityEvidence(city: string): CityEvidence {
     let evidence = this.city.get(city);
     if (evidence === undefined) {
-      evidence = { all: new TimeIndex(), byCounterparty: new Map() };
+      evidence = { all: new Evidence(), byCounterparty: new Map() };
       this.city.set(city, evidence);
     }
     return evidence;
   }
 
   /** Evidence about `obligor` that names `counterparty`. */
-  pairIndex(obligor: string, counterparty: string): TimeIndex {
+  pairEvidence(obligor: string, counterparty: string): Evidence {
     const byCounterparty = this.cityEvidence(obligor).byCounterparty;
-    let index = byCounterparty.get(counterparty);
-    if (index === undefined) {
-      index = new TimeIndex();
-      byCounterparty.set(counterparty, index);
+    let evidence = byCounterparty.get(counterparty);
+    if (evidence === undefined) {
+      evidence = new Evidence();
+      byCounterparty.set(counterparty, evidence);
     }
-    return index;
+    return evidence;
   }
 
   *indices(): IterableIterator<TimeIndex> {
     for (const evidence of this.city.values()) {
-      yield evidence.all;
-      yield* evidence.byCounterparty.values();
+      yield* evidence.all.indices();
+      for (const pair of evidence.byCounterparty.values()) yield* pair.indices();
     }
   }
 }
@@ -588,8 +613,8 @@ export class TrustReadModel implements ReadModel {
         batch.span(seg.from, seg.until, piece);
       }
       for (const span of resolution.open) this.provisional(batch, terms, span.from, span.until);
-      const all = this.bases[slot].cityEvidence(terms.obligor).all;
-      const pair = terms.obligeeCity === null ? null : this.bases[slot].pairIndex(terms.obligor, terms.obligeeCity);
+      const all = this.bases[slot].cityEvidence(terms.obligor).all.commitments;
+      const pair = terms.obligeeCity === null ? null : this.bases[slot].pairEvidence(terms.obligor, terms.obligeeCity).commitments;
       this.flush(mode, row, all, pair);
     });
   }
@@ -631,8 +656,8 @@ export class TrustReadModel implements ReadModel {
       piece.fill(0);
       if (mode === 'place' && seg.until > seg.from) piece[Coef.F] = seg.s0 * this.growth(seg.decayFrom, this.parameters.halfLifeFindingDays);
       batch.span(seg.from, seg.until, piece);
-      const all = this.bases[slot].cityEvidence(finding.cityId).all;
-      const pair = finding.counterparty === null ? null : this.bases[slot].pairIndex(finding.cityId, finding.counterparty);
+      const all = this.bases[slot].cityEvidence(finding.cityId).all.findings;
+      const pair = finding.counterparty === null ? null : this.bases[slot].pairEvidence(finding.cityId, finding.counterparty).findings;
       this.flush(mode, record.owner, all, pair);
     });
   }
@@ -671,7 +696,7 @@ export class TrustReadModel implements ReadModel {
     const p = this.parameters;
     const commitment = 2 ** (-shiftDays / p.halfLifeCommitmentDays);
     const finding = 2 ** (-shiftDays / p.halfLifeFindingDays);
-    const factors = [commitment, commitment, finding, 1, 1];
+    const factors = [commitment, commitment, 1, 1, finding];
     for (const basis of this.bases) {
       for (const index of basis.indices()) index.rebase(factors, shiftDays);
     }
