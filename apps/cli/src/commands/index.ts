@@ -1,4 +1,5 @@
 import type { CliCommand } from './command.js';
+import { demoCommand } from './demo.command.js';
 import { serveCommand } from './serve.command.js';
 import { tokenCommand } from './token.command.js';
 
@@ -8,4 +9,4 @@ export type { CliCommand } from './command.js';
  * Every `concordat` subcommand, in the order `--help` lists them. To add one (export, verify, replay, digest,
  * proof, demo, ...): write `commands/<name>.command.ts` exporting a CliCommand, and append it here.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, tokenCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, tokenCommand, demoCommand];

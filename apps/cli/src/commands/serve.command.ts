@@ -25,6 +25,10 @@ export const serveCommand: CliCommand = {
         // Loaded here, not at the top: `concordat --help` and `token` should not pay for starting Nest.
         const { serve } = await import('../../../api/src/serve.js');
         try {
+          if (io.env.CONCORDAT_DEMO === '1') {
+            const { loadDemoOnStart } = await import('../../../../libs/ledger/src/demo/on-start.js');
+            await loadDemoOnStart(config, io.out);
+          }
           // Nest's shutdown hooks close the app (and the store) on SIGINT/SIGTERM.
           await serve(config, {}, io.out);
         } catch (error) {
