@@ -11,6 +11,7 @@ import type { Decider } from '../shared/decider.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { requireId, requireText } from '../governance/common.js';
+import { emptyMap, mapGet, mapSet, type PersistentMap } from './persistent-map.js';
 import type { FundEvent, MemberContributionReceived, ThirdPartyIncentiveReceived } from './events.js';
 
 export interface EstablishFund {
@@ -44,8 +45,9 @@ export interface FundState {
   currency: string | null;
   /** Revision of the last event of the fund stream; −1 before any. */
   revision: number;
-  contributions: Readonly<Record<string, MemberContributionReceived['data']>>;
-  incentives: Readonly<Record<string, ThirdPartyIncentiveReceived['data']>>;
+  /** Persistent maps: a fund's stream grows with every contribution, and folding it must stay near linear. */
+  contributions: PersistentMap<MemberContributionReceived['data']>;
+  incentives: PersistentMap<ThirdPartyIncentiveReceived['data']>;
 }
 
 
@@ -70,7 +72,7 @@ function repeatOrConflict<T extends Record<string, unknown>>(kind: string, id: s
 }
 
 export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
-  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: {}, incentives: {} }),
+  initialState: () => ({ fundId: null, currency: null, revision: -1, contributions: emptyMap(), incentives: emptyMap() }),
 
   evolve(state, event) {
     const revision = state.revision + 1;
@@ -78,9 +80,9 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
       case 'FundEstablished':
         return { ...state, revision, fundId: event.data.fundId, currency: event.data.currency };
       case 'MemberContributionReceived':
-        return { ...state, revision, contributions: { ...state.contributions, [event.data.contributionId]: event.data } };
+        return { ...state, revision, contributions: mapSet(state.contributions, event.data.contributionId, event.data) };
       case 'ThirdPartyIncentiveReceived':
-        return { ...state, revision, incentives: { ...state.incentives, [event.data.incentiveId]: event.data } };
+        return { ...state, revision, incentives: mapSet(state.incentives, event.data.incentiveId, event.data) };
     }
   },
 
@@ -101,7 +103,7 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
         const { fundId, currency } = requireFund(state);
         // Amounts carry exactly the currency's scale, so a repeat with "10" and "10.00" is one contribution.
         const data = { fundId, contributionId: command.contributionId, cityId: command.cityId, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
-        const first = state.contributions[command.contributionId];
+        const first = mapGet(state.contributions, command.contributionId);
         if (first !== undefined) return repeatOrConflict('contribution', command.contributionId, first, data);
         requireId(command.contributionId, 'contributionId');
         if (!command.context.bodyMembers.includes(command.cityId)) {
@@ -114,7 +116,7 @@ export const fundDecider: Decider<FundCommand, FundEvent, FundState> = {
       case 'ReceiveThirdPartyIncentive': {
         const { fundId, currency } = requireFund(state);
         const data = { fundId, incentiveId: command.incentiveId, source: command.source, amount: money(command.amount, currency).amount, currency, reference: command.reference, occurredAt: command.occurredAt };
-        const first = state.incentives[command.incentiveId];
+        const first = mapGet(state.incentives, command.incentiveId);
         if (first !== undefined) return repeatOrConflict('incentive', command.incentiveId, first, data);
         requireId(command.incentiveId, 'incentiveId');
         requireText(command.source, 'source', 'name');

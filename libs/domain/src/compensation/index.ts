@@ -6,3 +6,4 @@ export * from './incident.js';
 export * from './settlement.js';
 export * from './transfers.js';
 export * from './treasury.js';
+export * from './persistent-map.js';

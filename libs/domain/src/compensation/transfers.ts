@@ -7,6 +7,7 @@ import { fromMinor, toMinor } from '../shared/money.js';
 import type { Instant } from '../shared/time.js';
 import { parseInstant } from '../shared/time.js';
 import { requireId, requireText } from '../governance/common.js';
+import { mapGet, mapSet, mapValues, type PersistentMap } from './persistent-map.js';
 import { TRANSFER_FORMS, partyKey, type Party, type TransferEvent, type TransferTerms } from './events.js';
 
 export type TransferStatus = 'pending' | 'settled' | 'voided';
@@ -16,8 +17,8 @@ export interface TransferRecord {
   status: TransferStatus;
 }
 
-/** Transfers by id. A plain record, so states compare and copy as data. */
-export type TransferBook = Readonly<Record<string, TransferRecord>>;
+/** Transfers by id: a persistent map, so folding a long treasury stream stays near linear and states stay immutable. */
+export type TransferBook = PersistentMap<TransferRecord>;
 
 /** What the handler read about the obligation (balances read model): the amount not yet settled nor pending. */
 export interface ObligationContext {
@@ -87,14 +88,14 @@ export function decideTransfer(command: TransferCommand, book: TransferBook, str
     case 'InitiateTransfer':
       return decideInitiate(command, book, streamRevision, bodyId);
     case 'SettleTransfer': {
-      const record = book[command.transferId];
+      const record = mapGet(book, command.transferId);
       if (record === undefined) throw notFound('transfer', command.transferId);
       if (record.status === 'settled') return [];
       if (record.status === 'voided') throw new DomainError('transfer_voided', `transfer ${command.transferId} was voided and cannot be settled`, { transferId: command.transferId }, 409);
       return [{ type: 'TransferSettled', data: { transferId: command.transferId, occurredAt: command.occurredAt } }];
     }
     case 'VoidTransfer': {
-      const record = book[command.transferId];
+      const record = mapGet(book, command.transferId);
       if (record === undefined) throw notFound('transfer', command.transferId);
       if (record.status === 'voided') return [];
       if (record.status === 'settled') {
@@ -108,7 +109,7 @@ export function decideTransfer(command: TransferCommand, book: TransferBook, str
 
 function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRevision: number, bodyId: string): TransferEvent[] {
   const { terms, context } = command;
-  const existing = book[terms.transferId];
+  const existing = mapGet(book, terms.transferId);
   if (existing !== undefined) {
     const field = differingTransferField(existing.terms, terms);
     if (field === null) return [];
@@ -153,7 +154,7 @@ function decideInitiate(command: InitiateTransfer, book: TransferBook, streamRev
     }
   } else {
     // The transfer reversed and every earlier reversal of it are in this same book: nothing to read elsewhere.
-    const reversed = book[terms.reverses];
+    const reversed = mapGet(book, terms.reverses);
     if (reversed === undefined) throw notFound('transfer', terms.reverses);
     if (reversed.status !== 'settled') throw new DomainError('reversal_of_unsettled_transfer', 'only a settled transfer is reversed; a pending one is voided', { reverses: terms.reverses }, 409);
     if (reversed.terms.reverses !== null) throw new DomainError('reversal_of_reversal', 'a reversal is not itself reversed; make a new transfer instead', { reverses: terms.reverses });
@@ -197,13 +198,13 @@ export function evolveTransferBook(book: TransferBook, event: TransferEvent): Tr
   switch (event.type) {
     case 'TransferInitiated': {
       const { occurredAt: _occurredAt, ...terms } = event.data;
-      return { ...book, [terms.transferId]: { terms, status: 'pending' } };
+      return mapSet(book, terms.transferId, { terms, status: 'pending' });
     }
     case 'TransferSettled':
     case 'TransferVoided': {
-      const record = book[event.data.transferId];
+      const record = mapGet(book, event.data.transferId);
       if (record === undefined) return book;
-      return { ...book, [event.data.transferId]: { ...record, status: event.type === 'TransferSettled' ? 'settled' : 'voided' } };
+      return mapSet(book, event.data.transferId, { ...record, status: event.type === 'TransferSettled' ? 'settled' : 'voided' });
     }
   }
 }
@@ -211,7 +212,7 @@ export function evolveTransferBook(book: TransferBook, event: TransferEvent): Tr
 /** Settled or pending reversals of a transfer so far, in minor units. */
 function alreadyReversed(book: TransferBook, transferId: string, currency: string): bigint {
   let sum = 0n;
-  for (const record of Object.values(book)) {
+  for (const record of mapValues(book)) {
     if (record.terms.reverses === transferId && record.status !== 'voided') sum += toMinor(record.terms.amount, currency);
   }
   return sum;

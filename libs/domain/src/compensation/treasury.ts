@@ -11,6 +11,7 @@
 import { DomainError } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import type { TreasuryEvent } from './events.js';
+import { emptyMap } from './persistent-map.js';
 import { decideSettlement, type SettlementCommand } from './settlement.js';
 import { decideTransfer, evolveTransferBook, type TransferBook, type TransferCommand } from './transfers.js';
 
@@ -27,7 +28,7 @@ export interface TreasuryState {
 /** The decider of `treasury-<bodyId>`. Bound to its body, so a command about another body's obligation is refused. */
 export function treasuryDecider(bodyId: string): Decider<TreasuryCommand, TreasuryEvent, TreasuryState> {
   return {
-    initialState: () => ({ revision: -1, transfers: {}, settlements: {} }),
+    initialState: () => ({ revision: -1, transfers: emptyMap(), settlements: {} }),
     evolve(state, event) {
       const revision = state.revision + 1;
       if (event.type === 'SettlementExecuted') return { ...state, revision, settlements: { ...state.settlements, [event.data.settlementId]: event.data.fingerprint } };
