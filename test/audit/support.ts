@@ -7,6 +7,7 @@ import { AuditApiModule } from '../../apps/api/src/audit/audit-api.module.js';
 import { CompensationApiModule } from '../../apps/api/src/compensation/compensation-api.module.js';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
+import { TrustApiModule } from '../../apps/api/src/trust/trust-api.module.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
 import type { LedgerConfig } from '../../libs/ledger/src/config.js';
 import request from 'supertest';
@@ -17,8 +18,9 @@ export { bearer, tempDir, testConfig } from '../http/support.js';
 
 export type AuditApp = CompensationApp;
 
+/** The contexts `serve` mounts (so `concordat replay` discovers the same read models), deadlines left to the tests. */
 export async function startAudited(config: LedgerConfig, clock: FakeClock = new FakeClock(Date.parse(START))): Promise<AuditApp> {
-  const contexts = [GovernanceApiModule.register({ deadlines: { enabled: false } }), CompensationApiModule.register(), AuditApiModule.register()];
+  const contexts = [GovernanceApiModule.register({ deadlines: { enabled: false } }), CompensationApiModule.register(), TrustApiModule.register(), AuditApiModule.register()];
   const app = await createApp(config, { clock, contexts, logger: false });
   return { app, clock, http: () => request(app.getHttpServer()) };
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { consistencyProof, digestAt, inclusionProof, type ConsistencyProofResult, type InclusionProofResult } from '../../../event-store/src/audit/service.js';
 import { exportNdjson, type DigestFile, type ExportOptions } from '../../../event-store/src/audit/export.js';
 import type { Clock } from '../../../event-store/src/clock.js';
@@ -9,8 +10,8 @@ import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 import { CORRELATION_INDEX_READ_MODEL, type CorrelationIndexReadModel } from './correlation-index.read-model.js';
 import { readCorrelationHistory, readHistory, readStreamHistory, type CorrelationPage, type HistoryPage, type HistoryRequest } from './history.js';
 import { hasGaplessPositions } from './merkle-feed.read-model.js';
-import { digestsOf, rebuild, type ReadModelDigest } from './rebuild.js';
-import { freshReadModel, stateDigest } from './state-digest.js';
+import { digestsOf, rebuild, type ReadModelDigest, type RebuildProgress } from './rebuild.js';
+import { freshReadModel, stateDigest, type ReadModelClass } from './state-digest.js';
 
 /** Rebuilds (past state, replay, chain verification) read the whole log: one at a time per process, others wait 503. */
 export const MAX_CONCURRENT_AUDIT_RUNS = 1;
@@ -86,6 +87,7 @@ export class AuditService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEDGER_CLOCK) private readonly clock: Clock,
     private readonly runner: ProjectionRunner,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   readModelNames(): string[] {
@@ -99,11 +101,23 @@ export class AuditService {
     return { position: status.checkpoint === null ? null : status.checkpoint.toString(), readModels: digestsOf(this.liveModels()) };
   }
 
+  /**
+   * Every registered read model rebuilt from zero into fresh instances, up to a position or recorded instant, with
+   * its state digest (what `concordat replay` prints). The live models are not touched.
+   */
+  rebuildAll(limit: BuildLimit, onProgress?: (progress: RebuildProgress) => void): Promise<StateDigests & { eventsApplied: number }> {
+    return this.exclusively(async () => {
+      const fresh = await this.freshModels();
+      const built = await rebuild(this.store, fresh, limit, onProgress);
+      return { position: built.position === null ? null : built.position.toString(), eventsApplied: built.eventsApplied, readModels: digestsOf(fresh) };
+    });
+  }
+
   /** Rebuilds every registered read model from zero into fresh instances up to the live checkpoint and compares. */
   replay(): Promise<ReplayReport> {
     return this.exclusively(async () => {
       const live = this.liveDigests();
-      const fresh = this.liveModels().map(freshReadModel);
+      const fresh = await this.freshModels();
       const built = live.position === null ? { eventsApplied: 0 } : await rebuild(this.store, fresh, { untilPosition: BigInt(live.position) });
       const rebuilt = new Map(digestsOf(fresh).map((d) => [d.name, d.digest]));
       const readModels = live.readModels.map((l): ReplayComparison => {
@@ -119,7 +133,7 @@ export class AuditService {
     const live = this.runner.readModel(name);
     if (live === undefined) return Promise.reject(new UnknownReadModelError(name, this.readModelNames()));
     return this.exclusively(async () => {
-      const built = await rebuild(this.store, [freshReadModel(live)] as const, limit);
+      const built = await rebuild(this.store, [await this.freshModel(live)] as const, limit);
       const [model] = built.readModels;
       return {
         readModel: model.name,
@@ -182,6 +196,15 @@ export class AuditService {
       if (model === undefined) throw new UnknownReadModelError(name, this.readModelNames());
       return model;
     });
+  }
+
+  private freshModel(live: ReadModel): Promise<ReadModel> {
+    // ModuleRef.create builds a new instance with the providers the live one was given (clock, parameters).
+    return freshReadModel(live, (type: ReadModelClass) => this.moduleRef.create(type as Type<ReadModel>));
+  }
+
+  private freshModels(): Promise<ReadModel[]> {
+    return Promise.all(this.liveModels().map((m) => this.freshModel(m)));
   }
 
   private requireMerkle(): void {

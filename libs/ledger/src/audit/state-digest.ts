@@ -25,7 +25,7 @@ export interface FreshlyBuildable {
   fresh(): ReadModel;
 }
 
-/** A live read model of which no fresh instance can be made: its constructor needs arguments and it has no `fresh()`. */
+/** A live read model of which no fresh instance can be made: its constructor needs arguments nobody can supply. */
 export class NotRebuildableError extends Error {
   constructor(readonly readModel: string) {
     super(`read model ${readModel} cannot be rebuilt: its constructor needs arguments and it has no fresh()`);
@@ -35,21 +35,30 @@ export class NotRebuildableError extends Error {
 
 const hasFresh = (model: ReadModel): model is ReadModel & FreshlyBuildable => typeof (model as Partial<FreshlyBuildable>).fresh === 'function';
 
-type ReadModelClass = new () => ReadModel;
+export type ReadModelClass = abstract new (...args: never[]) => ReadModel;
+
+/**
+ * Makes an instance of a read model class whose constructor takes arguments (in the API: Nest's ModuleRef.create,
+ * which injects the same providers the live instance got).
+ */
+export type ReadModelConstructor = (type: ReadModelClass) => Promise<ReadModel>;
 
 /**
  * A new, empty instance of the same read model as `live` (same name, version and configuration), to replay the log
- * into without touching the live one. Uses `live.fresh()` when the model has it, else its argument-free constructor.
+ * into without touching the live one: `live.fresh()` when the model has it; else its constructor, through
+ * `construct` when it takes arguments, directly when it takes none.
  */
-export function freshReadModel(live: ReadModel): ReadModel {
+export async function freshReadModel(live: ReadModel, construct?: ReadModelConstructor): Promise<ReadModel> {
   let fresh: ReadModel;
   if (hasFresh(live)) {
     fresh = live.fresh();
   } else {
-    const constructor: unknown = Object.getPrototypeOf(live)?.constructor;
+    const type: unknown = Object.getPrototypeOf(live)?.constructor;
+    if (typeof type !== 'function') throw new NotRebuildableError(live.name);
     // Function.length counts the parameters before the first one with a default: 0 means `new C()` is a full call.
-    if (typeof constructor !== 'function' || constructor.length !== 0) throw new NotRebuildableError(live.name);
-    fresh = new (constructor as ReadModelClass)();
+    if (type.length === 0) fresh = new (type as new () => ReadModel)();
+    else if (construct !== undefined) fresh = await construct(type as ReadModelClass);
+    else throw new NotRebuildableError(live.name);
   }
   if (fresh === live || fresh.name !== live.name || fresh.version !== live.version) {
     throw new Error(`the fresh instance of read model ${live.name} is not a new instance of the same name and version`);
