@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { allPages, apiGet, useLoad } from './api.js';
 import { htmlLang, translate, type Key, type Lang } from './i18n.js';
-import { SessionContext, type Session } from './session.js';
+import { LangContext, SessionContext, type Session, type TrustBasis } from './session.js';
 import './styles.css';
 import { forgetToken, holderOf, loadToken, looksLikeToken, saveToken, type Holder } from './token.js';
 import { Show } from './ui.js';
@@ -67,15 +67,16 @@ function App() {
   };
 
   return (
-    <>
+    <LangContext.Provider value={lang}>
       <a class="skip" href="#main">
         {t('skipToContent')}
       </a>
       <header class="top">
         <div class="brand">
-          <span class="brand-mark" aria-hidden="true">
-            ⛓
-          </span>
+          <svg class="brand-mark" width="28" height="28" viewBox="0 0 28 28" aria-hidden="true">
+            <circle cx="9" cy="14" r="7" fill="none" stroke="#93c5fd" stroke-width="3" />
+            <circle cx="19" cy="14" r="7" fill="none" stroke="#fcd34d" stroke-width="3" />
+          </svg>
           <span>
             <strong>{t('appShort')}</strong>
             <span class="brand-sub">{t('appTitle')}</span>
@@ -95,7 +96,7 @@ function App() {
       ) : (
         <Signed token={token} holder={holder} lang={lang} view={view} />
       )}
-    </>
+    </LangContext.Provider>
   );
 }
 
@@ -184,6 +185,8 @@ function Signed({ token, holder, lang, view }: { token: string; holder: Holder |
     return { bodies: bodies.items, cities: cities.items };
   });
   const [chosenBody, setChosenBody] = useState<string | null>(null);
+  // Business time by default: trust history is about when commitments were kept, not when they were typed in.
+  const [basis, setBasis] = useState<TrustBasis>('occurred');
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
   useEffect(() => {
@@ -219,13 +222,18 @@ function Signed({ token, holder, lang, view }: { token: string; holder: Holder |
                   </option>
                 ))}
               </select>
+              <label for="basis-select">{t('basis')}</label>
+              <select id="basis-select" value={basis} onChange={(e) => setBasis(e.currentTarget.value === 'recorded' ? 'recorded' : 'occurred')}>
+                <option value="occurred">{t('basisOccurred')}</option>
+                <option value="recorded">{t('basisRecorded')}</option>
+              </select>
             </nav>
             <main id="main" ref={mainRef} tabIndex={-1} data-view={view}>
               {body === null ? (
                 <p>{t('noBodies')}</p>
               ) : (
-                <SessionProvider token={token} holder={holder} lang={lang} body={body} cities={cities}>
-                  <Current key={`${view}:${body.bodyId}`} />
+                <SessionProvider token={token} holder={holder} lang={lang} body={body} cities={cities} basis={basis}>
+                  <Current key={`${view}:${body.bodyId}:${basis}`} />
                 </SessionProvider>
               )}
             </main>
@@ -236,11 +244,11 @@ function Signed({ token, holder, lang, view }: { token: string; holder: Holder |
   );
 }
 
-function SessionProvider(props: { token: string; holder: Holder | null; lang: Lang; body: BodyView; cities: CityView[]; children: preact.ComponentChildren }) {
-  const { token, holder, lang, body, cities } = props;
+function SessionProvider(props: { token: string; holder: Holder | null; lang: Lang; body: BodyView; cities: CityView[]; basis: TrustBasis; children: preact.ComponentChildren }) {
+  const { token, holder, lang, body, cities, basis } = props;
   const session = useMemo<Session>(
-    () => ({ token, holder, lang, bodyId: body.bodyId, members: body.members, cityNames: new Map(cities.map((c) => [c.cityId, c.name])) }),
-    [token, holder, lang, body, cities],
+    () => ({ token, holder, lang, basis, bodyId: body.bodyId, members: body.members, cityNames: new Map(cities.map((c) => [c.cityId, c.name])) }),
+    [token, holder, lang, body, cities, basis],
   );
   return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>;
 }

@@ -13,9 +13,15 @@ export interface Session {
   members: readonly string[];
   /** City id → name, for labels. */
   cityNames: ReadonlyMap<string, string>;
+  /** Which time trust is read on: business time (occurred) or when the ledger learned it (recorded). */
+  basis: TrustBasis;
 }
 
+export type TrustBasis = 'occurred' | 'recorded';
+
 export const SessionContext = createContext<Session | null>(null);
+/** The language is known before anyone signs in (the sign-in form and load states use it too). */
+export const LangContext = createContext<Lang>('zh');
 
 export function useSession(): Session {
   const session = useContext(SessionContext);
@@ -30,7 +36,8 @@ export interface Words {
 }
 
 export function useWords(): Words {
-  const { lang, cityNames } = useSession();
+  const lang = useContext(LangContext);
+  const cityNames = useContext(SessionContext)?.cityNames ?? new Map<string, string>();
   return {
     t: (key, params) => translate(lang, key, params),
     c: (value) => code(lang, value),

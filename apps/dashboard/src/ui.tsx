@@ -17,7 +17,12 @@ export function BandBadge({ band }: { band: string }) {
 /** Loading, a problem, or the content. A 404 on a whole resource means the server does not offer it yet. */
 export function Show<T>({ loaded, children, onRetry }: { loaded: Loaded<T>; children: (data: T) => ComponentChildren; onRetry?: () => void }) {
   const { t } = useWords();
-  if (loaded.state === 'loading') return <p class="muted" role="status">{t('loading')}</p>;
+  if (loaded.state === 'loading')
+    return (
+      <p class="muted" role="status" data-loading="">
+        {t('loading')}
+      </p>
+    );
   if (loaded.state === 'error') {
     const error = loaded.error;
     const unavailable = isMissingRoute(error);

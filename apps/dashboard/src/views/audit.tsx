@@ -97,6 +97,7 @@ function History() {
   const { t } = useWords();
   const [after, setAfter] = useState<string>('');
   const [draft, setDraft] = useState<string>('');
+  // `after` is a global position; the API's nextCursor is the position to continue after.
   const [loaded, reload] = useLoad(`audit:history:${after}`, () =>
     apiGet<{ items: HistoryEvent[]; nextCursor: string | null }>(`/audit/events${query({ after, limit: HISTORY_PAGE })}`, token),
   );
@@ -157,14 +158,14 @@ function History() {
                     {t('previous')}
                   </button>
                 )}
-                {page.items.length < HISTORY_PAGE ? null : (
+                {page.nextCursor === null ? null : (
                   <button
                     type="button"
                     data-testid="history-next"
                     onClick={() => {
-                      const last = page.items[page.items.length - 1].position;
-                      setAfter(last);
-                      setDraft(last);
+                      const cursor = page.nextCursor ?? '';
+                      setAfter(cursor);
+                      setDraft(cursor);
                     }}
                   >
                     {t('next')}

@@ -23,6 +23,7 @@ interface Derivation {
   eligibleCosts: Record<string, string>;
   eligibleTotal: string;
   originLiabilityTotal: string;
+  originLiabilityByOrigin: Record<string, string>;
   originPays: Record<string, string>;
   fundPaysTotal: string;
   fundPays: Record<string, string>;
@@ -172,6 +173,7 @@ function DerivationView({ derivation: d, assessedAt }: { derivation: Derivation;
               <th scope="col">{t('city')}</th>
               <th scope="col">{t('verified')}</th>
               <th scope="col">{t('eligibleCosts')}</th>
+              <th scope="col">{t('originPays')}</th>
               <th scope="col">{t('fundPays')}</th>
               <th scope="col">{t('cityBears')}</th>
             </tr>
@@ -187,6 +189,7 @@ function DerivationView({ derivation: d, assessedAt }: { derivation: Derivation;
                 <td class="num" data-testid="eligible">
                   {d.eligibleCosts[id] === undefined ? '—' : money(d.eligibleCosts[id])}
                 </td>
+                <td class="num">{d.originPays[id] === undefined ? '—' : money(d.originPays[id])}</td>
                 <td class="num">{d.fundPays[id] === undefined ? '—' : money(d.fundPays[id])}</td>
                 <td class="num">{d.cityBears[id] === undefined ? '—' : money(d.cityBears[id])}</td>
               </tr>
@@ -201,7 +204,7 @@ function DerivationView({ derivation: d, assessedAt }: { derivation: Derivation;
             <tr>
               <th scope="col">{t('city')}</th>
               <th scope="col">{t('share')}</th>
-              <th scope="col">{t('originPays')}</th>
+              <th scope="col">{t('originLiability')}</th>
             </tr>
           </thead>
           <tbody>
@@ -209,7 +212,7 @@ function DerivationView({ derivation: d, assessedAt }: { derivation: Derivation;
               <tr key={id}>
                 <th scope="row">{city(id)}</th>
                 <td class="num">{share}</td>
-                <td class="num">{d.originPays[id] === undefined ? '—' : money(d.originPays[id])}</td>
+                <td class="num">{d.originLiabilityByOrigin[id] === undefined ? '—' : money(d.originLiabilityByOrigin[id])}</td>
               </tr>
             ))}
           </tbody>

@@ -1,17 +1,17 @@
 /** View 2: pair trust as a heat map (truster rows × trustee columns); a cell opens the contributions behind it. */
 import { useState } from 'preact/hooks';
-import { apiGet, useLoad } from '../api.js';
+import { apiGet, query, useLoad } from '../api.js';
 import { formatInstant, formatRatio } from '../format.js';
 import { useSession, useWords } from '../session.js';
 import { BandBadge, Section, Show } from '../ui.js';
 import { cellOf, listOf, type MatrixCell, type TrustAnswer } from '../wire.js';
 
 export function MatrixView() {
-  const { token, bodyId } = useSession();
+  const { token, bodyId, basis } = useSession();
   const { t, city } = useWords();
   const [selected, setSelected] = useState<{ truster: string; trustee: string } | null>(null);
-  const [loaded, reload] = useLoad(`matrix:${bodyId}`, async () => {
-    const answer = await apiGet<{ members?: string[]; asOf?: string }>(`/trust/bodies/${encodeURIComponent(bodyId)}/matrix`, token);
+  const [loaded, reload] = useLoad(`matrix:${bodyId}:${basis}`, async () => {
+    const answer = await apiGet<{ members?: string[]; asOf?: string }>(`/trust/bodies/${encodeURIComponent(bodyId)}/matrix${query({ basis })}`, token);
     const cells = listOf<TrustAnswer & Partial<MatrixCell>>(answer, 'cells', 'pairs')
       .map(cellOf)
       .filter((c): c is MatrixCell => c !== null);
@@ -93,10 +93,10 @@ export function MatrixView() {
 }
 
 function Explanation({ truster, trustee, onClose }: { truster: string; trustee: string; onClose: () => void }) {
-  const { token } = useSession();
+  const { token, basis } = useSession();
   const { t, c, city } = useWords();
-  const [loaded, reload] = useLoad(`pair:${truster}:${trustee}`, () =>
-    apiGet<TrustAnswer>(`/trust/pairs/${encodeURIComponent(truster)}/${encodeURIComponent(trustee)}?explain=true`, token),
+  const [loaded, reload] = useLoad(`pair:${truster}:${trustee}:${basis}`, () =>
+    apiGet<TrustAnswer>(`/trust/pairs/${encodeURIComponent(truster)}/${encodeURIComponent(trustee)}${query({ explain: 'true', basis })}`, token),
   );
   return (
     <Section title={t('contributionsOf', { truster: city(truster), trustee: city(trustee) })} id="explanation">

@@ -13,7 +13,8 @@ const keyOf = (p: Party): string => `${p.kind}:${p.id}`;
 
 export function MoneyView() {
   const { token, bodyId, members, holder } = useSession();
-  const { t, c, city } = useWords();
+  const { t, c } = useWords();
+  const party = usePartyLabel();
   // After a write, reads wait for its position (?atLeast=) so the page shows the ledger after the write.
   const [atLeast, setAtLeast] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -80,8 +81,8 @@ export function MoneyView() {
                       {movements.items.map((m) => (
                         <tr key={m.transferId}>
                           <td>{m.transferId}</td>
-                          <td>{m.payer.kind === 'city' ? city(m.payer.id) : partyLabel(m.payer)}</td>
-                          <td>{m.payee.kind === 'city' ? city(m.payee.id) : partyLabel(m.payee)}</td>
+                          <td>{party(m.payer)}</td>
+                          <td>{party(m.payee)}</td>
                           <td class="num">{formatMoney(m.amount, m.currency)}</td>
                           <td>{c(m.status)}</td>
                         </tr>
@@ -97,7 +98,7 @@ export function MoneyView() {
                   [t('currency'), currency],
                   [t('proposalMethod'), c(proposal.method)],
                   [t('proposalParties'), String(proposal.parties), 'proposal-parties'],
-                  [t('proposalFingerprint'), <code title={proposal.fingerprint}>{shortHash(proposal.fingerprint)}</code>],
+                  [t('proposalFingerprint'), <code title={proposal.fingerprint}>{shortHash(proposal.fingerprint)}</code>, 'proposal-fingerprint'],
                 ]}
               />
               {proposal.transfers.length === 0 ? (
@@ -116,8 +117,8 @@ export function MoneyView() {
                       <tbody>
                         {proposal.transfers.map((tr) => (
                           <tr key={`${keyOf(tr.payer)}>${keyOf(tr.payee)}`}>
-                            <td>{tr.payer.kind === 'city' ? city(tr.payer.id) : partyLabel(tr.payer)}</td>
-                            <td>{tr.payee.kind === 'city' ? city(tr.payee.id) : partyLabel(tr.payee)}</td>
+                            <td>{party(tr.payer)}</td>
+                            <td>{party(tr.payee)}</td>
                             <td class="num">{formatMoney(tr.amount, proposal.currency)}</td>
                           </tr>
                         ))}
@@ -143,10 +144,16 @@ export function MoneyView() {
   );
 }
 
+/** Cities by name, the body's fund as "special fund (body)". */
+function usePartyLabel(): (p: Party) => string {
+  const { t, city } = useWords();
+  return (p) => (p.kind === 'city' ? city(p.id) : p.kind === 'fund' ? `${t('fundHeading')} (${p.id})` : partyLabel(p));
+}
+
 function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
   const { t, city } = useWords();
   const owed = pairs.filter((p) => isNonZero(p.outstanding));
-  const label = (p: Party) => (p.kind === 'city' ? city(p.id) : `${t('fundHeading')} (${p.id})`);
+  const label = usePartyLabel();
   const option = useMemo<ChartOption>(() => {
     const nodes = [...new Map(owed.flatMap((p) => [p.payer, p.payee]).map((p) => [keyOf(p), p])).values()];
     // Line width is a visual weight only; the exact outstanding amount is the edge label and the table below.
@@ -162,10 +169,10 @@ function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
           layout: 'circular',
           circular: { rotateLabel: false },
           roam: false,
-          symbolSize: 46,
+          symbolSize: 40,
           edgeSymbol: ['none', 'arrow'],
           edgeSymbolSize: 12,
-          label: { show: true, color: '#111827', fontSize: 13 },
+          label: { show: true, position: 'bottom', distance: 6, color: '#111827', fontSize: 13, fontWeight: 600 },
           itemStyle: { color: '#dbeafe', borderColor: '#1d4ed8', borderWidth: 2 },
           edgeLabel: { show: true, formatter: '{c}', color: '#111827', fontSize: 12, backgroundColor: '#ffffff', padding: 2 },
           lineStyle: { color: '#b45309', opacity: 0.9, curveness: 0.15 },

@@ -13,16 +13,16 @@ function monthsAgo(now: Date, back: number): string {
 }
 
 export function OverviewView() {
-  const { token, bodyId } = useSession();
+  const { token, bodyId, basis } = useSession();
   const { t, city } = useWords();
-  const [loaded, reload] = useLoad(`overview:${bodyId}`, async () => {
+  const [loaded, reload] = useLoad(`overview:${bodyId}:${basis}`, async () => {
     const [ranking, alliance] = await Promise.all([
-      apiGet<unknown>(`/trust/bodies/${encodeURIComponent(bodyId)}/ranking`, token),
-      apiGet<{ members: string[]; asOf?: string }>(`/trust/bodies/${encodeURIComponent(bodyId)}/alliance`, token),
+      apiGet<unknown>(`/trust/bodies/${encodeURIComponent(bodyId)}/ranking${query({ basis })}`, token),
+      apiGet<{ members: string[]; asOf?: string }>(`/trust/bodies/${encodeURIComponent(bodyId)}/alliance${query({ basis })}`, token),
     ]);
     const rows = listOf<RankedCity>(ranking, 'ranking', 'cities');
     const now = new Date();
-    const range = query({ from: monthsAgo(now, MONTHS), to: now.toISOString(), step: 'month' });
+    const range = query({ from: monthsAgo(now, MONTHS), to: now.toISOString(), step: 'month', basis });
     const series = await Promise.all(
       rows.map((row) => apiGet<unknown>(`/trust/cities/${encodeURIComponent(rankedCityId(row))}/series${range}`, token).then((s) => listOf<SeriesPoint>(s, 'points', 'series'))),
     );
