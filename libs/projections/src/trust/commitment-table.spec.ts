@@ -47,3 +47,18 @@ describe('lifecycle facts kept as columns', () => {
     expect(table.chain(heads[1], 5)).toEqual(written[1].slice(0, 5));
   });
 });
+
+describe('canonical text of a commitment’s facts', () => {
+  it('lists the facts in recorded order (instant, then stream order) even when they arrived otherwise', () => {
+    const table = new FactTable();
+    const late = table.push(fact('late', { recordedMs: 3000, seq: 2 }), -1);
+    const early = table.push(fact('early', { recordedMs: 1000, seq: 1 }), late);
+    table.push(fact('tie', { recordedMs: 3000, seq: 1 }), early);
+    const ids = table
+      .canonicalText(late, 10)
+      .split(';')
+      .filter((part) => part !== '')
+      .map((part) => part.split(',')[4]);
+    expect(ids).toEqual(['early', 'tie', 'late']);
+  });
+});

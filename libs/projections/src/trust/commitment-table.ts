@@ -20,6 +20,10 @@ function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a
 /** Next capacity: ×1.5 keeps the unused tail of a column to a third at most. */
 const nextCapacity = (capacity: number): number => Math.max(16, Math.ceil(capacity * 1.5));
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The low 16 bits as four hex digits. */
+const hex16 = (x: number): string => HEX_BYTE[(x >>> 8) & 0xff] + HEX_BYTE[x & 0xff];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -44,9 +48,10 @@ export class EventIdColumn {
   get(row: number): string {
     const other = this.other.get(row);
     if (other !== undefined) return other;
-    let hex = '';
-    for (let k = 0; k < 4; k++) hex += this.words[row * 4 + k].toString(16).padStart(8, '0');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const w = this.words;
+    const b = row * 4;
+    const [x, y, z, v] = [w[b], w[b + 1], w[b + 2], w[b + 3]];
+    return `${hex16(x >>> 16)}${hex16(x)}-${hex16(y >>> 16)}-${hex16(y)}-${hex16(z >>> 16)}-${hex16(z)}${hex16(v >>> 16)}${hex16(v)}`;
   }
 }
 
@@ -97,6 +102,27 @@ export class FactTable {
       });
     }
     return facts;
+  }
+
+  /**
+   * The chain as canonical text, facts in recorded order (instant, then stream order): one stream's facts nearly always
+   * arrive in that order already, so the sort is skipped unless they did not.
+   */
+  canonicalText(head: number, limit: number): string {
+    const rows: number[] = [];
+    for (let row = head; row !== NONE && rows.length < limit; row = this.next[row]) rows.push(row);
+    let ordered = true;
+    for (let i = 1; i < rows.length && ordered; i++) ordered = this.before(rows[i - 1], rows[i]);
+    if (!ordered) rows.sort((x, y) => this.recordedMs[x] - this.recordedMs[y] || this.seq[x] - this.seq[y]);
+    let text = '';
+    for (const row of rows) {
+      text += `${KINDS[this.kind[row]]},${this.recordedMs[row]},${this.businessMs[row]},${this.seq[row]},${this.eventIds.get(row)},${this.fraction[row]};`;
+    }
+    return text;
+  }
+
+  private before(x: number, y: number): boolean {
+    return this.recordedMs[x] < this.recordedMs[y] || (this.recordedMs[x] === this.recordedMs[y] && this.seq[x] <= this.seq[y]);
   }
 
   private grow(): void {
@@ -175,6 +201,7 @@ export class CommitmentTable {
   private readonly byId = new Map<string, number>();
   private readonly ids: string[] = [];
   private readonly values: string[] = [];
+  private sortedRows = new Int32Array(0);
   private hasTerms = new Uint8Array(this.capacity);
   private obligor = new Int32Array(this.capacity);
   private obligeeCity = new Int32Array(this.capacity);
@@ -272,11 +299,29 @@ export class CommitmentTable {
     return this.facts.chain(this.head[row], limit);
   }
 
-  /** Rows sorted by commitment id (for the canonical state). */
+  /**
+   * Rows sorted by commitment id (for the canonical state). The order is kept between calls: only the rows added since
+   * are sorted and merged in, so repeated digests of a growing ledger cost O(n + k log k), not O(n log n).
+   */
   rowsById(): Int32Array {
-    const rows = Int32Array.from({ length: this.n }, (_, i) => i);
+    if (this.sortedRows.length === this.n) return this.sortedRows;
     const ids = this.ids;
-    return rows.sort((x, y) => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : 0));
+    const byId = (x: number, y: number): number => (ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : 0);
+    const added = Int32Array.from({ length: this.n - this.sortedRows.length }, (_, i) => this.sortedRows.length + i).sort(byId);
+    const merged = new Int32Array(this.n);
+    const old = this.sortedRows;
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < merged.length; k++) merged[k] = j >= added.length || (i < old.length && byId(old[i], added[j]) <= 0) ? old[i++] : added[j++];
+    this.sortedRows = merged;
+    return merged;
+  }
+
+  /** One commitment as canonical text: id, terms (or "-" before it was made), facts in recorded order. */
+  canonicalText(row: number, limit: number): string {
+    const obligee = this.obligeeCity[row] === NONE ? COORDINATOR : this.cities.id(this.obligeeCity[row]);
+    const terms = this.hasTerms[row] === 0 ? '-' : `${this.cities.id(this.obligor[row])},${obligee},${this.values[row]},${this.dueMs[row]},${this.madeMs[row]}`;
+    return `${this.ids[row]}|${terms}|${this.facts.canonicalText(this.head[row], limit)}\n`;
   }
 
   private grow(): void {

@@ -15,6 +15,7 @@ export {
   type TrustAlliance,
   type TrustAnomaly,
   type TrustAnswer,
+  type TrustCanonicalState,
   type TrustContribution,
   type TrustGroup,
   type TrustQueryOptions,

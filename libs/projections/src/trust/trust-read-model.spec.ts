@@ -322,6 +322,17 @@ describe('canonical state digests', () => {
     expect(b.findings.sha256).toBe(a.findings.sha256);
   });
 
+  it('is the same for a model asked along the way as for one asked once at the end', () => {
+    const h = base();
+    for (let i = 0; i < 40; i++) h.commitmentMade({ commitmentId: `k${(i * 7919) % 40}`, obligor: 'a', obligee: 'b', value: '1.00', madeMs: day(i), dueMs: day(i + 5) });
+    const asked = new TrustReadModel(CFBT_1, new FakeClock(day(1000)));
+    h.events.forEach((event, i) => {
+      asked.apply(event);
+      if (i % 9 === 0) asked.canonicalState();
+    });
+    expect(asked.canonicalState()).toEqual(modelOf(h).canonicalState());
+  });
+
   it('changes when a finding is revoked', () => {
     const revoked = base();
     revoked.revoked('f1', day(3));

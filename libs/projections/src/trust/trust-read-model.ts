@@ -64,6 +64,9 @@ export const MAX_TRUST_BODY_MEMBERS = 256;
  */
 const MAX_GROWTH_EXPONENT = 600;
 
+/** Characters of canonical text hashed per update. */
+const CANONICAL_CHUNK = 1 << 16;
+
 export interface TrustQueryOptions {
   /** Default: now, from the model's clock. */
   asOf?: Instant | number;
@@ -450,14 +453,19 @@ export class TrustReadModel implements ReadModel {
   canonicalState(): TrustCanonicalState {
     const line = (facts: readonly LifecycleFact[]): string =>
       inCanonicalOrder(facts, 'recorded')
-        .map((e) => `${e.kind},${e.recordedMs},${e.businessMs},${e.seq},${e.eventId},${e.fraction}`)
-        .join(';');
+        .map((e) => `${e.kind},${e.recordedMs},${e.businessMs},${e.seq},${e.eventId},${e.fraction};`)
+        .join('');
     const commitments = createHash('sha256');
+    // Hashed in chunks: one update per commitment would cost more than building the text.
+    let chunk = '';
     for (const row of this.commitments.rowsById()) {
-      const t = this.commitments.terms(row);
-      const terms = t === null ? '-' : `${t.obligor},${t.obligee},${t.value},${t.dueMs},${t.madeMs}`;
-      commitments.update(`${this.commitments.id(row)}|${terms}|${line(this.commitments.factsOf(row, MAX_LIFECYCLE_EVENTS))}\n`);
+      chunk += this.commitments.canonicalText(row, MAX_LIFECYCLE_EVENTS);
+      if (chunk.length >= CANONICAL_CHUNK) {
+        commitments.update(chunk);
+        chunk = '';
+      }
     }
+    commitments.update(chunk);
     const findings = createHash('sha256');
     const byId = [...this.findings.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     for (const f of byId) {
