@@ -112,7 +112,10 @@ describe('the dashboard, read in a browser', () => {
     expect(new Set(shanghai.points.map((p) => p.trust)).size).toBeGreaterThan(1);
     const alliance = await api<{ members: string[] }>(`/trust/bodies/${BODY}/alliance?basis=occurred`, who.coordinator);
     const shown = await page.$$eval('[data-testid=alliance] li', (lis) => lis.map((li) => li.getAttribute('data-city')));
+    expect(alliance.members.length).toBeGreaterThan(0);
     expect(shown).toEqual(alliance.members);
+    const starred = await page.$$eval('[data-testid=ranking] > tbody > tr', (trs) => trs.filter((tr) => tr.querySelector('.alliance-mark') !== null).map((tr) => tr.getAttribute('data-city')));
+    expect(new Set(starred)).toEqual(new Set(alliance.members));
     await shoot(page, 'overview');
     await page.close();
   });
@@ -152,6 +155,10 @@ describe('the dashboard, read in a browser', () => {
     expect(await page.textContent('[data-testid=fund-balance]')).toBe(formatMoney(fund.balance, fund.currency));
     expect(await page.textContent('[data-testid=fund-in]')).toBe(formatMoney(fund.moneyIn, fund.currency));
     expect(await page.textContent('[data-testid=fund-available]')).toBe(formatMoney(fund.available, fund.currency));
+    const fundStream = await api<{ items: { type: string; data: { amount?: string; currency?: string } }[] }>(`/audit/streams/fund-${BODY}/events?limit=200`, who.fundFinance);
+    const contributions = fundStream.items.filter((e) => e.type === 'MemberContributionReceived');
+    expect(contributions.length).toBe(1);
+    expect(await texts(page, '[data-testid=money-in-amount]')).toEqual(contributions.map((e) => formatMoney(e.data.amount ?? '', e.data.currency ?? '')));
 
     const proposal = await api<{ transfers: { amount: string }[]; parties: number }>(`/settlements/${BODY}/proposal?currency=${CURRENCY}`, who.fundFinance);
     expect(proposal.transfers.length).toBeGreaterThan(0);

@@ -57,8 +57,20 @@ interface CommitmentPlan {
   dueInDays?: number;
 }
 
+/** Shanghai's monthly hydrology reports, each on time: enough kept promises for the trusted band (and the alliance). */
+const SHANGHAI_REPORTS: readonly CommitmentPlan[] = [2, 4, 5, 7, 8, 10, 11, 13, 15, 17].map((monthsAgo) => ({
+  id: `sh-hydrology-${monthsAgo}`,
+  obligor: 'shanghai',
+  obligee: monthsAgo % 2 === 0 ? 'huzhou' : 'suzhou',
+  kind: 'information_report',
+  description: 'Huangpu and Taihu hydrology bulletin',
+  monthsAgo,
+  deliveredDaysLate: -1,
+}));
+
 /** Who kept what: hangzhou and shanghai keep their word, jiaxing is late, huzhou defaults. */
 const COMMITMENTS: readonly CommitmentPlan[] = [
+  ...SHANGHAI_REPORTS,
   { id: 'hz-levels-1', obligor: 'hangzhou', obligee: 'suzhou', kind: 'information_report', description: 'river levels every 6 hours', monthsAgo: 18, deliveredDaysLate: -1 },
   { id: 'hz-levels-2', obligor: 'hangzhou', obligee: 'jiaxing', kind: 'information_report', description: 'river levels every 6 hours', monthsAgo: 12, deliveredDaysLate: -1 },
   { id: 'hz-pumps-1', obligor: 'hangzhou', obligee: 'huzhou', kind: 'equipment', description: 'mobile pumps for the Taihu shore', monthsAgo: 6, deliveredDaysLate: -2 },

@@ -2,7 +2,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { allPages, apiGet, apiPost, ApiError, isMissingRoute, query, useLoad } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { formatMoney, partyLabel, shortHash } from '../format.js';
+import { formatInstant, formatMoney, partyLabel, shortHash } from '../format.js';
 import { useSession, useWords } from '../session.js';
 import { mayExecuteSettlement } from '../token.js';
 import { Facts, Section, Show } from '../ui.js';
@@ -29,11 +29,12 @@ export function MoneyView() {
     // The API lists every pair of the ledger; this body's are those between its members and its fund.
     const ours = pairs.items.filter((p) => partyKeys.has(keyOf(p.payer)) && partyKeys.has(keyOf(p.payee)));
     const currency = fund?.established === true ? fund.currency : (ours[0]?.currency ?? 'CNY');
-    const [proposal, movements] = await Promise.all([
+    const [proposal, movements, moneyIn] = await Promise.all([
       apiGet<Proposal>(`/settlements/${encodeURIComponent(bodyId)}/proposal${query({ currency, atLeast })}`, token),
       apiGet<{ items: TransferView[]; nextCursor: string | null }>(`/transfers${query({ party: `fund:${bodyId}`, limit: 100, atLeast })}`, token),
+      fund === null ? Promise.resolve([]) : fundMoneyIn(bodyId, token),
     ]);
-    return { fund, pairs: ours, currency, proposal, movements };
+    return { fund, pairs: ours, currency, proposal, movements, moneyIn };
   });
 
   return (
@@ -45,7 +46,7 @@ export function MoneyView() {
         </p>
       )}
       <Show loaded={loaded} onRetry={reload}>
-        {({ fund, pairs, currency, proposal, movements }) => (
+        {({ fund, pairs, currency, proposal, movements, moneyIn }) => (
           <>
             <OwesGraph pairs={pairs} />
             <Section title={t('fundHeading')} id="fund">
@@ -61,6 +62,37 @@ export function MoneyView() {
                     [t('fundAvailable'), formatMoney(fund.available, fund.currency), 'fund-available'],
                   ]}
                 />
+              )}
+              <h3>{t('moneyInHeading')}</h3>
+              {moneyIn.length === 0 ? (
+                <p>{t('noMovements')}</p>
+              ) : (
+                <div class="table-wrap">
+                  <table data-testid="money-in">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('occurredAt')}</th>
+                        <th scope="col">{t('movementKind')}</th>
+                        <th scope="col">{t('source')}</th>
+                        <th scope="col">{t('amount')}</th>
+                        <th scope="col">{t('reference')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {moneyIn.map((m) => (
+                        <tr key={m.id}>
+                          <td>{formatInstant(m.occurredAt)}</td>
+                          <td>{m.kind === 'contribution' ? t('contribution') : t('incentive')}</td>
+                          <td>{m.kind === 'contribution' ? party({ kind: 'city', id: m.from }) : m.from}</td>
+                          <td class="num" data-testid="money-in-amount">
+                            {formatMoney(m.amount, m.currency)}
+                          </td>
+                          <td>{m.reference}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
               <h3>{t('movements')}</h3>
               {movements.items.length === 0 ? (
@@ -148,6 +180,32 @@ export function MoneyView() {
 function usePartyLabel(): (p: Party) => string {
   const { t, city } = useWords();
   return (p) => (p.kind === 'city' ? city(p.id) : p.kind === 'fund' ? `${t('fundHeading')} (${p.id})` : partyLabel(p));
+}
+
+interface MoneyIn {
+  id: string;
+  kind: 'contribution' | 'incentive';
+  from: string;
+  amount: string;
+  currency: string;
+  reference: string;
+  occurredAt: string;
+}
+
+/** Money into the fund, as the fund's own stream records it (members' contributions, third-party incentives). */
+async function fundMoneyIn(bodyId: string, token: string): Promise<MoneyIn[]> {
+  const page = await apiGet<{ items: { id: string; type: string; data: Record<string, string> }[] }>(`/audit/streams/fund-${encodeURIComponent(bodyId)}/events?limit=200`, token);
+  return page.items
+    .filter((e) => e.type === 'MemberContributionReceived' || e.type === 'ThirdPartyIncentiveReceived')
+    .map((e) => ({
+      id: e.id,
+      kind: e.type === 'MemberContributionReceived' ? 'contribution' : 'incentive',
+      from: e.data.cityId ?? e.data.source ?? '',
+      amount: e.data.amount,
+      currency: e.data.currency,
+      reference: e.data.reference,
+      occurredAt: e.data.occurredAt,
+    }));
 }
 
 function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
