@@ -3,12 +3,17 @@ import type { ReadModel } from '../../../projections/src/read-model.js';
 
 export const CORRELATION_INDEX_READ_MODEL = 'audit.correlations';
 
-export const CORRELATION_INDEX_LIMITS = {
+export interface CorrelationIndexLimits {
+  maxCorrelations: number;
+  maxPositionsPerCorrelation: number;
+}
+
+export const CORRELATION_INDEX_LIMITS: CorrelationIndexLimits = {
   /** Correlation ids remembered; the oldest (by first event) is forgotten beyond it. */
   maxCorrelations: 200_000,
   /** Positions remembered per correlation id (one request appends at most one batch, ≤ 10,000 events). */
   maxPositionsPerCorrelation: 10_000,
-} as const;
+};
 
 interface Entry {
   positions: bigint[];
@@ -41,7 +46,7 @@ export class CorrelationIndexReadModel implements ReadModel {
   private readonly entries = new Map<string, Entry>();
   private indexedFrom = 0n;
 
-  constructor(private readonly limits: typeof CORRELATION_INDEX_LIMITS = CORRELATION_INDEX_LIMITS) {}
+  constructor(private readonly limits: CorrelationIndexLimits = CORRELATION_INDEX_LIMITS) {}
 
   apply(event: RecordedEvent): void {
     const id = event.metadata.correlationId;
