@@ -279,7 +279,7 @@ export class IncidentViewDto {
   @ApiProperty() openedAt!: string;
   @ApiProperty({ type: [ClaimViewDto] }) claims!: ClaimViewDto[];
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'assessor, avertedLoss, currency, reportRef, assessedAt' }) avertedLoss!: object | null;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Findings tied to the incident: findingId, cityId, kind, severity, penalty, recordedAt, revoked' }) findings!: object[];
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Findings tied to the incident: findingId, cityId, kind, severity, penalty, recordedAt, revoked, afterAssessment (recorded after the closing, so not counted)' }) findings!: object[];
   @ApiProperty({
     type: 'object',
     additionalProperties: true,

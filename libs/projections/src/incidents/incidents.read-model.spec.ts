@@ -89,7 +89,7 @@ describe('incidents read model', () => {
     expect(feed.model.standingFindings('flood-1')).toEqual([{ findingId: 'f-early', cityId: 'origin-city', kind: 'late_report' }]);
   });
 
-  it('shows the assessment with its derivation once the incident is closed, and lists incidents by body and status', () => {
+  it('shows the assessment with its derivation once the incident is closed, marks findings recorded after it, and lists incidents by body and status', () => {
     const feed = new Feed();
     openFlood(feed);
     feed.incident('flood-1', { type: 'ClaimResponseCost', claimId: 'c-1', cityId: 'river-city', amount: '1000', evidenceRef: 'inv-1', occurredAt: T1, context: { actorCityId: 'river-city' } });
@@ -103,6 +103,9 @@ describe('incidents read model', () => {
       ['cost_sharing_origin', '500.00'],
       ['cost_sharing_fund', '250.00'],
     ]);
+    feed.finding('f-late', 'origin-city', 'concealment', 'flood-1');
+    expect(view?.findings).toEqual([]);
+    expect(feed.model.incident('flood-1')?.findings).toEqual([expect.objectContaining({ findingId: 'f-late', afterAssessment: true })]);
     expect([...feed.model.summaries({ bodyId: 'delta', status: 'assessed' })].map((s) => s.incidentId)).toEqual(['flood-1']);
     expect([...feed.model.summaries({ status: 'open' })]).toEqual([]);
     expect(feed.model.incident('unknown')).toBeNull();

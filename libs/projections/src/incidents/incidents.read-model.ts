@@ -36,6 +36,11 @@ export interface IncidentFindingView {
   penalty: Money | null;
   recordedAt: string;
   revoked: boolean;
+  /**
+   * Recorded (in the log) after the incident was assessed, so its assessment did not count it. Findings live on their
+   * own streams, so a finding and the closing can cross; this makes any such finding visible rather than silent.
+   */
+  afterAssessment: boolean;
 }
 
 export interface IncidentView {
@@ -173,7 +178,8 @@ export class IncidentsReadModel implements ReadModel {
           tied = new Map();
           this.findings.set(d.incidentId, tied);
         }
-        tied.set(d.findingId, { findingId: d.findingId, cityId: d.cityId, kind: d.kind, severity: d.severity, penalty: d.penalty, recordedAt: d.occurredAt, revoked: false });
+        const afterAssessment = this.incidents.get(d.incidentId)?.status === 'assessed';
+        tied.set(d.findingId, { findingId: d.findingId, cityId: d.cityId, kind: d.kind, severity: d.severity, penalty: d.penalty, recordedAt: d.occurredAt, revoked: false, afterAssessment });
         this.findingIncident.set(d.findingId, d.incidentId);
         return;
       }
