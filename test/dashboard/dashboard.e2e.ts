@@ -13,6 +13,7 @@ import { createApp } from '../../apps/api/src/create-app.js';
 import { BOUNDED_CONTEXTS } from '../../apps/api/src/contexts.js';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
+import { loadConfig } from '../../libs/ledger/src/config.js';
 import { tempDir, testConfig } from '../http/support.js';
 import { BODY, buildScenario, CITIES, CURRENCY, FUND_PARTY, INCIDENT, officials, type Officials } from './scenario.js';
 
@@ -25,7 +26,7 @@ import { jest } from '@jest/globals';
 jest.setTimeout(180_000);
 
 // What the page-side callbacks below touch; the test's own types have no DOM (and the page's CSP forbids eval'd strings).
-declare const document: { querySelector(selector: string): unknown; querySelectorAll(selector: string): { length: number } };
+declare const document: { querySelector(selector: string): unknown; querySelectorAll(selector: string): { length: number }; activeElement: { textContent: string | null } | null };
 declare const localStorage: { setItem(key: string, value: string): void };
 
 interface Party {
@@ -128,7 +129,10 @@ describe('the dashboard, read in a browser', () => {
     for (const cell of cells) {
       expect(await page.textContent(`button[data-truster="${cell.truster}"][data-trustee="${cell.trustee}"] .heat-value`)).toBe(formatRatio(cell.trust));
     }
-    await page.click('button[data-truster="suzhou"][data-trustee="huzhou"]');
+    // By keyboard: a cell is a button, reached with focus and opened with Enter.
+    await page.focus('button[data-truster="suzhou"][data-trustee="huzhou"]');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('button[data-truster="suzhou"][data-trustee="huzhou"]', 'aria-pressed')).toBe('true');
     await settled(page, '#explanation [data-testid=contributions], #explanation p');
     const explained = await api<{ trust: number; contributions?: unknown[] }>('/trust/pairs/suzhou/huzhou?explain=true&basis=occurred', who.coordinator);
     expect(await page.textContent('[data-testid=pair-trust]')).toBe(formatRatio(explained.trust));
@@ -196,6 +200,16 @@ describe('the dashboard, read in a browser', () => {
     expect(await rows()).toEqual(all.items.map((c) => [c.commitmentId, c.status]));
     expect(new Set(all.items.map((c) => c.status))).toEqual(new Set(['fulfilled_on_time', 'fulfilled_late', 'defaulted', 'overdue', 'open']));
     expect(await page.$$eval('tr.overdue', (trs) => trs.map((tr) => tr.getAttribute('data-commitment')))).toEqual(all.items.filter((c) => c.status === 'overdue').map((c) => c.commitmentId));
+    const timelineOf = async (commitmentId: string) => {
+      await page.click(`tr[data-commitment="${commitmentId}"] button`);
+      await page.waitForSelector(`#timeline h2:has-text("${commitmentId}")`);
+      await settled(page, '[data-testid=timeline]');
+      const detail = await api<{ timeline: { type: string; occurredAt: string }[] }>(`/commitments/${commitmentId}`, who.coordinator);
+      expect(await texts(page, '[data-testid=timeline] li strong')).toEqual(detail.timeline.map((e) => e.type));
+      expect(await page.textContent('[data-testid=timeline]')).toContain(formatInstant(detail.timeline[0].occurredAt));
+    };
+    await timelineOf('jx-report-1');
+    await shoot(page, 'commitments');
 
     await page.selectOption('select[name=status]', 'defaulted');
     await page.selectOption('select[name=obligor]', 'huzhou');
@@ -205,12 +219,7 @@ describe('the dashboard, read in a browser', () => {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=commitments] tbody tr').length === n, defaulted.items.length);
     expect(await rows()).toEqual(defaulted.items.map((c) => [c.commitmentId, c.status]));
 
-    await page.click(`tr[data-commitment="${defaulted.items[0].commitmentId}"] button`);
-    await settled(page, '[data-testid=timeline]');
-    const detail = await api<{ timeline: { type: string; occurredAt: string }[] }>(`/commitments/${defaulted.items[0].commitmentId}`, who.coordinator);
-    expect(await texts(page, '[data-testid=timeline] li strong')).toEqual(detail.timeline.map((e) => e.type));
-    expect(await page.textContent('[data-testid=timeline]')).toContain(formatInstant(detail.timeline[0].occurredAt));
-    await shoot(page, 'commitments');
+    await timelineOf(defaulted.items[0].commitmentId);
     await page.close();
   });
 
@@ -260,6 +269,28 @@ describe('the dashboard, read in a browser', () => {
       expect(await page.$$('[data-testid=execute-settlement], [data-testid=confirm-execute]')).toEqual([]);
     }
     await page.close();
+  });
+
+  it('offers the locally printed admin token on a development server, and starts with a skip link for keyboards', async () => {
+    // A server that made its own secret for this run, as `npm start` does without CONCORDAT_JWT_SECRET.
+    const development = await createApp(loadConfig({ CONCORDAT_STORE: 'memory' }), { clock: new FakeClock(NOW_MS), logger: false });
+    try {
+      await development.listen(0, '127.0.0.1');
+      const address = development.getHttpServer().address();
+      const page = await browser.context.newPage();
+      await page.goto(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`);
+      await page.waitForSelector('[data-testid=use-dev-token]');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toBe('跳到正文');
+      await shoot(page, 'signin');
+      await page.click('[data-testid=use-dev-token]');
+      await page.waitForSelector('main[data-view=overview]');
+      expect(await page.getAttribute('[data-testid=holder]', 'data-role')).toBe('admin');
+      expect(await page.textContent('main')).toContain('此令牌尚无可见的协调机构。');
+      await page.close();
+    } finally {
+      await development.close();
+    }
   });
 
   it('switches between Chinese and English and keeps the choice', async () => {
