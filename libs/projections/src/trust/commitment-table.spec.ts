@@ -1,4 +1,4 @@
-import { EventIdColumn, FactTable } from './commitment-table.js';
+import { EventIdColumn, FACT_WORDS, FactTable } from './commitment-table.js';
 import type { LifecycleFact } from './evidence.js';
 
 const fact = (eventId: string, over: Partial<LifecycleFact> = {}): LifecycleFact => ({
@@ -48,17 +48,30 @@ describe('lifecycle facts kept as columns', () => {
   });
 });
 
-describe('canonical text of a commitment’s facts', () => {
-  it('lists the facts in recorded order (instant, then stream order) even when they arrived otherwise', () => {
+describe('a commitment’s facts written for a digest', () => {
+  it('come in recorded order (instant, then stream order) even when they arrived otherwise', () => {
     const table = new FactTable();
     const late = table.push(fact('late', { recordedMs: 3000, seq: 2 }), -1);
     const early = table.push(fact('early', { recordedMs: 1000, seq: 1 }), late);
     table.push(fact('tie', { recordedMs: 3000, seq: 1 }), early);
-    const ids = table
-      .canonicalText(late, 10)
-      .split(';')
-      .filter((part) => part !== '')
-      .map((part) => part.split(',')[4]);
-    expect(ids).toEqual(['early', 'tie', 'late']);
+    const out = new Float64Array(3 * FACT_WORDS);
+    const text: string[] = [];
+    expect(table.writeCanonical(late, 10, out, 0, text)).toBe(3 * FACT_WORDS);
+    expect(text).toEqual(['early', 'tie', 'late']);
+    expect([0, 1, 2].map((i) => [out[i * FACT_WORDS + 1], out[i * FACT_WORDS + 3]])).toEqual([
+      [1000, 1],
+      [3000, 1],
+      [3000, 2],
+    ]);
+  });
+
+  it('write a UUID as its four words and leave the text alone', () => {
+    const table = new FactTable();
+    table.push(fact('00000001-0000-4000-8000-0000000000ff'), -1);
+    const out = new Float64Array(FACT_WORDS);
+    const text: string[] = [];
+    table.writeCanonical(0, 1, out, 0, text);
+    expect(text).toEqual([]);
+    expect([...out.subarray(5)]).toEqual([1, 0x4000, 0x80000000, 0xff]);
   });
 });

@@ -11,6 +11,9 @@ const KIND_CODE = new Map<LifecycleKind, number>(KINDS.map((k, i) => [k, i]));
 
 const NONE = -1;
 
+/** Numbers per block a digest hashes at once. */
+const DIGEST_BLOCK = 1 << 16;
+
 function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(array: T, capacity: number, make: (n: number) => T): T {
   const next = make(capacity);
   next.set(array);
@@ -45,6 +48,16 @@ export class EventIdColumn {
     }
   }
 
+  /**
+   * Writes the id's four words at out[at…at+3] for a digest; an id kept as a string writes -1s and is returned, for
+   * the digest's text part. Returns null for a UUID.
+   */
+  writeCanonical(row: number, out: Float64Array, at: number): string | null {
+    const other = this.other.get(row);
+    for (let k = 0; k < 4; k++) out[at + k] = other === undefined ? this.words[row * 4 + k] : -1;
+    return other ?? null;
+  }
+
   get(row: number): string {
     const other = this.other.get(row);
     if (other !== undefined) return other;
@@ -54,6 +67,9 @@ export class EventIdColumn {
     return `${hex16(x >>> 16)}${hex16(x)}-${hex16(y >>> 16)}-${hex16(y)}-${hex16(z >>> 16)}-${hex16(z)}${hex16(v >>> 16)}${hex16(v)}`;
   }
 }
+
+/** Numbers one fact writes into a digest: kind, both instants, stream order, fraction, the event id's four words. */
+export const FACT_WORDS = 9;
 
 /** Lifecycle facts, one row each, chained per owner in arrival order. */
 export class FactTable {
@@ -105,20 +121,28 @@ export class FactTable {
   }
 
   /**
-   * The chain as canonical text, facts in recorded order (instant, then stream order): one stream's facts nearly always
-   * arrive in that order already, so the sort is skipped unless they did not.
+   * Writes the chain for a digest, facts in recorded order (instant, then stream order), FACT_WORDS numbers each, at
+   * out[at…]; ids kept as strings go to `text`. One stream's facts nearly always arrive in that order already, so the
+   * sort is skipped unless they did not. Returns the offset after the last fact.
    */
-  canonicalText(head: number, limit: number): string {
+  writeCanonical(head: number, limit: number, out: Float64Array, at: number, text: string[]): number {
     const rows: number[] = [];
     for (let row = head; row !== NONE && rows.length < limit; row = this.next[row]) rows.push(row);
     let ordered = true;
     for (let i = 1; i < rows.length && ordered; i++) ordered = this.before(rows[i - 1], rows[i]);
     if (!ordered) rows.sort((x, y) => this.recordedMs[x] - this.recordedMs[y] || this.seq[x] - this.seq[y]);
-    let text = '';
+    let o = at;
     for (const row of rows) {
-      text += `${KINDS[this.kind[row]]},${this.recordedMs[row]},${this.businessMs[row]},${this.seq[row]},${this.eventIds.get(row)},${this.fraction[row]};`;
+      out[o] = this.kind[row];
+      out[o + 1] = this.recordedMs[row];
+      out[o + 2] = this.businessMs[row];
+      out[o + 3] = this.seq[row];
+      out[o + 4] = this.fraction[row];
+      const other = this.eventIds.writeCanonical(row, out, o + 5);
+      if (other !== null) text.push(other);
+      o += FACT_WORDS;
     }
-    return text;
+    return o;
   }
 
   private before(x: number, y: number): boolean {
@@ -317,11 +341,33 @@ export class CommitmentTable {
     return merged;
   }
 
-  /** One commitment as canonical text: id, terms (or "-" before it was made), facts in recorded order. */
-  canonicalText(row: number, limit: number): string {
-    const obligee = this.obligeeCity[row] === NONE ? COORDINATOR : this.cities.id(this.obligeeCity[row]);
-    const terms = this.hasTerms[row] === 0 ? '-' : `${this.cities.id(this.obligor[row])},${obligee},${this.values[row]},${this.dueMs[row]},${this.madeMs[row]}`;
-    return `${this.ids[row]}|${terms}|${this.facts.canonicalText(this.head[row], limit)}\n`;
+  /**
+   * Feeds every commitment, in id order, into a digest without turning a number into text: the strings (id, parties,
+   * value, ids that are not UUIDs) as text, the numbers (instants, kinds, fractions, UUID words) as the bytes of a
+   * Float64Array (the platform's byte order: digests compare states on one machine), in blocks whose bounds depend
+   * only on the content, so equal states give equal byte streams.
+   */
+  digestInto(hash: { update(data: string | Uint8Array): unknown }, limit: number): void {
+    const numbers = new Float64Array(Math.max(DIGEST_BLOCK, 3 + limit * FACT_WORDS));
+    const text: string[] = [];
+    let at = 0;
+    const flush = (): void => {
+      hash.update(text.join('\n'));
+      hash.update(new Uint8Array(numbers.buffer, 0, at * Float64Array.BYTES_PER_ELEMENT));
+      text.length = 0;
+      at = 0;
+    };
+    for (const row of this.rowsById()) {
+      const facts = Math.min(this.count[row], limit);
+      if (at + 3 + facts * FACT_WORDS > numbers.length) flush();
+      const obligee = this.obligeeCity[row] === NONE ? COORDINATOR : this.cities.id(this.obligeeCity[row]);
+      text.push(this.ids[row], this.hasTerms[row] === 0 ? '-' : `${this.cities.id(this.obligor[row])}|${obligee}|${this.values[row]}`);
+      numbers[at] = this.hasTerms[row] === 0 ? Number.NaN : this.dueMs[row];
+      numbers[at + 1] = this.hasTerms[row] === 0 ? Number.NaN : this.madeMs[row];
+      numbers[at + 2] = facts;
+      at = this.facts.writeCanonical(this.head[row], limit, numbers, at + 3, text);
+    }
+    flush();
   }
 
   private grow(): void {

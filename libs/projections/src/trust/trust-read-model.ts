@@ -64,9 +64,6 @@ export const MAX_TRUST_BODY_MEMBERS = 256;
  */
 const MAX_GROWTH_EXPONENT = 600;
 
-/** Characters of canonical text hashed per update. */
-const CANONICAL_CHUNK = 1 << 16;
-
 export interface TrustQueryOptions {
   /** Default: now, from the model's clock. */
   asOf?: Instant | number;
@@ -273,7 +270,8 @@ const basisSlot = (basis: TrustBasis): 0 | 1 => (basis === 'recorded' ? 0 : 1);
  */
 export class TrustReadModel implements ReadModel {
   readonly name = 'trust';
-  readonly version = 1;
+  /** 2: the canonical state became counted digests of the commitments and findings. */
+  readonly version = 2;
 
   private readonly bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
   /** Known cities, interned: each id is one string however many commitments name it. */
@@ -447,7 +445,8 @@ export class TrustReadModel implements ReadModel {
 
   /**
    * Cities and bodies in full; commitments and findings as a count and a SHA-256 over their rows in id order (terms,
-   * then facts in canonical order), streamed into the hash so a million events never become one giant JSON value.
+   * then facts in canonical order), streamed into the hash so a million events never become one giant JSON value;
+   * the commitments' numbers go in as bytes, never as text.
    * Independent of the order in which independent events arrived, like every answer.
    */
   canonicalState(): TrustCanonicalState {
@@ -456,16 +455,7 @@ export class TrustReadModel implements ReadModel {
         .map((e) => `${e.kind},${e.recordedMs},${e.businessMs},${e.seq},${e.eventId},${e.fraction};`)
         .join('');
     const commitments = createHash('sha256');
-    // Hashed in chunks: one update per commitment would cost more than building the text.
-    let chunk = '';
-    for (const row of this.commitments.rowsById()) {
-      chunk += this.commitments.canonicalText(row, MAX_LIFECYCLE_EVENTS);
-      if (chunk.length >= CANONICAL_CHUNK) {
-        commitments.update(chunk);
-        chunk = '';
-      }
-    }
-    commitments.update(chunk);
+    this.commitments.digestInto(commitments, MAX_LIFECYCLE_EVENTS);
     const findings = createHash('sha256');
     const byId = [...this.findings.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     for (const f of byId) {
