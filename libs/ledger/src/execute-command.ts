@@ -4,6 +4,7 @@ import type { Decider, DomainEvent } from '../../domain/src/shared/decider.js';
 import { StreamNotFoundError, WrongExpectedRevisionError } from '../../event-store/src/errors.js';
 import type { EventMetadata, EventStore, ExpectedRevision, ProposedEvent, RecordedEvent } from '../../event-store/src/port.js';
 import { CommandConflictError, IdempotencyKeyReusedError, StreamTooLongError } from './errors.js';
+import { loadAggregate } from './aggregate-cache.js';
 import { deterministicEventId } from './event-ids.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -86,10 +87,9 @@ function idFor(eventIds: readonly string[] | undefined, metadata: EventMetadata,
 }
 
 /** Events of this stream written under the same idempotency key: a repeat (same request) or a reuse (another one). */
-function earlierUnderKey<E extends DomainEvent>(history: readonly RecordedEvent[], metadata: EventMetadata, decode: (e: RecordedEvent) => E, stream: string): CommandOutcome<E> | null {
+function earlierUnderKey<E extends DomainEvent>(earlier: readonly RecordedEvent[], metadata: EventMetadata, decode: (e: RecordedEvent) => E, stream: string): CommandOutcome<E> | null {
   const key = metadata.idempotencyKey;
   if (key === undefined || key === null) return null;
-  const earlier = history.filter((e) => e.metadata.idempotencyKey === key);
   if (earlier.length === 0) return null;
   if ((earlier[0].metadata.requestHash ?? null) !== (metadata.requestHash ?? null)) throw new IdempotencyKeyReusedError(key);
   const last = earlier[earlier.length - 1];
@@ -143,17 +143,16 @@ export async function executeCommand<C, E extends DomainEvent, S>(options: Execu
   const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 20));
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const history = await readWholeStream(store, stream);
-    const repeat = earlierUnderKey(history, metadata, decode, stream);
+    // Folded incrementally: only the events appended since the last command on this stream are read.
+    const aggregate = await loadAggregate(store, stream, decider, decode, MAX_STREAM_EVENTS);
+    if (aggregate === null) throw new StreamTooLongError(stream, MAX_STREAM_EVENTS);
+    const key = metadata.idempotencyKey;
+    const repeat = key === undefined || key === null ? null : earlierUnderKey(aggregate.underKey(key), metadata, decode, stream);
     if (repeat !== null) return repeat;
 
-    let state = decider.initialState();
-    for (const recorded of history) state = decider.evolve(state, decode(recorded));
-    const decided = decider.decide(command, state);
-
-    const revision = history.length === 0 ? null : history[history.length - 1].revision;
+    const decided = decider.decide(command, aggregate.state);
+    const revision = aggregate.revision;
     if (decided.length === 0) {
-      const key = metadata.idempotencyKey;
       if (key === undefined || key === null) {
         return { stream, events: [], eventIds: [], nextExpectedRevision: revision, position: null, replayed: false };
       }
