@@ -117,7 +117,6 @@ describe('the dashboard, read in a browser', () => {
     expect(shown).toEqual(alliance.members);
     const starred = await page.$$eval('[data-testid=ranking] > tbody > tr', (trs) => trs.filter((tr) => tr.querySelector('.alliance-mark') !== null).map((tr) => tr.getAttribute('data-city')));
     expect(new Set(starred)).toEqual(new Set(alliance.members));
-    await shoot(page, 'overview');
     await page.close();
   });
 
@@ -137,7 +136,6 @@ describe('the dashboard, read in a browser', () => {
     const explained = await api<{ trust: number; contributions?: unknown[] }>('/trust/pairs/suzhou/huzhou?explain=true&basis=occurred', who.coordinator);
     expect(await page.textContent('[data-testid=pair-trust]')).toBe(formatRatio(explained.trust));
     expect(await page.$$eval('[data-testid=contributions] tbody tr', (trs) => trs.length)).toBe(explained.contributions?.length ?? 0);
-    await shoot(page, 'matrix');
     await page.close();
   });
 
@@ -168,7 +166,6 @@ describe('the dashboard, read in a browser', () => {
     expect(proposal.transfers.length).toBeGreaterThan(0);
     const shownTransfers = await page.$$eval('[data-testid=proposal] tbody tr td:last-child', (tds) => tds.map((td) => (td.textContent ?? '').trim()));
     expect(shownTransfers).toEqual(proposal.transfers.map((t) => formatMoney(t.amount, CURRENCY)));
-    await shoot(page, 'money');
 
     // Cancelling the confirmation writes nothing.
     await page.click('[data-testid=execute-settlement]');
@@ -180,6 +177,7 @@ describe('the dashboard, read in a browser', () => {
     await page.click('[data-testid=confirm-execute]');
     await page.waitForSelector('[data-testid=money-notice]');
     await settled(page, '[data-testid=pairs]');
+    await shoot(page, 'money-settled');
     const after = await ours();
     expect(after).not.toEqual(before);
     expect(await shownOutstanding(page)).toEqual(expected(after));
@@ -209,7 +207,6 @@ describe('the dashboard, read in a browser', () => {
       expect(await page.textContent('[data-testid=timeline]')).toContain(formatInstant(detail.timeline[0].occurredAt));
     };
     await timelineOf('jx-report-1');
-    await shoot(page, 'commitments');
 
     await page.selectOption('select[name=status]', 'defaulted');
     await page.selectOption('select[name=obligor]', 'huzhou');
@@ -242,7 +239,6 @@ describe('the dashboard, read in a browser', () => {
     for (const [city, amount] of Object.entries(d.eligibleCosts)) {
       expect(await page.textContent(`[data-testid=derivation] tr[data-city="${city}"] [data-testid=eligible]`)).toBe(formatMoney(amount, d.currency));
     }
-    await shoot(page, 'incidents');
     await page.close();
   });
 
@@ -259,7 +255,6 @@ describe('the dashboard, read in a browser', () => {
     await settled(page, '[data-testid=history]');
     const history = await api<{ items: { position: string }[] }>('/audit/events?limit=50', who.auditor);
     expect(await page.$$eval('[data-testid=history] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-position')))).toEqual(history.items.map((e) => String(e.position)));
-    await shoot(page, 'audit');
 
     // The same ledger the finance officer settled from, but nothing to execute, on any view.
     for (const view of ['overview', 'matrix', 'money', 'commitments', 'incidents', 'audit']) {

@@ -423,7 +423,7 @@ const CODES: Record<Lang, Record<string, string>> = {
     spreads_from_one_city: '一地致灾、多地波及',
     hazard_and_exposure_apart: '致灾与承灾分处两地',
     assessed: '已评估',
-    pending: '待审核',
+    pending: '待处理',
     verified: '已核定',
     rejected: '已驳回',
     settled: '已结算',

@@ -10,6 +10,7 @@ import type { FundView, PairBalance, Party, Proposal, TransferView } from '../wi
 
 const isNonZero = (amount: string): boolean => /[1-9]/.test(amount);
 const keyOf = (p: Party): string => `${p.kind}:${p.id}`;
+const EDGE_LABELS_UP_TO = 8;
 
 export function MoneyView() {
   const { token, bodyId, members, holder } = useSession();
@@ -232,7 +233,8 @@ function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
           edgeSymbolSize: 12,
           label: { show: true, position: 'bottom', distance: 6, color: '#111827', fontSize: 13, fontWeight: 600 },
           itemStyle: { color: '#dbeafe', borderColor: '#1d4ed8', borderWidth: 2 },
-          edgeLabel: { show: true, formatter: '{c}', color: '#111827', fontSize: 12, backgroundColor: '#ffffff', padding: 2 },
+          // Amounts on the arrows while they stay legible; beyond that, the tooltip and the table carry them.
+          edgeLabel: { show: owed.length <= EDGE_LABELS_UP_TO, formatter: '{c}', color: '#111827', fontSize: 12, backgroundColor: '#ffffff', padding: 2 },
           lineStyle: { color: '#b45309', opacity: 0.9, curveness: 0.15 },
           data: nodes.map((p) => ({ id: keyOf(p), name: label(p), itemStyle: p.kind === 'fund' ? { color: '#dcfce7', borderColor: '#15803d' } : undefined })),
           links: owed.map((p, i) => ({
@@ -249,7 +251,11 @@ function OwesGraph({ pairs }: { pairs: readonly PairBalance[] }) {
   return (
     <Section title={t('owesHeading')} id="owes">
       <p class="muted">{t('owesCaption')}</p>
-      {owed.length === 0 ? <p>{t('nothingOwed')}</p> : <Chart option={option} label={`${t('owesHeading')}. ${t('owesCaption')}`} testId="owes-graph" />}
+      {owed.length === 0 ? (
+        <p>{t('nothingOwed')}</p>
+      ) : (
+        <Chart option={option} label={`${t('owesHeading')}. ${t('owesCaption')}`} testId="owes-graph" height={Math.min(680, 320 + 24 * new Set(owed.flatMap((p) => [keyOf(p.payer), keyOf(p.payee)])).size)} />
+      )}
       <div class="table-wrap">
         <table data-testid="pairs">
           <caption>{t('owesTable')}</caption>
