@@ -207,6 +207,10 @@ describe('a body', () => {
       { kind: 'pair', truster: 'd', trustee: 'b' },
       { kind: 'pair', truster: 'd', trustee: 'c' },
     ]);
+    for (const cell of matrix.pairs) {
+      const subject = cell.subject as { truster: string; trustee: string };
+      expect(cell).toEqual(model.pairTrust(subject.truster, subject.trustee, { asOf: day(45) }));
+    }
   });
 
   it('ranks its members with bands and allies only the trusted', () => {

@@ -385,11 +385,17 @@ export class TrustReadModel implements ReadModel {
     const { asOfMs, basis } = this.resolveOptions(options);
     const members = this.groupMembers(group, asOfMs, basis);
     const asOfIso = instant(asOfMs);
+    // Each trustee's own sums once, not once per truster: a 30-member matrix reads 30 city indices, not 870.
+    const standing = members.map((trustee) => {
+      const sums = newCoefVector();
+      this.sumCity(basis, trustee, asOfMs, sums);
+      return sums;
+    });
     const pairs: TrustAnswer[] = [];
     for (const truster of members) {
-      for (const trustee of members) {
-        if (truster !== trustee) pairs.push(this.pairAt(truster, trustee, asOfMs, asOfIso, basis, options.explain === true));
-      }
+      members.forEach((trustee, j) => {
+        if (truster !== trustee) pairs.push(this.pairAt(truster, trustee, asOfMs, asOfIso, basis, options.explain === true, standing[j]));
+      });
     }
     return { bodyId: typeof group === 'string' ? group : null, members, asOf: asOfIso, basis, parameterSet: this.parameters.id, pairs };
   }
@@ -735,11 +741,13 @@ export class TrustReadModel implements ReadModel {
     this.evaluatedS = sCommitments + sFindings + sProvisional;
   }
 
-  private pairAt(truster: string, trustee: string, asOfMs: number, asOfIso: Instant, basis: TrustBasis, explain: boolean): TrustAnswer {
+  /** `trusteeSums`: the trustee's city sums at asOf when the caller already has them. */
+  private pairAt(truster: string, trustee: string, asOfMs: number, asOfIso: Instant, basis: TrustBasis, explain: boolean, trusteeSums?: CoefVector): TrustAnswer {
     const p = this.parameters;
-    const [direct, city, rest] = this.scratch;
+    const [direct, scratchCity, rest] = this.scratch;
     this.sumPair(basis, trustee, truster, asOfMs, direct);
-    this.sumCity(basis, trustee, asOfMs, city);
+    const city = trusteeSums ?? scratchCity;
+    if (trusteeSums === undefined) this.sumCity(basis, trustee, asOfMs, city);
     for (let k = 0; k < rest.length; k++) rest[k] = city[k] - direct[k];
     // Leave-one-out: the trustee's standing without the truster's own experience, so nothing counts twice.
     this.evaluate(rest, asOfMs, false);
