@@ -1,4 +1,4 @@
-/** The bearer token of this tab and what it says about its holder (decoded for display; the server verifies it). */
+/** What a bearer token says about its holder (decoded for display; the server verifies it), and what the page offers. */
 
 export type Role = 'admin' | 'coordinator' | 'city-officer' | 'finance-officer' | 'auditor' | 'system';
 
@@ -10,7 +10,6 @@ export interface Holder {
   exp: number | null;
 }
 
-const STORAGE_KEY = 'concordat.token';
 const ROLES: readonly Role[] = ['admin', 'coordinator', 'city-officer', 'finance-officer', 'auditor', 'system'];
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -42,10 +41,6 @@ export function holderOf(token: string): Holder | null {
   }
 }
 
-// sessionStorage: the token lives as long as the tab, never in a cookie or in localStorage.
-export const loadToken = (): string | null => sessionStorage.getItem(STORAGE_KEY);
-export const saveToken = (token: string): void => sessionStorage.setItem(STORAGE_KEY, token.trim());
-export const forgetToken = (): void => sessionStorage.removeItem(STORAGE_KEY);
 
 /**
  * What the page offers each role. It mirrors the API's @Roles so that a button is shown only to those the API would
