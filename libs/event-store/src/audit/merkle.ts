@@ -195,8 +195,12 @@ export function hashChildrenHex(leftHex: string, rightHex: string): string {
  * everything appended so far, which is all a streaming verifier needs.
  */
 export class MerkleFrontier {
-  /** Complete subtree roots (hex) from largest (leftmost) to smallest, with their heights. */
-  private readonly stack: { height: number; hash: string }[] = [];
+  /*
+   * Complete subtree roots (hex) from largest (leftmost) to smallest, and their heights, in two parallel arrays:
+   * appending allocates no object per leaf (this runs once or twice per verified event).
+   */
+  private readonly hashes: string[] = [];
+  private readonly heights: number[] = [];
   private count = 0;
 
   get size(): number {
@@ -211,21 +215,25 @@ export class MerkleFrontier {
   /** Appends a leaf hash already computed (hex of SHA-256(0x00 || leaf)), e.g. by a worker thread. */
   appendLeafHashHex(leafHashHex: string): void {
     if (leafHashHex.length !== 2 * HASH_BYTES) throw new RangeError('a leaf hash is 32 bytes in hex');
-    let node = { height: 0, hash: leafHashHex };
+    let hash = leafHashHex;
+    let height = 0;
     // The stack holds at most one subtree per height (≤ 53 entries), so this loop is bounded.
-    for (let top = this.stack.at(-1); top !== undefined && top.height === node.height; top = this.stack.at(-1)) {
-      this.stack.pop();
-      node = { height: node.height + 1, hash: hashChildrenHex(top.hash, node.hash) };
+    for (let top = this.heights.length - 1; top >= 0 && this.heights[top] === height; top -= 1) {
+      hash = hashChildrenHex(this.hashes[top], hash);
+      this.hashes.pop();
+      this.heights.pop();
+      height += 1;
     }
-    this.stack.push(node);
+    this.hashes.push(hash);
+    this.heights.push(height);
     this.count += 1;
   }
 
   /** Root of every leaf appended so far: the complete subtrees folded right to left, as RFC 6962 splits. */
   root(): Buffer {
-    if (this.stack.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
-    let acc = this.stack[this.stack.length - 1].hash;
-    for (let i = this.stack.length - 2; i >= 0; i -= 1) acc = hashChildrenHex(this.stack[i].hash, acc);
+    if (this.hashes.length === 0) return Buffer.from(EMPTY_TREE_ROOT);
+    let acc = this.hashes[this.hashes.length - 1];
+    for (let i = this.hashes.length - 2; i >= 0; i -= 1) acc = hashChildrenHex(this.hashes[i], acc);
     return Buffer.from(acc, 'hex');
   }
 }
