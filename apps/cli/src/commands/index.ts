@@ -1,4 +1,5 @@
 import type { CliCommand } from './command.js';
+import { demoCommand } from './demo.command.js';
 import { digestCommand } from './digest.command.js';
 import { exportCommand } from './export.command.js';
 import { proofCommand } from './proof.command.js';
@@ -13,4 +14,4 @@ export type { CliCommand } from './command.js';
  * Every `concordat` subcommand, in the order `--help` lists them. To add one (export, verify, replay, digest,
  * proof, demo, ...): write `commands/<name>.command.ts` exporting a CliCommand, and append it here.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, tokenCommand, exportCommand, verifyCommand, replayCommand, digestCommand, proofCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, tokenCommand, exportCommand, verifyCommand, replayCommand, digestCommand, proofCommand, demoCommand];
