@@ -36,13 +36,18 @@ describe('labels in two languages', () => {
 });
 
 describe('what the page offers a token holder', () => {
-  it('reads role and scope from a real token, and offers execution only to finance officers and verification only to auditors and admins', async () => {
+  it('reads role and scope from a real token, and offers execution only to finance officers of the body’s fund or of a member city, verification only to auditors and admins', async () => {
     const finance = holderOf(await issueToken(SECRET, { sub: 'treasurer', role: 'finance-officer', fund: 'yrd' }, 60));
     const auditor = holderOf(await issueToken(SECRET, { sub: 'auditor', role: 'auditor' }, 60));
     const coordinator = holderOf(await issueToken(SECRET, { sub: 'officer', role: 'coordinator', body: 'yrd' }, 60));
     expect(finance).toMatchObject({ sub: 'treasurer', role: 'finance-officer', scope: { kind: 'fund', id: 'yrd' } });
     expect(coordinator?.scope).toEqual({ kind: 'body', id: 'yrd' });
-    expect([finance, auditor, coordinator].map(mayExecuteSettlement)).toEqual([true, false, false]);
+    const cityTreasurer = holderOf(await issueToken(SECRET, { sub: 'hz-treasurer', role: 'finance-officer', city: 'hangzhou' }, 60));
+    const members = ['hangzhou', 'suzhou'];
+    expect([finance, auditor, coordinator, cityTreasurer].map((h) => mayExecuteSettlement(h, 'yrd', members))).toEqual([true, false, false, true]);
+    // Not for another body's fund, nor for a city outside the body.
+    expect(mayExecuteSettlement(finance, 'taihu', members)).toBe(false);
+    expect(mayExecuteSettlement(cityTreasurer, 'yrd', ['suzhou'])).toBe(false);
     expect([finance, auditor, coordinator].map(mayVerifyChain)).toEqual([false, true, false]);
   });
 

@@ -46,7 +46,11 @@ export function holderOf(token: string): Holder | null {
  * What the page offers each role. It mirrors the API's @Roles so that a button is shown only to those the API would
  * let through; the API still decides.
  */
-export const mayExecuteSettlement = (holder: Holder | null): boolean => holder !== null && holder.role === 'finance-officer';
+export function mayExecuteSettlement(holder: Holder | null, bodyId: string, members: readonly string[]): boolean {
+  // The API lets the finance officer of the body's fund, or of one of its member cities, execute its settlement.
+  if (holder === null || holder.role !== 'finance-officer' || holder.scope === null) return false;
+  return holder.scope.kind === 'fund' ? holder.scope.id === bodyId : holder.scope.kind === 'city' && members.includes(holder.scope.id);
+}
 
 /** Verifying the chain changes nothing, but it reads the whole log: offered to those who audit (as the API allows). */
 export const mayVerifyChain = (holder: Holder | null): boolean => holder !== null && (holder.role === 'auditor' || holder.role === 'admin');

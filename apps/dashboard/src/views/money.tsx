@@ -158,7 +158,7 @@ export function MoneyView() {
                       </tbody>
                     </table>
                   </div>
-                  {mayExecuteSettlement(holder) ? (
+                  {mayExecuteSettlement(holder, bodyId, members) ? (
                     <ExecuteSettlement
                       proposal={proposal}
                       onDone={(position) => {
