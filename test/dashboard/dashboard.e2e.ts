@@ -1,7 +1,9 @@
 /**
  * The dashboard end to end: the API on a temporary SQLite ledger of the Yangtze River Delta, the built page served
- * by it, and Debian's chromium reading every view. What the page shows is compared with what the API answers.
+ * by it, and Debian's chromium reading every view. What the page shows is compared with what the API answers. (The
+ * screenshots of each view are taken over the demo ledger, in demo.e2e.ts.)
  */
+import { jest } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,6 @@ const MEMBERS = new Set([...CITIES.map((c) => `city:${c.cityId}`), FUND_PARTY]);
 /** The ledger clock stands still at a whole hour of today, so "overdue" and "last 24 months" are stable in a run. */
 const NOW_MS = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
-import { jest } from '@jest/globals';
 jest.setTimeout(180_000);
 
 // What the page-side callbacks below touch; the test's own types have no DOM (and the page's CSP forbids eval'd strings).

@@ -396,7 +396,7 @@ const DICTIONARIES: Record<Lang, Record<Key, string>> = { en, zh };
 
 /** Domain codes (statuses, kinds, outcomes) shown in the reader's language; unknown codes are shown as they are. */
 const CODES: Record<Lang, Record<string, string>> = {
-  en: {},
+  en: { incident_open: 'open', incident_assessed: 'assessed' },
   zh: {
     open: '未到期',
     overdue: '逾期',
@@ -423,6 +423,8 @@ const CODES: Record<Lang, Record<string, string>> = {
     spreads_from_one_city: '一地致灾、多地波及',
     hazard_and_exposure_apart: '致灾与承灾分处两地',
     assessed: '已评估',
+    incident_open: '处置中',
+    incident_assessed: '已评估',
     pending: '待处理',
     verified: '已核定',
     rejected: '已驳回',

@@ -63,7 +63,7 @@ export function IncidentsView() {
               <div class="tabs" role="group" aria-label={t('incident')}>
                 {page.items.map((i) => (
                   <button key={i.incidentId} type="button" aria-pressed={i.incidentId === current} onClick={() => setChosen(i.incidentId)}>
-                    {i.incidentId} · {c(i.riskCategory)} · {c(i.status)}
+                    {i.incidentId} · {c(i.riskCategory)} · {c(`incident_${i.status}`)}
                   </button>
                 ))}
               </div>
@@ -93,7 +93,7 @@ function IncidentDetail({ incidentId }: { incidentId: string }) {
                 [t('originCities'), incident.originCities.map(city).join('、'), 'origins'],
                 [t('affectedCities'), incident.affectedCities.map(city).join('、'), 'affected'],
                 [t('openedAt'), formatInstant(incident.openedAt)],
-                [t('status'), c(incident.status)],
+                [t('status'), c(`incident_${incident.status}`)],
               ]}
             />
           </Section>
