@@ -12,6 +12,10 @@
  */
 import { join } from 'node:path';
 import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
+import { Ledger } from '../../libs/ledger/src/ledger.service.js';
+import { LedgerTrustReadModel } from '../../libs/ledger/src/trust/trust.read-model.js';
+import { CFBT_1 } from '../../libs/projections/src/trust/parameters.js';
+import { TrustReadModel } from '../../libs/projections/src/trust/trust-read-model.js';
 import { readWholeStream } from '../../libs/ledger/src/execute-command.js';
 import type { EventStore } from '../../libs/event-store/src/port.js';
 import { streams } from '../../libs/domain/src/governance/events.js';
@@ -232,6 +236,7 @@ describe.each(['memory', 'sqlite'] as const)('the public trust vectors through r
     expect(vectors.length).toBeGreaterThanOrEqual(8);
   });
 
+
   it.each(vectors.map((v, i) => [v.name, v, i] as const))(
     '%s: the scenario built with commands scores as the vector says on the occurred basis',
     async (_name, vector, index) => {
@@ -269,4 +274,15 @@ describe.each(['memory', 'sqlite'] as const)('the public trust vectors through r
     },
     60_000,
   );
+
+  it('gives, replayed from the log the vectors wrote into a fresh model, the live model’s state digest', async () => {
+    // What the audit's replay compares; runs after the vectors above have written their scenarios.
+    const live = t.app.get(LedgerTrustReadModel);
+    const head = await t.app.get<symbol, EventStore>(EVENT_STORE).headPosition();
+    const { readModels, position } = await t.app.get(Ledger).buildAsOf([new TrustReadModel(CFBT_1, t.clock)] as const, { untilHead: true });
+    expect(position).toBe(head);
+    const made = vectors.flatMap((v) => v.events).filter((e) => e.type === 'commitment_made').length;
+    expect(live.canonicalState().commitments.count).toBe(made);
+    expect(readModels[0].canonicalState()).toEqual(live.canonicalState());
+  });
 });
