@@ -7,7 +7,7 @@
  * binds every recorded hash to the store's. Pure and self-contained so worker threads can run it in batches.
  */
 import { hash } from 'node:crypto';
-import { hashLeafHex } from './merkle.js';
+import { hashLeafHex, MerkleFrontier } from './merkle.js';
 
 // The layout exportLine writes, for names without quotes or backslashes (every name the stores accept in practice).
 const CANONICAL_HEAD =
@@ -68,12 +68,24 @@ export function canonicalLinks(text: string): { position: bigint; hash: string; 
   };
 }
 
+/** A checked batch: per line the leaf hash of a self-consistent canonical line (null for any other), and more. */
+export interface BatchVerdict {
+  leafHashes: (string | null)[];
+  /**
+   * The RFC 6962 root over the batch's leaf hashes when every line was vouched for and the batch holds a power of two
+   * of them; else null. Where the batch is a complete subtree of the log's tree, the caller appends it in one step.
+   */
+  subtreeRoot: string | null;
+}
+
 /**
  * Checks batches of lines. For each self-consistent canonical line it answers the line's Merkle leaf hash (hex),
- * so that work leaves the sequential thread too; for any other line, null.
+ * so that work leaves the sequential thread too; for any other line, null. `checkBatch`, when present, also
+ * answers the batch's subtree root, which takes the inner hashes off the sequential thread as well.
  */
 export interface LineChecker {
   check(lines: readonly string[]): Promise<(string | null)[]>;
+  checkBatch?(lines: readonly string[]): Promise<BatchVerdict>;
   close(): Promise<void>;
 }
 
@@ -84,8 +96,22 @@ export function checkLines(lines: readonly string[]): (string | null)[] {
   });
 }
 
+const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+
+export function checkBatch(lines: readonly string[]): BatchVerdict {
+  const leafHashes = checkLines(lines);
+  if (!isPowerOfTwo(leafHashes.length) || leafHashes.length > 2 ** 30) return { leafHashes, subtreeRoot: null };
+  const tree = new MerkleFrontier();
+  for (const leafHash of leafHashes) {
+    if (leafHash === null) return { leafHashes, subtreeRoot: null };
+    tree.appendLeafHashHex(leafHash);
+  }
+  return { leafHashes, subtreeRoot: tree.root().toString('hex') };
+}
+
 /** The checker that runs in the calling thread (what verifyExport uses unless given worker threads). */
 export const inThreadLineChecker: LineChecker = {
   check: (lines) => Promise.resolve(checkLines(lines)),
+  checkBatch: (lines) => Promise.resolve(checkBatch(lines)),
   close: () => Promise.resolve(),
 };

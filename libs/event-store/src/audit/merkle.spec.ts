@@ -19,6 +19,46 @@ describe('Merkle log and frontier', () => {
     );
   });
 
+  it('a frontier fed whole aligned subtrees by their roots has the root of one fed their leaves', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 1000 }), (heights, seed) => {
+        const byLeaf = new MerkleFrontier();
+        const bySubtree = new MerkleFrontier();
+        const log = new MerkleLog();
+        let next = 0;
+        for (const height of heights) {
+          const size = 2 ** height;
+          // Only where RFC 6962 can start a subtree of this height; other heights go leaf by leaf in both.
+          const aligned = bySubtree.size % size === 0;
+          const leaves = Array.from({ length: size }, (_, i) => hashLeafHex(eventHashHex(seed, next + i)));
+          next += size;
+          for (const leaf of leaves) {
+            byLeaf.appendLeafHashHex(leaf);
+            log.appendLeafHash(Buffer.from(leaf, 'hex'));
+          }
+          if (aligned) {
+            const subtree = new MerkleFrontier();
+            for (const leaf of leaves) subtree.appendLeafHashHex(leaf);
+            bySubtree.appendSubtreeHashHex(height, subtree.root().toString('hex'));
+          } else {
+            for (const leaf of leaves) bySubtree.appendLeafHashHex(leaf);
+          }
+        }
+        expect(bySubtree.size).toBe(byLeaf.size);
+        expect(bySubtree.root().toString('hex')).toBe(byLeaf.root().toString('hex'));
+        expect(bySubtree.root().equals(log.root())).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a subtree where RFC 6962 cannot start one', () => {
+    const frontier = new MerkleFrontier();
+    frontier.appendLeafHashHex(hashLeafHex(eventHashHex(1, 0)));
+    expect(() => frontier.appendSubtreeHashHex(1, 'ab'.repeat(32))).toThrow(RangeError);
+    expect(() => frontier.appendSubtreeHashHex(0, 'ab')).toThrow(RangeError);
+  });
+
   it('the event-hash input the verifier hashes in one shot is exactly what eventHash hashes', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.bigInt({ min: 0n, max: 1n << 62n }), fc.json(), (id, stream, position, dataJson) => {

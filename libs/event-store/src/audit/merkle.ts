@@ -214,9 +214,20 @@ export class MerkleFrontier {
 
   /** Appends a leaf hash already computed (hex of SHA-256(0x00 || leaf)), e.g. by a worker thread. */
   appendLeafHashHex(leafHashHex: string): void {
-    if (leafHashHex.length !== 2 * HASH_BYTES) throw new RangeError('a leaf hash is 32 bytes in hex');
-    let hash = leafHashHex;
-    let height = 0;
+    this.appendSubtreeHashHex(0, leafHashHex);
+  }
+
+  /**
+   * Appends 2^height leaves at once by the root of their complete subtree (e.g. a worker's batch). Only where such a
+   * subtree can start: when the leaves so far are a multiple of 2^height, which is when RFC 6962 splits there.
+   */
+  appendSubtreeHashHex(subtreeHeight: number, rootHex: string): void {
+    if (rootHex.length !== 2 * HASH_BYTES) throw new RangeError('a subtree root is 32 bytes in hex');
+    if (!Number.isInteger(subtreeHeight) || subtreeHeight < 0 || subtreeHeight > 52 || this.count % 2 ** subtreeHeight !== 0) {
+      throw new RangeError(`a subtree of height ${subtreeHeight} cannot start after ${this.count} leaves`);
+    }
+    let hash = rootHex;
+    let height = subtreeHeight;
     // The stack holds at most one subtree per height (≤ 53 entries), so this loop is bounded.
     for (let top = this.heights.length - 1; top >= 0 && this.heights[top] === height; top -= 1) {
       hash = hashChildrenHex(this.hashes[top], hash);
@@ -226,7 +237,7 @@ export class MerkleFrontier {
     }
     this.hashes.push(hash);
     this.heights.push(height);
-    this.count += 1;
+    this.count += 2 ** subtreeHeight;
   }
 
   /** Root of every leaf appended so far: the complete subtrees folded right to left, as RFC 6962 splits. */

@@ -6,7 +6,7 @@
  * frontier, whatever the export's size.
  */
 import { canonicalJson, eventHash, GENESIS_HASH } from '../integrity.js';
-import { canonicalLinks, selfConsistentLineHash, type LineChecker } from './canonical-line.js';
+import { canonicalLinks, selfConsistentLineHash, type BatchVerdict, type LineChecker } from './canonical-line.js';
 import type { DigestFile } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
@@ -78,6 +78,10 @@ interface CheckedLine {
   text: string;
   /** The checker's verdict: the leaf hash of a self-consistent canonical line, false for any other, null unchecked. */
   leafHash: string | false | null;
+  /** Where the line sits in its batch, and the batch's subtree root when the checker vouched for all of it. */
+  indexInBatch: number;
+  batchSize: number;
+  subtreeRoot: string | null;
 }
 
 /** Batches in flight at once: enough to keep the workers busy, few enough to bound memory (batches × lines). */
@@ -91,20 +95,23 @@ async function* checkedInBatches(
   checker: LineChecker,
   batchLines: number,
 ): AsyncGenerator<CheckedLine> {
-  const inFlight: { lines: string[]; leafHashes: Promise<(string | null)[]> }[] = [];
+  const inFlight: { lines: string[]; verdict: Promise<BatchVerdict> }[] = [];
   let batch: string[] = [];
   const send = (): void => {
-    const leafHashes = checker.check(batch);
+    const verdict = checker.checkBatch !== undefined ? checker.checkBatch(batch) : checker.check(batch).then((leafHashes) => ({ leafHashes, subtreeRoot: null }));
     // Awaited when its turn comes; this only keeps an early stop from leaving a rejection unhandled.
-    leafHashes.catch(() => undefined);
-    inFlight.push({ lines: batch, leafHashes });
+    verdict.catch(() => undefined);
+    inFlight.push({ lines: batch, verdict });
     batch = [];
   };
   async function* drain(): AsyncGenerator<CheckedLine> {
     const oldest = inFlight.shift();
     if (oldest === undefined) return;
-    const leafHashes = await oldest.leafHashes;
-    for (let i = 0; i < oldest.lines.length; i += 1) yield { text: oldest.lines[i], leafHash: leafHashes[i] ?? false };
+    const { leafHashes, subtreeRoot } = await oldest.verdict;
+    const batchSize = oldest.lines.length;
+    for (let i = 0; i < batchSize; i += 1) {
+      yield { text: oldest.lines[i], leafHash: leafHashes[i] ?? false, indexInBatch: i, batchSize, subtreeRoot };
+    }
   }
   for await (const text of lines) {
     batch.push(text);
@@ -232,7 +239,26 @@ export async function verifyExport(
     const etaMs = eventsTotal === null || verified === 0 ? null : Math.max(0, (elapsedMs / verified) * (eventsTotal - verified));
     options.onProgress({ eventsDone: verified, eventsTotal, elapsedMs, etaMs });
   };
+  /*
+   * Under a checker that answers subtree roots, the leaf hashes of a batch lying wholly within the digest (and where
+   * a subtree can start) are held back; once every line of the batch is accepted, in order, the batch's root goes
+   * into the tree in one step instead of ~one inner hash per line. Any other turn puts the held leaves in one by one.
+   */
+  let deferred: string[] = [];
+  let batchSubtree: { root: string; height: number; size: number } | null = null;
+  const flush = (): void => {
+    for (const leafHash of deferred) frontier.appendLeafHashHex(leafHash);
+    deferred = [];
+    batchSubtree = null;
+  };
+  const startBatch = (line: CheckedLine): void => {
+    flush();
+    const fits = digestCount >= 0 && verified % line.batchSize === 0 && verified + line.batchSize <= digestCount;
+    if (line.subtreeRoot !== null && fits) batchSubtree = { root: line.subtreeRoot, height: Math.log2(line.batchSize), size: line.batchSize };
+  };
+
   const result = (discrepancy: Discrepancy | null): ExportVerification => {
+    flush();
     report();
     return {
       ok: discrepancy === null,
@@ -248,11 +274,21 @@ export async function verifyExport(
 
   /** Adds a verified event to the tree; at the digest's size, checks its root and head. */
   const accept = (position: bigint, hash: string, leafHash: string | null = null): ExportVerification | null => {
-    if (leafHash === null) frontier.appendLeafHex(hash);
-    else frontier.appendLeafHashHex(leafHash);
+    if (batchSubtree !== null && leafHash !== null) {
+      deferred.push(leafHash);
+    } else {
+      flush();
+      if (leafHash === null) frontier.appendLeafHex(hash);
+      else frontier.appendLeafHashHex(leafHash);
+    }
     previousHash = hash;
     verified += 1;
     expected = position + 1n;
+    if (batchSubtree !== null && deferred.length === batchSubtree.size) {
+      frontier.appendSubtreeHashHex(batchSubtree.height, batchSubtree.root);
+      deferred = [];
+      batchSubtree = null;
+    }
     if (verified % progressEvery === 0) report();
     if (digest === undefined || verified !== digestCount) return null;
     const root = frontier.root().toString('hex');
@@ -286,6 +322,7 @@ export async function verifyExport(
         if (step.done === true) return null;
         text = step.value.text;
         checkedLeafHash = step.value.leafHash;
+        if (step.value.indexInBatch === 0) startBatch(step.value);
       } else {
         return null;
       }

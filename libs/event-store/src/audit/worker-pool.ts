@@ -4,12 +4,12 @@
  * part (positions, links, Merkle root) and every judgement about a line the workers could not vouch for.
  */
 import { Worker } from 'node:worker_threads';
-import type { LineChecker } from './canonical-line.js';
+import type { BatchVerdict, LineChecker } from './canonical-line.js';
 
 export const MAX_VERIFY_WORKERS = 16;
 
 interface Waiting {
-  resolve: (leafHashes: (string | null)[]) => void;
+  resolve: (verdict: BatchVerdict) => void;
   reject: (error: Error) => void;
 }
 
@@ -25,10 +25,10 @@ export function workerLineChecker(workers: number, script: URL = new URL('./veri
   };
   const threads = Array.from({ length: workers }, () => {
     const worker = new Worker(script);
-    worker.on('message', (message: { id: number; leafHashes: (string | null)[] }) => {
+    worker.on('message', (message: { id: number; verdict: BatchVerdict }) => {
       const w = waiting.get(message.id);
       waiting.delete(message.id);
-      w?.resolve(message.leafHashes);
+      w?.resolve(message.verdict);
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => {
@@ -37,15 +37,17 @@ export function workerLineChecker(workers: number, script: URL = new URL('./veri
     return worker;
   });
   let nextId = 0;
+  const checkBatch = (lines: readonly string[]): Promise<BatchVerdict> => {
+    const id = nextId;
+    nextId += 1;
+    return new Promise<BatchVerdict>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      threads[id % threads.length].postMessage({ id, lines });
+    });
+  };
   return {
-    check(lines) {
-      const id = nextId;
-      nextId += 1;
-      return new Promise<(string | null)[]>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        threads[id % threads.length].postMessage({ id, lines });
-      });
-    },
+    check: async (lines) => (await checkBatch(lines)).leafHashes,
+    checkBatch,
     async close() {
       await Promise.all(threads.map((t) => t.terminate()));
       failAll(new Error('the verify workers were closed'));
