@@ -59,23 +59,11 @@ export interface CommitmentTerms {
   leadMs: number;
 }
 
-export function commitmentTerms(
-  input: { commitmentId: string; obligor: string; obligeeCity: string | null; valueAmount: string; dueMs: number; madeMs: number },
-  p: TrustParameterSet,
-): CommitmentTerms {
+/** w of a commitment from its recorded value (a decimal string). */
+export function valueWeight(valueAmount: string, p: TrustParameterSet): number {
   // The value only weighs the commitment through a logarithm: a binary float is ample here, no money arithmetic happens.
-  const value = Number(input.valueAmount);
-  return {
-    commitmentId: input.commitmentId,
-    obligor: input.obligor,
-    obligee: input.obligeeCity ?? COORDINATOR,
-    obligeeCity: input.obligeeCity,
-    value: input.valueAmount,
-    weight: commitmentWeight(Number.isFinite(value) ? value : 0, p),
-    dueMs: input.dueMs,
-    madeMs: input.madeMs,
-    leadMs: Math.max(input.dueMs - input.madeMs, p.minLeadSeconds * 1000),
-  };
+  const value = Number(valueAmount);
+  return commitmentWeight(Number.isFinite(value) ? value : 0, p);
 }
 
 /** A piece of evidence, valid on the basis' time line from `from` (inclusive) until `until` (exclusive). */

@@ -21,10 +21,10 @@ import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
 import {
   DAY_MS,
   TRUST_BASES,
-  commitmentTerms,
   inCanonicalOrder,
   resolveCommitment,
   resolveFinding,
+  valueWeight,
   type Anomaly,
   type CommitmentOutcome,
   type CommitmentResolution,
@@ -493,11 +493,8 @@ export class TrustReadModel implements ReadModel {
     // A body or fund as obligee is vertical evidence: it counts for the city, never for a pair.
     const obligor = this.cities.intern(d.obligor);
     const obligeeCity = d.obligee.kind === 'city' ? this.cities.intern(d.obligee.id) : NO_CITY;
-    const terms = commitmentTerms(
-      { commitmentId: d.commitmentId, obligor: d.obligor, obligeeCity: null, valueAmount: d.value.amount, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs },
-      this.parameters,
-    );
-    this.commitments.setTerms(row, { obligor, obligeeCity, value: terms.value, weight: terms.weight, dueMs: terms.dueMs, madeMs });
+    const weight = valueWeight(d.value.amount, this.parameters);
+    this.commitments.setTerms(row, { obligor, obligeeCity, value: d.value.amount, weight, dueMs: parseInstant(d.dueAt, 'dueAt'), madeMs });
     let owned = this.commitmentsByObligor[obligor];
     if (owned === undefined) {
       owned = new RowList();
