@@ -25,7 +25,7 @@ describe('configuration from the environment', () => {
   it('defaults to port 3000 and the SQLite store with full durability, creating the file directory', () => {
     const sqlitePath = join(dir, 'nested', 'ledger.sqlite');
     const config = loadConfig({ CONCORDAT_SQLITE_PATH: sqlitePath, CONCORDAT_JWT_SECRET: SECRET });
-    expect(config).toMatchObject({ port: 3000, store: 'sqlite', sqlitePath, sqliteSynchronous: 'FULL', jwtSecret: SECRET, jwtSecretGenerated: false });
+    expect(config).toMatchObject({ port: 3000, store: 'sqlite', sqlitePath, sqliteSynchronous: 'FULL', sqliteGroupCommit: true, jwtSecret: SECRET, jwtSecretGenerated: false });
     expect(existsSync(join(dir, 'nested'))).toBe(true);
   });
 
@@ -61,5 +61,11 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ PORT: '8080', CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_SYNCHRONOUS: 'normal', CONCORDAT_JWT_SECRET: SECRET });
     expect(config).toMatchObject({ port: 8080, sqliteSynchronous: 'NORMAL' });
     expect(problemsOf({ PORT: '80a' })).toEqual([expect.stringContaining('PORT')]);
+  });
+
+  it('shares one durable transaction among concurrent appends unless group commit is turned off', () => {
+    expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_JWT_SECRET: SECRET }).sqliteGroupCommit).toBe(true);
+    expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_GROUP_COMMIT: 'off', CONCORDAT_JWT_SECRET: SECRET }).sqliteGroupCommit).toBe(false);
+    expect(problemsOf({ CONCORDAT_SQLITE_GROUP_COMMIT: 'yes' })).toEqual([expect.stringContaining('CONCORDAT_SQLITE_GROUP_COMMIT')]);
   });
 });

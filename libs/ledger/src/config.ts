@@ -14,6 +14,8 @@ export interface LedgerConfig {
   sqlitePath: string;
   /** FULL keeps an acknowledged append across power loss; NORMAL trades that for speed. */
   sqliteSynchronous: SqliteSynchronous;
+  /** Concurrent appends share one durable transaction (one fsync); per-stream revision checks are unchanged. */
+  sqliteGroupCommit: boolean;
   esdbUrl: string | null;
   jwtSecret: string;
   /** True when no secret was configured and one was made for this run (dev only): the caller prints an admin token. */
@@ -75,6 +77,13 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     else problems.push(`CONCORDAT_SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${syncText}"`);
   }
 
+  let sqliteGroupCommit = true;
+  const groupText = present(env, 'CONCORDAT_SQLITE_GROUP_COMMIT');
+  if (groupText !== undefined) {
+    if (groupText === 'on' || groupText === 'off') sqliteGroupCommit = groupText === 'on';
+    else problems.push(`CONCORDAT_SQLITE_GROUP_COMMIT must be on or off, got "${groupText}"`);
+  }
+
   const esdbUrl = present(env, 'CONCORDAT_ESDB_URL') ?? null;
   if (store === 'esdb' && esdbUrl === null) {
     problems.push('CONCORDAT_ESDB_URL is required when CONCORDAT_STORE=esdb (e.g. esdb://localhost:2113?tls=false)');
@@ -107,5 +116,5 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     }
   }
 
-  return { port, production, store, sqlitePath, sqliteSynchronous, esdbUrl, jwtSecret, jwtSecretGenerated };
+  return { port, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, jwtSecret, jwtSecretGenerated };
 }
