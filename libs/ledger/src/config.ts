@@ -17,6 +17,11 @@ export interface LedgerConfig {
   /** Concurrent appends share one durable transaction (one fsync); per-stream revision checks are unchanged. */
   sqliteGroupCommit: boolean;
   esdbUrl: string | null;
+  /**
+   * Directory of read-model snapshots; null or absent: none (every start replays the log). SQLite: `<file>.snapshots`
+   * beside the log unless CONCORDAT_SNAPSHOT_DIR says otherwise; EventStoreDB: CONCORDAT_SNAPSHOT_DIR; memory: none.
+   */
+  snapshotDir?: string | null;
   jwtSecret: string;
   /** True when no secret was configured and one was made for this run (dev only): the caller prints an admin token. */
   jwtSecretGenerated: boolean;
@@ -90,6 +95,9 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   } else if (esdbUrl !== null && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/\S+$/.test(esdbUrl)) {
     problems.push(`CONCORDAT_ESDB_URL must be an esdb:// or esdb+discover:// connection string, got "${esdbUrl}"`);
   }
+
+  const snapshotText = present(env, 'CONCORDAT_SNAPSHOT_DIR');
+  const snapshotDir = store === 'memory' ? null : snapshotText !== undefined ? resolve(snapshotText) : store === 'sqlite' ? `${sqlitePath}.snapshots` : null;
 
   let jwtSecret = present(env, 'CONCORDAT_JWT_SECRET');
   let jwtSecretGenerated = false;
