@@ -76,6 +76,12 @@ export interface BatchVerdict {
    * of them; else null. Where the batch is a complete subtree of the log's tree, the caller appends it in one step.
    */
   subtreeRoot: string | null;
+  /**
+   * When every line was vouched for, the positions run on by one and each line's prevHash is the hash of the line
+   * before: where the batch starts (position, prevHash) and the hash it ends at. The caller then checks the batch
+   * against the chain only at its start, the same checks as line by line, done in the checker's thread.
+   */
+  chain: { firstPosition: string; firstPrevHash: string; lastHash: string } | null;
 }
 
 /**
@@ -98,15 +104,25 @@ export function checkLines(lines: readonly string[]): (string | null)[] {
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
+function chainOf(lines: readonly string[]): BatchVerdict['chain'] {
+  const first = canonicalLinks(lines[0]);
+  let previous = first.hash;
+  for (let i = 1; i < lines.length; i += 1) {
+    const line = canonicalLinks(lines[i]);
+    if (line.position !== first.position + BigInt(i) || line.prevHash !== previous) return null;
+    previous = line.hash;
+  }
+  return { firstPosition: first.position.toString(), firstPrevHash: first.prevHash, lastHash: previous };
+}
+
 export function checkBatch(lines: readonly string[]): BatchVerdict {
   const leafHashes = checkLines(lines);
-  if (!isPowerOfTwo(leafHashes.length) || leafHashes.length > 2 ** 30) return { leafHashes, subtreeRoot: null };
+  if (leafHashes.length === 0 || leafHashes.includes(null)) return { leafHashes, subtreeRoot: null, chain: null };
+  const chain = chainOf(lines);
+  if (!isPowerOfTwo(leafHashes.length) || leafHashes.length > 2 ** 30) return { leafHashes, subtreeRoot: null, chain };
   const tree = new MerkleFrontier();
-  for (const leafHash of leafHashes) {
-    if (leafHash === null) return { leafHashes, subtreeRoot: null };
-    tree.appendLeafHashHex(leafHash);
-  }
-  return { leafHashes, subtreeRoot: tree.root().toString('hex') };
+  for (const leafHash of leafHashes) if (leafHash !== null) tree.appendLeafHashHex(leafHash);
+  return { leafHashes, subtreeRoot: tree.root().toString('hex'), chain };
 }
 
 /** The checker that runs in the calling thread (what verifyExport uses unless given worker threads). */

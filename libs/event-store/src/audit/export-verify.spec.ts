@@ -187,6 +187,18 @@ describe('offline verifier names the first bad position of a tampered export', (
     expect((await verifyExport(lines.slice(0, 37), digest, { lineChecker: inThreadLineChecker, batchLines })).root).toBe(digest.root);
   });
 
+  it.each([
+    ['another root', (d: DigestFile): DigestFile => ({ ...d, root: d.root.replace(/^./, d.root.startsWith('0') ? '1' : '0') })],
+    ['another head hash', (d: DigestFile): DigestFile => ({ ...d, headHash: (d.headHash ?? '').replace(/^./, (d.headHash ?? '').startsWith('0') ? '1' : '0') })],
+  ])('names the same digest mismatch (%s) whether batches are taken whole or line by line', async (_, forge) => {
+    const { lines, digest } = await exportOf(EVENTS);
+    const forged = forge(digest);
+    const lineByLine = await verifyExport(lines, forged);
+    const whole = await verifyExport(lines, forged, { lineChecker: inThreadLineChecker, batchLines: 8 });
+    expect(lineByLine.ok).toBe(false);
+    expect(whole).toEqual(lineByLine);
+  });
+
   it('never takes a batch root for lines it did not accept in order', async () => {
     const { lines, digest } = await exportOf(EVENTS);
     // Each swapped line is self-consistent, so the checker answers a subtree root over the batch in the wrong order.

@@ -74,52 +74,45 @@ export interface VerifyExportOptions {
   batchLines?: number;
 }
 
-interface CheckedLine {
-  text: string;
-  /** The checker's verdict: the leaf hash of a self-consistent canonical line, false for any other, null unchecked. */
-  leafHash: string | false | null;
-  /** Where the line sits in its batch, and the batch's subtree root when the checker vouched for all of it. */
-  indexInBatch: number;
-  batchSize: number;
-  subtreeRoot: string | null;
+interface CheckedBatch extends BatchVerdict {
+  lines: string[];
 }
 
-/** Batches in flight at once: enough to keep the workers busy, few enough to bound memory (batches × lines). */
+/** Batches to check in flight at once: enough to keep the workers busy, few enough to bound memory. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_BATCH_LINES = 1_024;
 const MAX_BATCH_LINES = 16_384;
 
-/** Lines in order, each with its checker verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
+/** Batches of lines in order, each with its checker's verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
 async function* checkedInBatches(
   lines: AsyncIterable<string> | Iterable<string>,
   checker: LineChecker,
   batchLines: number,
-): AsyncGenerator<CheckedLine> {
+): AsyncGenerator<CheckedBatch> {
   const inFlight: { lines: string[]; verdict: Promise<BatchVerdict> }[] = [];
   let batch: string[] = [];
   const send = (): void => {
-    const verdict = checker.checkBatch !== undefined ? checker.checkBatch(batch) : checker.check(batch).then((leafHashes) => ({ leafHashes, subtreeRoot: null }));
+    const verdict =
+      checker.checkBatch !== undefined ? checker.checkBatch(batch) : checker.check(batch).then((leafHashes) => ({ leafHashes, subtreeRoot: null, chain: null }));
     // Awaited when its turn comes; this only keeps an early stop from leaving a rejection unhandled.
     verdict.catch(() => undefined);
     inFlight.push({ lines: batch, verdict });
     batch = [];
   };
-  async function* drain(): AsyncGenerator<CheckedLine> {
+  const drain = async (): Promise<CheckedBatch | null> => {
     const oldest = inFlight.shift();
-    if (oldest === undefined) return;
-    const { leafHashes, subtreeRoot } = await oldest.verdict;
-    const batchSize = oldest.lines.length;
-    for (let i = 0; i < batchSize; i += 1) {
-      yield { text: oldest.lines[i], leafHash: leafHashes[i] ?? false, indexInBatch: i, batchSize, subtreeRoot };
-    }
-  }
+    return oldest === undefined ? null : { lines: oldest.lines, ...(await oldest.verdict) };
+  };
   for await (const text of lines) {
     batch.push(text);
     if (batch.length >= batchLines) send();
-    if (inFlight.length >= MAX_BATCHES_IN_FLIGHT) yield* drain();
+    if (inFlight.length >= MAX_BATCHES_IN_FLIGHT) {
+      const checked = await drain();
+      if (checked !== null) yield checked;
+    }
   }
   if (batch.length > 0) send();
-  while (inFlight.length > 0) yield* drain();
+  for (let checked = await drain(); checked !== null; checked = await drain()) yield checked;
 }
 
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
@@ -251,10 +244,11 @@ export async function verifyExport(
     deferred = [];
     batchSubtree = null;
   };
-  const startBatch = (line: CheckedLine): void => {
+  const startBatch = (batch: CheckedBatch): void => {
     flush();
-    const fits = digestCount >= 0 && verified % line.batchSize === 0 && verified + line.batchSize <= digestCount;
-    if (line.subtreeRoot !== null && fits) batchSubtree = { root: line.subtreeRoot, height: Math.log2(line.batchSize), size: line.batchSize };
+    const size = batch.lines.length;
+    const fits = digestCount >= 0 && verified % size === 0 && verified + size <= digestCount;
+    if (batch.subtreeRoot !== null && fits) batchSubtree = { root: batch.subtreeRoot, height: Math.log2(size), size };
   };
 
   const result = (discrepancy: Discrepancy | null): ExportVerification => {
@@ -300,6 +294,43 @@ export async function verifyExport(
     return null;
   };
 
+  /** Set when a whole batch taken at once ends at the digest and the digest does not match: verification stops. */
+  let stopped: ExportVerification | null = null;
+  /**
+   * Takes a batch in one step when the checker vouched for every line and its chain, the batch starts where the
+   * log is due (position and link) and lies within the digest: the same checks as line by line.
+   */
+  const takeWholeBatch = (batch: CheckedBatch): boolean => {
+    const size = batch.lines.length;
+    const due = expected ?? 0n;
+    if (batch.chain === null || verified + size > digestCount || !fromGenesis) return false;
+    if (batch.chain.firstPosition !== due.toString() || batch.chain.firstPrevHash !== previousHash) return false;
+    if (batchSubtree !== null) {
+      frontier.appendSubtreeHashHex(batchSubtree.height, batchSubtree.root);
+      batchSubtree = null;
+    } else {
+      for (const leafHash of batch.leafHashes) if (leafHash !== null) frontier.appendLeafHashHex(leafHash);
+    }
+    const before = verified;
+    lineNumber += size;
+    verified += size;
+    expected = due + BigInt(size);
+    previousHash = batch.chain.lastHash;
+    if (Math.floor(verified / progressEvery) !== Math.floor(before / progressEvery)) report();
+    if (digest !== undefined && verified === digestCount) {
+      const position = due + BigInt(size) - 1n;
+      const root = frontier.root().toString('hex');
+      if (root !== digest.root) {
+        stopped = fail(position, 'root_mismatch', `the Merkle root over positions 0..${position} is ${root}, the digest says ${digest.root}`);
+      } else if (previousHash !== digest.headHash) {
+        stopped = fail(position, 'head_mismatch', `the hash at position ${position} is not the digest's head hash`);
+      } else {
+        digestMatched = true;
+      }
+    }
+    return true;
+  };
+
   const checked =
     options.lineChecker === undefined
       ? null
@@ -307,6 +338,8 @@ export async function verifyExport(
   // Without a checker the source is read directly: one async step per line, as any reader of the file pays.
   const plain = checked !== null ? null : Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
   let checkedLeafHash: string | false | null = null;
+  let batch: CheckedBatch | null = null;
+  let batchIndex = 0;
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
   const nextLine = async (): Promise<string | null> => {
     // Bounded by the input: every turn consumes a line.
@@ -318,11 +351,19 @@ export async function verifyExport(
         text = step.value;
         checkedLeafHash = null;
       } else if (checked !== null) {
-        const step = await checked.next();
-        if (step.done === true) return null;
-        text = step.value.text;
-        checkedLeafHash = step.value.leafHash;
-        if (step.value.indexInBatch === 0) startBatch(step.value);
+        // Bounded by the input too: every turn takes a batch, whole or line by line.
+        while (batch === null || batchIndex >= batch.lines.length) {
+          if (stopped !== null) return null;
+          const step = await checked.next();
+          if (step.done === true) return null;
+          batch = step.value;
+          startBatch(batch);
+          batchIndex = takeWholeBatch(batch) ? batch.lines.length : 0;
+        }
+        if (stopped !== null) return null;
+        text = batch.lines[batchIndex];
+        checkedLeafHash = batch.leafHashes[batchIndex] ?? false;
+        batchIndex += 1;
       } else {
         return null;
       }
@@ -399,6 +440,7 @@ export async function verifyExport(
     // Closes the source (a file, a socket) when verification stops early.
     await (plain ?? checked)?.return?.(undefined);
   }
+  if (stopped !== null) return stopped;
 
   if (digest !== undefined && digestSize === 0n) {
     // The empty log is a prefix of every log: only its root can be wrong.
