@@ -64,6 +64,8 @@ export async function launchChromium(): Promise<Browser> {
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
+  // Generous waits: the whole suite shares two cores, and a page waits on the API and on chromium at once.
+  context.setDefaultTimeout(60_000);
   return {
     context,
     close: async () => {

@@ -89,7 +89,7 @@ describe('the dashboard, read in a browser', () => {
     return page;
   }
 
-  const settled = (page: Page, selector: string) => page.waitForSelector(`${selector}, main .problem`, { timeout: 30_000 });
+  const settled = (page: Page, selector: string) => page.waitForSelector(`${selector}, main .problem`);
   const texts = (page: Page, selector: string) => page.$$eval(selector, (nodes) => nodes.map((n) => (n.textContent ?? '').trim()));
   const shoot = (page: Page, view: string) => page.screenshot({ path: join(SCREENSHOTS, `${view}.png`), fullPage: true });
 
