@@ -127,7 +127,7 @@ describe('the deployment files', () => {
       expect(Number(at(pod, 'securityContext', 'runAsUser'))).toBeGreaterThan(0);
       const container = at(pod, 'containers', 0);
       expect(at(container, 'securityContext', 'allowPrivilegeEscalation')).toBe(false);
-      expect(strings(at(container, 'readinessProbe', 'exec', 'command'))).toContain('deploy/probe-ready.mjs');
+      expect(at(container, 'readinessProbe', 'httpGet', 'path')).toBe('/health/ready');
       expect(at(container, 'livenessProbe', 'httpGet', 'path')).toBe('/health');
       const selector = at(deployment, 'spec', 'selector', 'matchLabels');
       expect(at(deployment, 'spec', 'template', 'metadata', 'labels')).toMatchObject(tree(selector, 'selector'));

@@ -1,23 +1,39 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import { ProjectionRunner } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
 import { Public } from '../auth/decorators.js';
+import { ProblemError } from '../http/problem.js';
+
+/**
+ * Most events a health check reads to count the lag on EventStoreDB, whose positions are commit offsets with gaps:
+ * past it the count is not worth one more page and `lagEvents` is null (still `behind: true`).
+ */
+export const LAG_SCAN_LIMIT = 1_000;
 
 export interface HealthReport {
   /** ok: serving, read models current; catching-up: serving, read models behind; failing: read models stopped. */
   status: 'ok' | 'catching-up' | 'failing';
+  /** True once this replica's read models have caught up with the log at least once (see /health/ready). */
+  ready: boolean;
   store: { kind: string; headPosition: string | null };
   projections: {
     state: string;
     checkpoint: string | null;
+    /** The checkpoint is below the store's head: events were appended that the read models have not applied yet. */
+    behind: boolean;
     /**
      * Events the read models still have to apply. Null on EventStoreDB, whose positions are commit offsets in its
-     * log file rather than a count of events (compare checkpoint and headPosition there).
+     * log file rather than a count of events (kept for clients of the first version; read `lagEvents`).
      */
     lag: string | null;
+    /**
+     * Events the read models still have to apply, on every store: the position difference where positions are
+     * gapless; on EventStoreDB a count by one bounded read past the checkpoint, null when it exceeds LAG_SCAN_LIMIT.
+     */
+    lagEvents: string | null;
     readModels: string[];
     failure: { readModel: string | null; position: string | null; message: string } | null;
   };
@@ -26,6 +42,12 @@ export interface HealthReport {
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
+  /**
+   * Latched: a replica that has caught up once stays ready while its runner runs, so that a steady stream of writes
+   * by other replicas (each leaving it a few events behind for a moment) does not flap it in and out of the balancer.
+   */
+  private caughtUp = false;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
@@ -36,21 +58,50 @@ export class HealthController {
   @ApiOperation({ summary: 'Store kind, last global position, projection checkpoint and lag', security: [] })
   @ApiOkResponse({ description: 'Serving (503 when the read models have stopped)' })
   async health(@Res({ passthrough: true }) response: ServerResponse): Promise<HealthReport> {
+    const report = await this.report();
+    if (report.status === 'failing') response.statusCode = 503;
+    return report;
+  }
+
+  @Public()
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 once the read models have caught up with the log, 503 problem+json before', security: [] })
+  @ApiOkResponse({ description: 'Ready to take traffic' })
+  @ApiServiceUnavailableResponse({ description: 'problem+json not_ready (catching up) or read_models_unavailable (stopped)' })
+  async ready(): Promise<HealthReport> {
+    const report = await this.report();
+    if (report.status === 'failing') {
+      throw ProblemError.of(503, 'read_models_unavailable', 'the read models have stopped; see /health', { health: report });
+    }
+    if (!report.ready) {
+      throw ProblemError.of(503, 'not_ready', 'the read models are catching up with the log', { health: report }, { 'Retry-After': '5' });
+    }
+    return report;
+  }
+
+  private async report(): Promise<HealthReport> {
+    // The head first: a checkpoint read after it can only be as far or further, so `behind` is never a false negative
+    // for the head reported.
     const head = await this.store.headPosition();
     const status = this.runner.status();
     const behind = head !== null && (status.checkpoint === null || status.checkpoint < head);
+    const failing = status.state === 'failed' || status.state === 'stopped';
+    if (!behind && status.state === 'running') this.caughtUp = true;
     const gapless = this.store.kind !== 'esdb';
     const applied = status.checkpoint === null ? 0n : status.checkpoint + 1n;
-    const lag = !gapless ? null : head === null ? 0n : head + 1n - applied;
-    const failing = status.state === 'failed' || status.state === 'stopped';
-    if (failing) response.statusCode = 503;
+    // Clamped: the checkpoint, read after the head, may already be past it.
+    const lag = !gapless ? null : head === null || !behind ? 0n : head + 1n - applied;
+    const lagEvents = !behind ? 0n : gapless ? lag : await this.countBehind(status.checkpoint);
     return {
       status: failing ? 'failing' : behind ? 'catching-up' : 'ok',
+      ready: this.caughtUp && !failing,
       store: { kind: this.store.kind, headPosition: head === null ? null : head.toString() },
       projections: {
         state: status.state,
         checkpoint: status.checkpoint === null ? null : status.checkpoint.toString(),
+        behind,
         lag: lag === null ? null : lag.toString(),
+        lagEvents: lagEvents === null ? null : lagEvents.toString(),
         readModels: status.readModels,
         failure:
           status.failure === null
@@ -58,5 +109,11 @@ export class HealthController {
             : { readModel: status.failure.readModel, position: status.failure.position === null ? null : status.failure.position.toString(), message: status.failure.message },
       },
     };
+  }
+
+  /** Events after the checkpoint, by one page of at most LAG_SCAN_LIMIT; null when there are more. */
+  private async countBehind(checkpoint: bigint | null): Promise<bigint | null> {
+    const page = await this.store.readAll({ after: checkpoint ?? 'start', maxCount: Math.min(LAG_SCAN_LIMIT, this.store.limits.maxReadCount) });
+    return page.isEnd ? BigInt(page.events.length) : null;
   }
 }
