@@ -22,6 +22,8 @@ export function requestHash(request: { method: string; path: string; body: unkno
   return createHash('sha256').update(canonicalJson({ method: request.method.toUpperCase(), path: request.path, body, actor: request.actor })).digest('hex');
 }
 
+const isDecimalOrNull = (value: unknown): value is string | null => value === null || (typeof value === 'string' && /^(0|[1-9]\d{0,30})$/.test(value));
+
 /**
  * Idempotency keys as recorded in the events' metadata. Because it is built from the log, the keys (and the first
  * answer to each) survive restarts without a table of their own.
@@ -54,6 +56,29 @@ export class IdempotencyKeysReadModel implements ReadModel {
     return [...this.records.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, record]) => ({ key, requestHash: record.requestHash, ...record.acknowledgement }));
+  }
+
+  /**
+   * Rows `[key, requestHash, stream, revision, position]` in the order the keys were first seen: that order decides
+   * which key is forgotten first, so a restored index forgets exactly as a rebuilt one would.
+   */
+  snapshot(): unknown {
+    return [...this.records.entries()].map(([key, r]) => [key, r.requestHash, r.acknowledgement.stream, r.acknowledgement.revision, r.acknowledgement.position]);
+  }
+
+  restore(state: unknown): void {
+    if (this.records.size > 0) throw new Error(`${this.name}: snapshot restored into a model that already has keys`);
+    if (!Array.isArray(state) || state.length > this.maxKeys) throw new Error(`${this.name}: snapshot is not a list of at most ${this.maxKeys} keys`);
+    const restored = new Map<string, IdempotencyRecord>();
+    for (const row of state as unknown[]) {
+      if (!Array.isArray(row) || row.length !== 5) throw new Error(`${this.name}: snapshot row is not a tuple of 5`);
+      const [key, hash, stream, revision, position] = row as unknown[];
+      if (typeof key !== 'string' || (hash !== null && typeof hash !== 'string') || typeof stream !== 'string' || !isDecimalOrNull(revision) || !isDecimalOrNull(position)) {
+        throw new Error(`${this.name}: snapshot row of key ${String(key)} is malformed`);
+      }
+      restored.set(key, { requestHash: hash, acknowledgement: { stream, revision, position } });
+    }
+    for (const [key, record] of restored) this.records.set(key, record);
   }
 
   private streamOf(event: RecordedEvent): string {

@@ -7,6 +7,7 @@ import type { LedgerConfig } from './config.js';
 import { IdempotencyKeysReadModel } from './idempotency.js';
 import { Ledger } from './ledger.service.js';
 import { ProjectionRunner } from './projection-runner.js';
+import { DirectorySnapshotStore } from './snapshots/snapshot-store.js';
 import { openConfiguredStore } from './store-provider.js';
 import { EVENT_STORE, LEDGER_CLOCK, LEDGER_CONFIG } from './tokens.js';
 
@@ -68,8 +69,12 @@ export class LedgerModule {
         inject: [EVENT_STORE, IdempotencyKeysReadModel],
         useFactory: (store: EventStore, idempotencyKeys: IdempotencyKeysReadModel): ProjectionRunner => {
           const logger = new Logger('ProjectionRunner');
+          const snapshotDir = options.config.snapshotDir ?? null;
           const runner = new ProjectionRunner(store, {
             onFailure: (error, status) => logger.error(`read models stopped at checkpoint ${String(status.checkpoint)}: ${error.message}`),
+            snapshots: snapshotDir === null || store.kind === 'memory' ? undefined : new DirectorySnapshotStore(snapshotDir),
+            onWarning: (message) => logger.warn(message),
+            onInfo: (message) => logger.log(message),
           });
           runner.register(idempotencyKeys);
           return runner;

@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeClock } from '../../event-store/src/clock.js';
 import { createMemoryEventStore } from '../../event-store/src/memory/index.js';
 import type { EventMetadata, EventStore, RecordedEvent } from '../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
-import { buildReadModels, ProjectionRunner, ProjectionUnavailableError } from './projection-runner.js';
+import { buildReadModels, ProjectionRunner, ProjectionUnavailableError, type ProjectionRunnerOptions } from './projection-runner.js';
+import { DirectorySnapshotStore } from './snapshots/snapshot-store.js';
 
 const metadata: EventMetadata = { actor: 'admin-1', role: 'admin', correlationId: 'c', schemaVersion: 1 };
 
@@ -170,5 +174,157 @@ describe('building fresh read models (as of, replay)', () => {
     await appendDeltas(store, 'account-a', Array.from({ length: 10 }, () => 1));
     const built = await buildReadModels(store, [new PositionLog('log')] as const);
     expect(built.readModels[0].positions).toEqual(sequence(10));
+  });
+});
+
+/** A balance that can be snapshotted; counts the events it applied itself, which a restore does not bring back. */
+class RestorableBalance implements ReadModel {
+  readonly name = 'restorable-balance';
+  balance = 0;
+  applied = 0;
+  constructor(
+    readonly version = 1,
+    readonly parameterSetVersion?: string,
+  ) {}
+  apply(event: RecordedEvent): void {
+    this.balance += (event.data as { delta: number }).delta;
+    this.applied++;
+  }
+  canonicalState(): unknown {
+    return { balance: this.balance };
+  }
+  restore(state: unknown): void {
+    const balance = (state as { balance?: unknown }).balance;
+    if (typeof balance !== 'number') throw new TypeError('no balance');
+    this.balance = balance;
+  }
+}
+
+describe('the projection runner with snapshots', () => {
+  let dir: string;
+  const runners: ProjectionRunner[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'concordat-runner-snapshots-'));
+  });
+  afterEach(async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function started(store: EventStore, models: readonly ReadModel[], options: ProjectionRunnerOptions = {}): { runner: ProjectionRunner; warnings: string[] } {
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir), onWarning: (m) => warnings.push(m), ...options });
+    for (const model of models) runner.register(model);
+    runner.start();
+    runners.push(runner);
+    return { runner, warnings };
+  }
+
+  async function runThenStop(store: EventStore, models: readonly ReadModel[]): Promise<void> {
+    const { runner } = started(store, models);
+    const head = await store.headPosition();
+    if (head !== null) await runner.waitFor(head, 10_000);
+    await runner.stop();
+  }
+
+  it('restores a model from the snapshot written at a clean stop and applies only the events after it', async () => {
+    const store = createMemoryEventStore();
+    await appendDeltas(store, 'account-a', [5, 7, -2]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const head = await appendDeltas(store, 'account-a', [10, 1]);
+
+    const balance = new RestorableBalance();
+    const log = new PositionLog('log');
+    const { runner, warnings } = started(store, [balance, log]);
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+
+    expect(balance).toMatchObject({ balance: 21, applied: 2 });
+    expect(log.positions).toEqual(sequence(5));
+    expect(warnings).toEqual([]);
+    expect(runner.status().checkpoints).toEqual([
+      { name: 'restorable-balance', checkpoint: 4n, restoredFrom: 2n },
+      { name: 'log', checkpoint: 4n, restoredFrom: null },
+    ]);
+    expect(runner.status().snapshots).toMatchObject({ restored: ['restorable-balance'], rebuilt: ['log'] });
+  });
+
+  it('is caught up at once when every model restores at the head', async () => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [3, 4]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const balance = new RestorableBalance();
+    const { runner } = started(store, [balance]);
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+    expect(balance).toMatchObject({ balance: 7, applied: 0 });
+    expect(runner.status().checkpoint).toBe(head);
+  });
+
+  it.each([
+    ['another version', () => new RestorableBalance(2), 'it is of version 1, the read model is of version 2'],
+    ['another parameter set', () => new RestorableBalance(1, 'params-2'), 'it was computed under parameter set null, the read model uses params-2'],
+  ])('rebuilds a model whose snapshot is of %s, with a warning', async (_case, fresh, reason) => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [3, 4]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const balance = fresh();
+    const { runner, warnings } = started(store, [balance]);
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+    expect(balance).toMatchObject({ balance: 7, applied: 2 });
+    expect(warnings).toEqual([expect.stringContaining(reason)]);
+  });
+
+  it('rebuilds a model whose snapshot comes from another log or lies beyond the head', async () => {
+    const original = createMemoryEventStore();
+    await appendDeltas(original, 'account-a', [3, 4, 5]);
+    await runThenStop(original, [new RestorableBalance()]);
+
+    const other = createMemoryEventStore();
+    const head = await appendDeltas(other, 'account-a', [1, 1, 1, 1]);
+    const fromOtherLog = started(other, [new RestorableBalance()]);
+    await fromOtherLog.runner.waitFor(head, 10_000);
+    expect(fromOtherLog.runner.readModel<RestorableBalance>('restorable-balance')).toMatchObject({ balance: 4, applied: 4 });
+    expect(fromOtherLog.warnings).toEqual([expect.stringContaining('the log holds another event at position 2')]);
+
+    const shorter = createMemoryEventStore();
+    const shortHead = await appendDeltas(shorter, 'account-a', [9]);
+    await runThenStop(original, [new RestorableBalance()]);
+    const beyond = started(shorter, [new RestorableBalance()]);
+    await beyond.runner.waitFor(shortHead, 10_000);
+    expect(beyond.runner.readModel<RestorableBalance>('restorable-balance')).toMatchObject({ balance: 9, applied: 1 });
+    expect(beyond.warnings).toEqual([expect.stringContaining('beyond the head of the log')]);
+  });
+
+  it('rebuilds a model whose snapshot file was damaged, or whose restore refuses it', async () => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [3, 4]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const file = join(dir, 'restorable-balance.snapshot');
+    const bytes = readFileSync(file);
+    bytes[2] ^= 0x20;
+    writeFileSync(file, bytes);
+    const damaged = started(store, [new RestorableBalance()]);
+    await damaged.runner.waitFor(head, 10_000);
+    expect(damaged.runner.readModel('restorable-balance')).toMatchObject({ balance: 7, applied: 2 });
+    expect(damaged.warnings).toEqual([expect.stringContaining('the payload does not match its SHA-256')]);
+  });
+
+  it('takes periodic snapshots every N events while live, and the next start resumes from the latest', async () => {
+    const store = createMemoryEventStore();
+    const { runner } = started(store, [new RestorableBalance()], { snapshotPolicy: { everyEvents: 3 } });
+    const head = await appendDeltas(store, 'account-a', [1, 1, 1, 1]);
+    await runner.waitFor(head, 10_000);
+    await runner.snapshotsSettled();
+    expect(runner.status().snapshots?.lastRound).toMatchObject({ position: 2n, readModels: ['restorable-balance'] });
+  });
+
+  it('writes nothing at stop after a failure, so a wrong state is never kept', async () => {
+    const store = createMemoryEventStore();
+    await appendDeltas(store, 'account-a', [1]);
+    const failing = new NonNegativeBalance();
+    const { runner } = started(store, [failing, new RestorableBalance()]);
+    const head = await appendDeltas(store, 'account-a', [-5]);
+    await expect(runner.waitFor(head, 10_000)).rejects.toThrow(ProjectionUnavailableError);
+    await runner.stop();
+    await expect(new DirectorySnapshotStore(dir).read('restorable-balance')).resolves.toBeNull();
   });
 });

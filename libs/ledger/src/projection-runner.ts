@@ -1,7 +1,29 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
+import { encodeSnapshot, openSnapshot, SnapshotRejected } from './snapshots/snapshot-file.js';
+import type { SnapshotStore } from './snapshots/snapshot-store.js';
 
 export type RunnerState = 'idle' | 'running' | 'failed' | 'stopped';
+
+/** Where one read model stands: each may start from its own snapshot, so they differ while catching up. */
+export interface ReadModelCheckpoint {
+  name: string;
+  /** Position of the last event the model reflects; null before the first. */
+  checkpoint: bigint | null;
+  /** Position of the snapshot it was restored from at start; null when it was built from the beginning of the log. */
+  restoredFrom: bigint | null;
+}
+
+/** The last round of snapshots written, for health and benchmarks. */
+export interface SnapshotRound {
+  position: bigint;
+  readModels: string[];
+  /** Synchronous time spent capturing the states (the event loop is blocked for this long, in total). */
+  captureMs: number;
+  /** Time from the capture to the last file renamed into place (serialized in slices, the loop keeps serving). */
+  writeMs: number;
+  bytes: number;
+}
 
 export interface RunnerStatus {
   state: RunnerState;
@@ -10,6 +32,10 @@ export interface RunnerStatus {
   readModels: string[];
   /** Why the runner stopped, when it failed. */
   failure: { readModel: string | null; position: bigint | null; message: string } | null;
+  /** Per read model, in registration order. */
+  checkpoints: ReadModelCheckpoint[];
+  /** Null when the runner keeps no snapshots. */
+  snapshots: { location: string; restoring: boolean; restored: string[]; rebuilt: string[]; lastRound: SnapshotRound | null } | null;
 }
 
 /** Reads asked for a position the read models cannot reach: the runner failed or stopped. */
@@ -35,36 +61,83 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** When periodic snapshots are taken: whichever comes first, and never two rounds at once. */
+export interface SnapshotPolicy {
+  /** Events applied since the last round. */
+  everyEvents: number;
+  /** Milliseconds since the last round, provided at least one event was applied since. */
+  everyMs: number;
+}
+
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = { everyEvents: 100_000, everyMs: 10 * 60_000 };
+
 export interface ProjectionRunnerOptions {
   /** Events that may wait in the subscription before the store pauses (back-pressure). */
   highWaterMark?: number;
   maxWaiters?: number;
   /** Called once when the runner fails (the API logs it loudly). */
   onFailure?: (error: Error, status: RunnerStatus) => void;
+  /**
+   * Where read models that can `restore` keep snapshots. Without it every start replays the log from the beginning.
+   * With it, each such model starts from its own valid snapshot; one that is missing, corrupt, of another version or
+   * parameter set, beyond the head, or of another log is rebuilt from the beginning.
+   */
+  snapshots?: SnapshotStore;
+  snapshotPolicy?: Partial<SnapshotPolicy>;
+  /** A snapshot refused or not written: the model is rebuilt (or keeps its older snapshot), never answers wrongly. */
+  onWarning?: (message: string) => void;
+  /** Progress worth a line in the log: what was restored, what was written. */
+  onInfo?: (message: string) => void;
 }
 
 const DEFAULT_MAX_WAITERS = 10_000;
 
+interface Captured {
+  index: number;
+  model: ReadModel;
+  state: unknown;
+}
+
 /**
  * Feeds registered read models from the store's ordered log: every event once, in global order, to every model,
- * then advances the checkpoint. Read models are in memory, so the runner starts from the beginning of the log;
- * an exception from a model (above all a ProjectionInvariantError) stops it for good and health reports it.
+ * then advances the checkpoint. Read models are in memory: at start each one that can restore does so from its own
+ * valid snapshot (when a snapshot store is given) and the others start from the beginning of the log; one
+ * subscription from the lowest of those positions then feeds each model only the events after its own position.
+ * An exception from a model (above all a ProjectionInvariantError) stops the runner for good and health reports it.
  */
 export class ProjectionRunner {
   private readonly models: ReadModel[] = [];
+  /** Per model (same index): the snapshot position it was restored from; null when built from the beginning. */
+  private restoredFrom: (bigint | null)[] = [];
+  /** Per model: the position of its last snapshot written or restored, so an unchanged model is not written again. */
+  private snapshotAt: (bigint | null)[] = [];
+  /** The highest restored position: events up to it are skipped by the models already past them. */
+  private skipThrough: bigint | null = null;
   private readonly waiters = new Set<Waiter>();
   private subscription: Subscription | null = null;
   private loop: Promise<void> | null = null;
   private state: RunnerState = 'idle';
   private checkpoint: bigint | null = null;
+  /** Hash of the event at `checkpoint`: a snapshot taken there names the log it belongs to by it. */
+  private checkpointHash: string | null = null;
   private failure: RunnerStatus['failure'] = null;
   private readonly maxWaiters: number;
+  private readonly policy: SnapshotPolicy;
+  private restoring = false;
+  private restored: string[] = [];
+  private rebuilt: string[] = [];
+  private eventsSinceSnapshot = 0;
+  private lastSnapshotMs = Date.now();
+  private snapshotRound: Promise<void> | null = null;
+  private lastRound: SnapshotRound | null = null;
 
   constructor(
     private readonly store: EventStore,
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.maxWaiters = options.maxWaiters ?? DEFAULT_MAX_WAITERS;
+    this.policy = { ...DEFAULT_SNAPSHOT_POLICY, ...options.snapshotPolicy };
+    if (!(this.policy.everyEvents >= 1) || !(this.policy.everyMs >= 0)) throw new RangeError('the snapshot policy needs everyEvents ≥ 1 and everyMs ≥ 0');
   }
 
   /** Adds a read model; only before `start`, so every model sees the whole log. */
@@ -72,6 +145,8 @@ export class ProjectionRunner {
     if (this.state !== 'idle') throw new Error(`read model ${model.name} registered after the projection runner started`);
     if (this.models.some((m) => m.name === model.name)) throw new Error(`read model ${model.name} is registered twice`);
     this.models.push(model);
+    this.restoredFrom.push(null);
+    this.snapshotAt.push(null);
   }
 
   readModel<T extends ReadModel>(name: string): T | undefined {
@@ -81,11 +156,15 @@ export class ProjectionRunner {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    this.subscription = this.store.subscribeToAll({ after: 'start', highWaterMark: this.options.highWaterMark });
-    this.loop = this.consume(this.subscription);
+    this.loop = this.run();
   }
 
+  /**
+   * Stops feeding the read models; after a clean run, writes a last round of snapshots (only of models that moved
+   * since their last one) so the next start has little to replay.
+   */
   async stop(): Promise<void> {
+    const wasRunning = this.state === 'running';
     if (this.state === 'running') this.state = 'stopped';
     if (this.state === 'idle') this.state = 'stopped';
     const subscription = this.subscription;
@@ -93,10 +172,34 @@ export class ProjectionRunner {
     if (subscription !== null) await subscription.close();
     await this.loop;
     this.settleWaiters();
+    await this.snapshotRound;
+    if (wasRunning && this.state === 'stopped' && this.failure === null) await this.writeSnapshots();
   }
 
   status(): RunnerStatus {
-    return { state: this.state, checkpoint: this.checkpoint, readModels: this.models.map((m) => m.name), failure: this.failure };
+    const snapshots = this.options.snapshots;
+    return {
+      state: this.state,
+      checkpoint: this.checkpoint,
+      readModels: this.models.map((m) => m.name),
+      failure: this.failure,
+      checkpoints: this.models.map((m, i) => ({ name: m.name, checkpoint: this.positionOf(i), restoredFrom: this.restoredFrom[i] })),
+      snapshots:
+        snapshots === undefined
+          ? null
+          : { location: snapshots.location, restoring: this.restoring, restored: [...this.restored], rebuilt: [...this.rebuilt], lastRound: this.lastRound },
+    };
+  }
+
+  /** Waits for the snapshot round under way, if any (tests and benchmarks). */
+  async snapshotsSettled(): Promise<void> {
+    await this.snapshotRound;
+  }
+
+  /** Takes a round of snapshots now (between two events), unless one is under way; resolves when it is written. */
+  async snapshotNow(): Promise<void> {
+    if (this.snapshotRound === null) this.startSnapshotRound();
+    await this.snapshotRound;
   }
 
   /**
@@ -121,12 +224,117 @@ export class ProjectionRunner {
     });
   }
 
+  private async run(): Promise<void> {
+    let after: bigint | 'start';
+    try {
+      after = await this.restoreSnapshots();
+    } catch (error) {
+      if (this.state === 'running') this.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (this.state !== 'running') return;
+    const subscription = this.store.subscribeToAll({ after, highWaterMark: this.options.highWaterMark });
+    this.subscription = subscription;
+    await this.consume(subscription);
+  }
+
+  /** Restores every model it can; returns where the one subscription must start for the lowest model. */
+  private async restoreSnapshots(): Promise<bigint | 'start'> {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined) return 'start';
+    this.restoring = true;
+    const hashes = new Map<bigint, string | null>();
+    try {
+      const head = await this.store.headPosition();
+      for (let i = 0; i < this.models.length; i++) {
+        if (this.state !== 'running') return 'start';
+        const model = this.models[i];
+        if (model.restore === undefined) {
+          this.rebuilt.push(model.name);
+          continue;
+        }
+        const position = await this.restoreOne(snapshots, model, head, hashes);
+        this.restoredFrom[i] = position;
+        this.snapshotAt[i] = position;
+        (position === null ? this.rebuilt : this.restored).push(model.name);
+      }
+    } finally {
+      this.restoring = false;
+    }
+    const lowest = this.restoredFrom.reduce<bigint | null | undefined>((low, p) => (low === undefined ? p : low === null || p === null ? null : p < low ? p : low), undefined);
+    this.skipThrough = this.restoredFrom.reduce<bigint | null>((high, p) => (p !== null && (high === null || p > high) ? p : high), null);
+    if (lowest === undefined || lowest === null) return 'start';
+    this.checkpoint = lowest;
+    this.checkpointHash = hashes.get(lowest) ?? null;
+    this.releaseWaiters();
+    return lowest;
+  }
+
+  /** The position the model was restored at, or null (no snapshot, or one refused with a warning). */
+  private async restoreOne(snapshots: SnapshotStore, model: ReadModel, head: bigint | null, hashes: Map<bigint, string | null>): Promise<bigint | null> {
+    const restore = model.restore?.bind(model);
+    if (restore === undefined) return null;
+    const started = performance.now();
+    try {
+      const bytes = await snapshots.read(model.name);
+      if (bytes === null) {
+        this.options.onInfo?.(`read model ${model.name}: no snapshot in ${snapshots.location}; building it from the beginning of the log`);
+        return null;
+      }
+      const sealed = openSnapshot(model.name, bytes);
+      const { header } = sealed;
+      const reject = (reason: string): never => {
+        throw new SnapshotRejected(model.name, reason);
+      };
+      if (header.version !== model.version) reject(`it is of version ${header.version}, the read model is of version ${model.version}`);
+      const parameterSet = model.parameterSetVersion ?? null;
+      if (header.parameterSetVersion !== parameterSet) reject(`it was computed under parameter set ${String(header.parameterSetVersion)}, the read model uses ${String(parameterSet)}`);
+      if (header.store.kind !== this.store.kind) reject(`it was taken from a ${header.store.kind} log, this one is ${this.store.kind}`);
+      const position = BigInt(header.position);
+      if (head === null || position > head) reject(`its position ${position} is beyond the head of the log (${String(head)}): the log was truncated or replaced`);
+      let hash = hashes.get(position);
+      if (hash === undefined) {
+        hash = await this.hashAt(position);
+        hashes.set(position, hash);
+      }
+      if (hash !== header.store.eventHash) reject(`the log holds another event at position ${position}: it was taken from another or a rewritten log`);
+      const state = await sealed.state();
+      try {
+        restore(state);
+      } catch (error) {
+        reject(`restore refused it: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.options.onInfo?.(`read model ${model.name}: restored from its snapshot at position ${position} (${header.payloadBytes} bytes, ${Math.round(performance.now() - started)} ms)`);
+      return position;
+    } catch (error) {
+      const reason = error instanceof SnapshotRejected ? error.message : `snapshot of ${model.name} unreadable: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.onWarning?.(`${reason}; rebuilding ${model.name} from the beginning of the log`);
+      return null;
+    }
+  }
+
+  private async hashAt(position: bigint): Promise<string | null> {
+    const page = await this.store.readAll({ after: position === 0n ? 'start' : position - 1n, maxCount: 1 });
+    const event = page.events[0];
+    return event !== undefined && event.position === position ? event.hash : null;
+  }
+
+  /** Where model `i` stands: its restored position until the common checkpoint passes it. */
+  private positionOf(i: number): bigint | null {
+    const restored = this.restoredFrom[i];
+    if (restored === null) return this.checkpoint;
+    return this.checkpoint !== null && this.checkpoint > restored ? this.checkpoint : restored;
+  }
+
   private async consume(subscription: Subscription): Promise<void> {
     try {
       for await (const event of subscription) {
         this.applyToAll(event);
         this.checkpoint = event.position;
+        this.checkpointHash = event.hash;
         this.releaseWaiters();
+        this.eventsSinceSnapshot++;
+        if (this.snapshotDue()) this.startSnapshotRound();
       }
     } catch (error) {
       // Closing the store under a stopping runner may end the iteration with an error: that is the stop, not a failure.
@@ -142,7 +350,14 @@ export class ProjectionRunner {
     if (this.checkpoint !== null && event.position <= this.checkpoint) {
       throw new ProjectionInvariantError('(runner)', event.position, `position ${event.position} arrived after ${this.checkpoint}`);
     }
-    for (const model of this.models) {
+    const catchingUp = this.skipThrough !== null && event.position <= this.skipThrough;
+    for (let i = 0; i < this.models.length; i++) {
+      const model = this.models[i];
+      if (catchingUp) {
+        // This model's snapshot already reflects the event.
+        const restored = this.restoredFrom[i];
+        if (restored !== null && event.position <= restored) continue;
+      }
       try {
         model.apply(event);
       } catch (error) {
@@ -151,6 +366,72 @@ export class ProjectionRunner {
         throw new ProjectionInvariantError(model.name, event.position, `apply threw: ${message}`);
       }
     }
+  }
+
+  private snapshotDue(): boolean {
+    if (this.options.snapshots === undefined || this.snapshotRound !== null) return false;
+    // While some models are still ahead of the others, the round would miss them: wait until all stand together.
+    if (this.skipThrough !== null && this.checkpoint !== null && this.checkpoint < this.skipThrough) return false;
+    if (this.eventsSinceSnapshot >= this.policy.everyEvents) return true;
+    return this.eventsSinceSnapshot > 0 && Date.now() - this.lastSnapshotMs >= this.policy.everyMs;
+  }
+
+  private startSnapshotRound(): void {
+    const round = this.writeSnapshots().finally(() => {
+      if (this.snapshotRound === round) this.snapshotRound = null;
+    });
+    this.snapshotRound = round;
+  }
+
+  /**
+   * Captures, between two events, the state of every restorable model standing at the checkpoint that moved since
+   * its last snapshot, then writes the captures one by one in slices while the runner goes on. A failed write is
+   * a warning: the previous snapshot stays, and the next round tries again.
+   */
+  private async writeSnapshots(): Promise<void> {
+    const snapshots = this.options.snapshots;
+    const position = this.checkpoint;
+    const eventHash = this.checkpointHash;
+    if (snapshots === undefined || position === null || eventHash === null) return;
+    this.eventsSinceSnapshot = 0;
+    this.lastSnapshotMs = Date.now();
+    const captureStarted = performance.now();
+    const captured: Captured[] = [];
+    for (let index = 0; index < this.models.length; index++) {
+      const model = this.models[index];
+      if (model.restore === undefined || this.positionOf(index) !== position || this.snapshotAt[index] === position) continue;
+      try {
+        captured.push({ index, model, state: model.snapshot === undefined ? model.canonicalState() : model.snapshot() });
+      } catch (error) {
+        this.options.onWarning?.(`read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const captureMs = performance.now() - captureStarted;
+    if (captured.length === 0) return;
+    let bytes = 0;
+    const written: string[] = [];
+    for (const { index, model, state } of captured) {
+      const fields = {
+        readModel: model.name,
+        version: model.version,
+        parameterSetVersion: model.parameterSetVersion ?? null,
+        position: position.toString(),
+        store: { kind: this.store.kind, eventHash },
+        takenAt: new Date().toISOString(),
+      };
+      try {
+        await snapshots.replace(model.name, async (sink) => {
+          bytes += (await encodeSnapshot(fields, state, sink)).payloadBytes;
+        });
+        this.snapshotAt[index] = position;
+        written.push(model.name);
+      } catch (error) {
+        this.options.onWarning?.(`read model ${model.name}: snapshot at position ${position} not written: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const writeMs = performance.now() - captureStarted;
+    this.lastRound = { position, readModels: written, captureMs: Math.round(captureMs), writeMs: Math.round(writeMs), bytes };
+    this.options.onInfo?.(`snapshots of ${written.length} read models at position ${position}: ${bytes} bytes, capture ${Math.round(captureMs)} ms, written in ${Math.round(writeMs)} ms`);
   }
 
   private fail(error: Error): void {

@@ -15,6 +15,23 @@ export interface ReadModel {
   apply(event: RecordedEvent): void;
   /** Canonical, JSON-compatible state (sorted where order is not meaningful): for state digests and snapshots. */
   canonicalState(): unknown;
+  /**
+   * Optional: the version of the parameter set the state was computed under (trust). A snapshot taken under
+   * another parameter set is discarded and the model rebuilt from the log.
+   */
+  readonly parameterSetVersion?: string;
+  /**
+   * Optional: the JSON-compatible state a snapshot stores; default `canonicalState()`. Called between two events; the
+   * value is serialized afterwards in slices while later events are applied, so it must not share anything the
+   * model mutates in place (copy arrays that grow; immutable values may be shared).
+   */
+  snapshot?(): unknown;
+  /**
+   * Optional: replaces the state of a fresh (never applied) model with a value `snapshot()` returned, as it was at the
+   * snapshot's position. Throws on anything it does not recognise, leaving the model fresh; the runner then rebuilds
+   * it from the log. Models without `restore` are always rebuilt from the beginning of the log.
+   */
+  restore?(state: unknown): void;
 }
 
 /** A projection found the history inconsistent with an invariant. Never caught and ignored: it stops the runner. */

@@ -15,6 +15,7 @@ import {
 import type { CommitmentEvent, CommitmentKind, CommitmentMade, Obligee } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { decimal, record, rowsOf, SnapshotShapeError, text } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
 
 export const COMMITMENTS_READ_MODEL = 'governance.commitments';
@@ -186,6 +187,42 @@ export class CommitmentsReadModel implements ReadModel {
     return [...this.rows.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([id, row]) => ({ id, revision: row.revision.toString(), state: row.state }));
+  }
+
+  /**
+   * Rows `[id, state, timeline, sortKey, revision, position]` in id order. States are replaced by evolve and timeline
+   * entries are never changed, so both are shared; the timeline array itself grows, so it is copied.
+   */
+  snapshot(): unknown {
+    return [...this.rows.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, row]) => [id, row.state, row.timeline.slice(), row.sortKey, row.revision.toString(), row.position.toString()]);
+  }
+
+  restore(state: unknown): void {
+    if (this.rows.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    const restored = new Map<string, Row>();
+    for (const [id, rowState, timeline, sortKey, revision, position] of rowsOf(this.name, state, 6)) {
+      const key = text(this.name, id, 'id');
+      // JSON carried evolve's plain data unchanged; a commitment row exists only after CommitmentMade.
+      const commitmentState = record(this.name, rowState, `state of ${key}`) as unknown as CommitmentState;
+      if (commitmentState.commitment === null || typeof commitmentState.commitment !== 'object') throw new SnapshotShapeError(this.name, `${key} has no commitment`);
+      if (!Array.isArray(timeline)) throw new SnapshotShapeError(this.name, `timeline of ${key} is not a list`);
+      restored.set(key, {
+        state: commitmentState,
+        timeline: timeline as TimelineEntry[],
+        sortKey: text(this.name, sortKey, `sort key of ${key}`),
+        revision: decimal(this.name, revision, `revision of ${key}`),
+        position: decimal(this.name, position, `position of ${key}`),
+      });
+    }
+    for (const [id, row] of restored) {
+      this.rows.set(id, row);
+      this.bySortKey.set(row.sortKey, id);
+      const next = nextDeadlineMs(row.state);
+      if (next !== null) this.deadlines.set(id, next);
+    }
+    this.order.reset(this.bySortKey.keys());
   }
 
   private matchesStatic(c: CommitmentMade['data'], f: CommitmentFilter): boolean {

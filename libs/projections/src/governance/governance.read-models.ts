@@ -10,6 +10,7 @@ import { findingDecider, type FindingState } from '../../../domain/src/governanc
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import type { ReadModel } from '../read-model.js';
+import { decimal, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
 
 interface Row<S> {
@@ -54,6 +55,23 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
 
   canonicalState(): unknown {
     return [...this.order.after(null)].map((id) => ({ id, revision: this.rows.get(id)?.revision.toString(), state: this.rows.get(id)?.state }));
+  }
+
+  /** Rows `[id, state, revision, position]` in id order. States are replaced, never mutated, by evolve: shared safely. */
+  snapshot(): unknown {
+    return [...this.ids(null)].map(([id, row]) => [id, row.state, row.revision.toString(), row.position.toString()]);
+  }
+
+  restore(state: unknown): void {
+    if (this.rows.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    const restored = new Map<string, Row<S>>();
+    for (const [id, rowState, revision, position] of rowsOf(this.name, state, 4)) {
+      const key = text(this.name, id, 'id');
+      // The state is what evolve produced and JSON carried unchanged: the decider's own plain data.
+      restored.set(key, { state: record(this.name, rowState, `state of ${key}`) as S, revision: decimal(this.name, revision, 'revision'), position: decimal(this.name, position, 'position') });
+    }
+    for (const [id, row] of restored) this.rows.set(id, row);
+    this.order.reset(restored.keys());
   }
 
   protected *ids(afterId: string | null): Generator<[string, Row<S>]> {
