@@ -31,6 +31,8 @@ export async function fetchAuditJson(io: CliIo, options: ServerOptions & { serve
   } catch (error) {
     throw new CliError(`${url.origin} did not answer: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_ANSWER_BYTES) throw new CliError(`${url.pathname}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
   const text = await response.text();
   if (text.length > MAX_ANSWER_BYTES) throw new CliError(`${url.pathname}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
   let body: unknown;
