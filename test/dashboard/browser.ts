@@ -1,8 +1,9 @@
 /** Headless Debian chromium driven by playwright-core, and the dashboard build it loads. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 
@@ -35,16 +36,45 @@ function newestMtime(directory: string, depth = 0): number {
   return newest;
 }
 
-/** Builds the dashboard when dist/dashboard is missing or older than its sources (vite, as `npm run build` does). */
-export function ensureDashboardBuilt(): void {
+const isCurrent = (): boolean => {
   const index = join(DASHBOARD_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(SOURCES)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(SOURCES, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 180_000,
-  });
-  if (!existsSync(index)) throw new Error('vite build finished without dist/dashboard/index.html');
+  return existsSync(index) && statSync(index).mtimeMs >= newestMtime(SOURCES);
+};
+
+const LOCK = join(ROOT, 'dist', '.dashboard-build.lock');
+/** A lock older than this was left by a run that died; builds take seconds. */
+const STALE_LOCK_MS = 5 * 60_000;
+const LOCK_POLL_MS = 250;
+const LOCK_WAIT_MS = 4 * 60_000;
+
+/**
+ * Builds the dashboard when dist/dashboard is missing or older than its sources (as `npm run build:dashboard` does).
+ * Test files run in parallel workers: one builds under a lock directory while the others wait for it.
+ */
+export async function ensureDashboardBuilt(): Promise<void> {
+  if (isCurrent()) return;
+  mkdirSync(dirname(LOCK), { recursive: true });
+  for (let waited = 0; ; waited += LOCK_POLL_MS) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (waited >= LOCK_WAIT_MS) throw new Error(`another run has held ${LOCK} for over ${LOCK_WAIT_MS / 1000} s`);
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+  try {
+    if (isCurrent()) return;
+    // The page's types are checked (Vite only strips them), then it is bundled.
+    const run = (script: string[], args: string[]) =>
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', ...script), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 180_000 });
+    run(['typescript', 'bin', 'tsc'], ['-p', join(SOURCES, 'tsconfig.json')]);
+    run(['vite', 'bin', 'vite.js'], ['build', '--config', join(SOURCES, 'vite.config.ts'), '--logLevel', 'warn']);
+    if (!isCurrent()) throw new Error('vite build finished without a current dist/dashboard/index.html');
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 export interface Browser {

@@ -50,7 +50,7 @@ describe('the dashboard, read in a browser', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    ensureDashboardBuilt();
+    await ensureDashboardBuilt();
     mkdirSync(SCREENSHOTS, { recursive: true });
     // Deadlines are not swept here: the scenario's fates are written explicitly, so the numbers hold still.
     const contexts = BOUNDED_CONTEXTS.filter((m) => !('module' in m && m.module === GovernanceApiModule));

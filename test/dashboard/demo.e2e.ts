@@ -43,7 +43,7 @@ describe('the dashboard over the demo ledger', () => {
   const api = async <T>(path: string): Promise<T> => (await http().get(path).set('Authorization', admin).expect(200)).body as T;
 
   beforeAll(async () => {
-    ensureDashboardBuilt();
+    await ensureDashboardBuilt();
     mkdirSync(SCREENSHOTS, { recursive: true });
     const config = testConfig('sqlite', join(temp.dir, 'demo.sqlite'));
     const clock = new FakeClock(NOW_MS);
