@@ -10,6 +10,7 @@ import { openSqliteEventStore } from '../../libs/event-store/src/sqlite/index.js
 import { buildReadModels } from '../../libs/ledger/src/projection-runner.js';
 import { DirectorySnapshotStore, openSnapshot } from '../../libs/ledger/src/snapshots/index.js';
 import { CitiesReadModel } from '../../libs/projections/src/governance/index.js';
+import type { ReadModel } from '../../libs/projections/src/read-model.js';
 import { clock, digestOf, digests, generate, ledgerReadModels, rebuiltDigests, RESTORABLE, startCaughtUp, truncatedCopy, type Started } from './support.js';
 
 const EVENTS = 3_000;
@@ -140,13 +141,20 @@ describe('restarting the ledger from read-model snapshots', () => {
   });
 
   it('rebuilds a model whose version changed since its snapshot', async () => {
-    class CitiesV2 extends CitiesReadModel {
-      override readonly version = 2;
-    }
+    const cities = new CitiesReadModel();
+    // The same model as a later build would ship it: its state's meaning changed, so its version went up.
+    const citiesV2: ReadModel = {
+      name: cities.name,
+      version: cities.version + 1,
+      apply: (event) => cities.apply(event),
+      canonicalState: () => cities.canonicalState(),
+      snapshot: () => cities.snapshot(),
+      restore: (state) => cities.restore(state),
+    };
     const store = storeOn(full);
     const snapshots = freshSnapshotDir();
     await runAndStop(store, snapshots);
-    const models = ledgerReadModels().map((m) => (m.name === 'governance.cities' ? new CitiesV2() : m));
+    const models = ledgerReadModels().map((m) => (m.name === 'governance.cities' ? citiesV2 : m));
 
     const restarted = await restart(store, snapshots, models);
 
