@@ -11,7 +11,7 @@ import { CORRELATION_INDEX_READ_MODEL, type CorrelationIndexReadModel } from './
 import { readCorrelationHistory, readHistory, readStreamHistory, type CorrelationPage, type HistoryPage, type HistoryRequest } from './history.js';
 import { hasGaplessPositions } from './merkle-feed.read-model.js';
 import { digestsOf, rebuild, type ReadModelDigest, type RebuildProgress } from './rebuild.js';
-import { freshReadModel, stateDigest, type ReadModelClass } from './state-digest.js';
+import { digestOfCanonicalState, freshReadModel, type ReadModelClass } from './state-digest.js';
 
 /** Rebuilds (past state, replay, chain verification) read the whole log: one at a time per process, others wait 503. */
 export const MAX_CONCURRENT_AUDIT_RUNS = 1;
@@ -135,14 +135,15 @@ export class AuditService {
     return this.exclusively(async () => {
       const built = await rebuild(this.store, [await this.freshModel(live)] as const, limit);
       const [model] = built.readModels;
+      const state = model.canonicalState();
       return {
         readModel: model.name,
         version: model.version,
         basis: 'untilRecordedAt' in limit ? 'recorded' : 'position',
         position: built.position === null ? null : built.position.toString(),
         eventsApplied: built.eventsApplied,
-        digest: stateDigest(model),
-        state: model.canonicalState(),
+        digest: digestOfCanonicalState(state),
+        state,
       };
     });
   }
