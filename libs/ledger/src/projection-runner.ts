@@ -35,7 +35,15 @@ export interface RunnerStatus {
   /** Per read model, in registration order. */
   checkpoints: ReadModelCheckpoint[];
   /** Null when the runner keeps no snapshots. */
-  snapshots: { location: string; restoring: boolean; restored: string[]; rebuilt: string[]; lastRound: SnapshotRound | null } | null;
+  snapshots: {
+    location: string;
+    restoring: boolean;
+    /** Milliseconds the start spent reading, checking and restoring snapshots; null until done. */
+    restoreMs: number | null;
+    restored: string[];
+    rebuilt: string[];
+    lastRound: SnapshotRound | null;
+  } | null;
 }
 
 /** Reads asked for a position the read models cannot reach: the runner failed or stopped. */
@@ -124,6 +132,7 @@ export class ProjectionRunner {
   private readonly maxWaiters: number;
   private readonly policy: SnapshotPolicy;
   private restoring = false;
+  private restoreMs: number | null = null;
   private restored: string[] = [];
   private rebuilt: string[] = [];
   private eventsSinceSnapshot = 0;
@@ -187,7 +196,14 @@ export class ProjectionRunner {
       snapshots:
         snapshots === undefined
           ? null
-          : { location: snapshots.location, restoring: this.restoring, restored: [...this.restored], rebuilt: [...this.rebuilt], lastRound: this.lastRound },
+          : {
+              location: snapshots.location,
+              restoring: this.restoring,
+              restoreMs: this.restoreMs,
+              restored: [...this.restored],
+              rebuilt: [...this.rebuilt],
+              lastRound: this.lastRound,
+            },
     };
   }
 
@@ -243,6 +259,7 @@ export class ProjectionRunner {
     const snapshots = this.options.snapshots;
     if (snapshots === undefined) return 'start';
     this.restoring = true;
+    const started = performance.now();
     const hashes = new Map<bigint, string | null>();
     try {
       const head = await this.store.headPosition();
@@ -260,6 +277,7 @@ export class ProjectionRunner {
       }
     } finally {
       this.restoring = false;
+      this.restoreMs = Math.round(performance.now() - started);
     }
     const lowest = this.restoredFrom.reduce<bigint | null | undefined>((low, p) => (low === undefined ? p : low === null || p === null ? null : p < low ? p : low), undefined);
     this.skipThrough = this.restoredFrom.reduce<bigint | null>((high, p) => (p !== null && (high === null || p > high) ? p : high), null);

@@ -190,13 +190,14 @@ export class CommitmentsReadModel implements ReadModel {
   }
 
   /**
-   * Rows `[id, state, timeline, sortKey, revision, position]` in id order. States are replaced by evolve and timeline
+   * Rows `[id, state, timeline, sortKey, revision, position]` in the order the commitments were made (restore sorts
+   * the keys once; sorting here would stall the event loop for nothing). States are replaced by evolve and timeline
    * entries are never changed, so both are shared; the timeline array itself grows, so it is copied.
    */
   snapshot(): unknown {
-    return [...this.rows.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([id, row]) => [id, row.state, row.timeline.slice(), row.sortKey, row.revision.toString(), row.position.toString()]);
+    const rows: unknown[] = [];
+    for (const [id, row] of this.rows) rows.push([id, row.state, row.timeline.slice(), row.sortKey, row.revision.toString(), row.position.toString()]);
+    return rows;
   }
 
   restore(state: unknown): void {
