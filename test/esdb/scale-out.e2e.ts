@@ -6,6 +6,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import esdb from '@eventstore/db-client';
 import { CommandBus } from '@nestjs/cqrs';
 import request from 'supertest';
 import { HealthController, type HealthReport } from '../../apps/api/src/health/health.controller.js';
@@ -169,5 +170,18 @@ describe('lag and readiness on EventStoreDB', () => {
     const [onWriter, onNewcomer] = [await list(a), await list(replica)];
     expect(onNewcomer).toEqual(onWriter);
     expect((onNewcomer as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(writes.length);
+  });
+
+  it('keeps serving and ready when another application writes to the same node: its events are stepped over', async () => {
+    const other = esdb.EventStoreDBClient.connectionString(target.connectionString);
+    try {
+      await other.appendToStream('warehouse-orders', [esdb.jsonEvent({ type: 'OrderPlaced', data: { sku: 'pump-7' } })]);
+    } finally {
+      await other.dispose();
+    }
+    const made = await a.http().post('/commitments').set('Authorization', who.coordinator).send(commitmentBody('after-foreign', { dueAt: at(900) })).expect(201);
+    await b.http().get(`/commitments/after-foreign?atLeast=${made.body.position}`).set('Authorization', who.auditor).expect(200);
+    const health = await b.http().get('/health/ready').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', store: { headPosition: String(made.body.position) }, projections: { state: 'running', behind: false } });
   });
 });

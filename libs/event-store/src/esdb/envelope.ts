@@ -127,3 +127,14 @@ export const recomputeHash = (decoded: DecodedEvent): string =>
 
 /** System events and streams (`$`-prefixed) are EventStoreDB's own, never part of the ledger. */
 export const isSystemEvent = (type: string, stream: string): boolean => type.startsWith('$') || stream.startsWith('$');
+
+/**
+ * Another application's event on a shared node: not a system event, and its metadata carries no concordat block at
+ * all (not JSON, or without the key). Reads of `$all` skip it, so the read models never stop on it; an event whose
+ * block is there but malformed is not foreign but damaged, and still raises an EnvelopeError. One inside a ledger
+ * stream cannot hide there: `verify()` reports it, and the stream's revisions no longer follow on.
+ */
+export function isForeignEvent(stored: Pick<StoredEvent, 'type' | 'streamId' | 'metadata'>): boolean {
+  if (isSystemEvent(stored.type, stored.streamId)) return false;
+  return !isRecord(stored.metadata) || !(ENVELOPE_KEY in stored.metadata);
+}

@@ -15,8 +15,10 @@
  *   Their idempotency is checked by the adapter against the stream's tail (the last `maxReadCount` events), as
  *   EventStoreDB's own id check is best effort too; exact revisions and `no_stream` are checked by the server.
  * - Stream reads on servers older than 22.x carry no position; such events report position -1.
- * - `$`-prefixed (system) events and streams are skipped. Any other event without concordat's envelope raises an
- *   EnvelopeError: the ledger expects to have the node (at least its non-system streams) to itself.
+ * - `$`-prefixed (system) events and streams are skipped, and so are other applications' events on a shared node
+ *   (no concordat block in their metadata at all) when reading `$all`, subscribing, or finding the head: a read model
+ *   never stops on them and the lag is counted in ledger events. `verify()` reports such an event inside a ledger
+ *   stream. An event whose block is present but malformed raises an EnvelopeError everywhere.
  * - Every call has a deadline (`deadlineMs`); an exceeded one raises StoreDeadlineExceededError, and an append that
  *   timed out may still have been written (retry it with the same ids: it is idempotent).
  * - Subscriptions reconnect by themselves (bounded attempts) and resume after the last event or checkpoint seen.
@@ -45,7 +47,7 @@ import type {
 import { prepareAppend, type PreparedEvent } from '../shared/append.js';
 import { boundedCount, resolveLimits } from '../shared/limits.js';
 import { matchesTypePrefix } from '../shared/read.js';
-import { chainHash, decodeEvent, encodeMetadata, isSystemEvent, recomputeHash, type DecodedEvent } from './envelope.js';
+import { chainHash, decodeEvent, encodeMetadata, isForeignEvent, isSystemEvent, recomputeHash, type DecodedEvent } from './envelope.js';
 import { StoreDeadlineExceededError, StoreUnavailableError } from './errors.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 
@@ -215,7 +217,7 @@ class EsdbEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     for (const r of scanned) {
       const stored = r.event;
-      if (!stored || isSystemEvent(stored.type, stored.streamId)) continue;
+      if (!stored || isSystemEvent(stored.type, stored.streamId) || isForeignEvent(stored)) continue;
       if (!matchesTypePrefix(stored.type, options.typePrefixes)) continue;
       events.push(decodeEvent(stored, r.commitPosition).event);
     }
@@ -239,7 +241,7 @@ class EsdbEventStore implements EventStore {
     for (let page = 0; page < MAX_WALK_PAGES; page++) {
       const read = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: HEAD_PAGE });
       const resolved = await this.collect('readAll(backwards)', read, HEAD_PAGE);
-      const ledger = resolved.find((r) => r.event && !isSystemEvent(r.event.type, r.event.streamId));
+      const ledger = resolved.find((r) => r.event && !isSystemEvent(r.event.type, r.event.streamId) && !isForeignEvent(r.event));
       if (ledger) return positionOf(ledger);
       const oldest = resolved[resolved.length - 1];
       if (resolved.length < HEAD_PAGE || oldest === undefined) return null;
@@ -276,6 +278,12 @@ class EsdbEventStore implements EventStore {
         const position = positionOf(r);
         const before = cursor !== null && (cursor.inclusive ? position < cursor.position : position <= cursor.position);
         if (!stored || before || isSystemEvent(stored.type, stored.streamId)) continue;
+        if (isForeignEvent(stored)) {
+          // Another application's stream is none of the ledger's business; an unsealed event inside a ledger stream is.
+          // (One before a stream's first ledger event shows as that event's revision not following on.)
+          if (heads.has(stored.streamId)) return bad(position, `stream ${stored.streamId}@${stored.revision}: an event without concordat's integrity block`);
+          continue;
+        }
         let decoded: DecodedEvent;
         try {
           decoded = decodeEvent(stored, r.commitPosition);

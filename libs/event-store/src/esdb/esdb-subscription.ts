@@ -1,7 +1,7 @@
 import esdb from '@eventstore/db-client';
 import type { AllStreamSubscription, EventStoreDBClient as Client, Position, ResolvedEvent } from '@eventstore/db-client';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../port.js';
-import { decodeEvent, isSystemEvent } from './envelope.js';
+import { decodeEvent, isForeignEvent, isSystemEvent } from './envelope.js';
 
 const { START, eventTypeFilter, excludeSystemEvents } = esdb;
 
@@ -83,6 +83,11 @@ export class EsdbSubscription implements Subscription {
     const position = resolved.commitPosition ?? stored.position?.commit;
     if (position === undefined || (this.last !== null && position <= this.last)) return;
     if (isSystemEvent(stored.type, stored.streamId)) return;
+    if (isForeignEvent(stored)) {
+      // Remembered as seen, so a resume does not deliver what came before it again.
+      this.last = position;
+      return;
+    }
     try {
       this.queue.push(decodeEvent(stored, position).event);
     } catch (error) {
