@@ -86,3 +86,17 @@ export async function startCaughtUp(store: EventStore, snapshotDir: string, opti
 }
 
 export const RESTORABLE = ['ledger.idempotency-keys', 'governance.commitments', 'governance.cities', 'governance.bodies', 'governance.agreements', 'governance.findings'];
+
+/**
+ * What the commitments model answers beyond its canonical state: every timeline (the event data as recorded) and
+ * the deadline agenda. A restore must bring these back exactly too.
+ */
+export function commitmentAnswers(model: ReadModel): { timelines: string; deadlines: string[]; next: number | null } {
+  if (!(model instanceof CommitmentsReadModel)) throw new TypeError(`${model.name} is not the commitments read model`);
+  const ids = (model.canonicalState() as { id: string }[]).map((row) => row.id);
+  return {
+    timelines: canonicalJson(ids.map((id) => model.timeline(id))),
+    deadlines: model.deadlinesReached(Number.MAX_SAFE_INTEGER, 1_000_000),
+    next: model.nextDeadlineMs(),
+  };
+}

@@ -191,12 +191,18 @@ export class CommitmentsReadModel implements ReadModel {
 
   /**
    * Rows `[id, state, timeline, sortKey, revision, position]` in the order the commitments were made (restore sorts
-   * the keys once; sorting here would stall the event loop for nothing). States are replaced by evolve and timeline
-   * entries are never changed, so both are shared; the timeline array itself grows, so it is copied.
+   * the keys once; sorting here would stall the event loop for nothing). Each timeline entry is a tuple
+   * `[type, recordedAt, revision, position, actor, role, data]` (its occurredAt is its data's), and the data of
+   * CommitmentMade, which the state holds too, is written once: 0 in the timeline. States are replaced by evolve and
+   * entries never change, so both are shared with the live model; only the growing timeline array is copied.
    */
   snapshot(): unknown {
     const rows: unknown[] = [];
-    for (const [id, row] of this.rows) rows.push([id, row.state, row.timeline.slice(), row.sortKey, row.revision.toString(), row.position.toString()]);
+    for (const [id, row] of this.rows) {
+      const made = row.state.commitment;
+      const timeline = row.timeline.map((e) => [e.type, e.recordedAt, e.revision, e.position, e.actor, e.role, e.data === made ? 0 : e.data]);
+      rows.push([id, row.state, timeline, row.sortKey, row.revision.toString(), row.position.toString()]);
+    }
     return rows;
   }
 
@@ -207,11 +213,23 @@ export class CommitmentsReadModel implements ReadModel {
       const key = text(this.name, id, 'id');
       // JSON carried evolve's plain data unchanged; a commitment row exists only after CommitmentMade.
       const commitmentState = record(this.name, rowState, `state of ${key}`) as unknown as CommitmentState;
-      if (commitmentState.commitment === null || typeof commitmentState.commitment !== 'object') throw new SnapshotShapeError(this.name, `${key} has no commitment`);
-      if (!Array.isArray(timeline)) throw new SnapshotShapeError(this.name, `timeline of ${key} is not a list`);
+      const made = commitmentState.commitment;
+      if (made === null || typeof made !== 'object') throw new SnapshotShapeError(this.name, `${key} has no commitment`);
       restored.set(key, {
         state: commitmentState,
-        timeline: timeline as TimelineEntry[],
+        timeline: rowsOf(this.name, timeline, 7).map(([type, recordedAt, rev, pos, actor, role, data]) => {
+          const entryData = data === 0 ? made : record(this.name, data, `timeline data of ${key}`);
+          return {
+            type: text(this.name, type, `timeline type of ${key}`),
+            occurredAt: text(this.name, entryData.occurredAt, `timeline occurredAt of ${key}`),
+            recordedAt: text(this.name, recordedAt, `timeline recordedAt of ${key}`),
+            revision: text(this.name, rev, `timeline revision of ${key}`),
+            position: text(this.name, pos, `timeline position of ${key}`),
+            actor: text(this.name, actor, `timeline actor of ${key}`),
+            role: text(this.name, role, `timeline role of ${key}`),
+            data: entryData,
+          };
+        }),
         sortKey: text(this.name, sortKey, `sort key of ${key}`),
         revision: decimal(this.name, revision, `revision of ${key}`),
         position: decimal(this.name, position, `position of ${key}`),
