@@ -140,6 +140,11 @@ describe('the public compensation vectors through real incidents over HTTP', () 
 
     // The same proposal again: positions are unchanged by netting, so it is recognised as the same settlement.
     await g.http().post(`/settlements/${BODY}/executions`).set('Authorization', who.fundFinance).send({ settlementId: 'vectors-netting', currency: 'CNY', fingerprint: proposal.body.fingerprint }).expect(201);
+    // Netting once is enough: the net obligations are already the fewest, so the proposal is not worth executing again.
+    const again = await g.http().get(`/settlements/${BODY}/proposal?currency=CNY&atLeast=${executed.body.position}`).set('Authorization', who.auditor).expect(200);
+    expect(again.body).toMatchObject({ fingerprint: proposal.body.fingerprint, worthExecuting: false, obligationsReplaced: unencumbered.length });
+    const churn = await g.http().post(`/settlements/${BODY}/executions`).set('Authorization', who.fundFinance).send({ settlementId: 'churn', currency: 'CNY', fingerprint: again.body.fingerprint }).expect(409);
+    expect(churn.body.type).toMatch(/nothing_to_settle$/);
     // A stale fingerprint under a new id is refused: the positions it approved are not the ones there now.
     const stale = await g.http().post(`/settlements/${BODY}/executions`).set('Authorization', who.fundFinance).send({ settlementId: 'another', currency: 'CNY', fingerprint: '0'.repeat(64) }).expect(409);
     expect(stale.body.type).toMatch(/settlement_positions_changed$/);

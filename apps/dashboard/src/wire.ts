@@ -86,6 +86,9 @@ export interface Proposal {
   parties: number;
   transfers: { payer: Party; payee: Party; amount: string }[];
   positions?: Record<string, string>;
+  /** Open obligations the proposal would replace, and whether executing needs fewer transfers than that. */
+  obligationsReplaced: number;
+  worthExecuting: boolean;
 }
 
 export interface Page<T> {

@@ -158,7 +158,9 @@ export function MoneyView() {
                       </tbody>
                     </table>
                   </div>
-                  {mayExecuteSettlement(holder, bodyId, members) ? (
+                  {!proposal.worthExecuting ? (
+                    <p data-testid="proposal-netted">{t('proposalAlreadyNetted')}</p>
+                  ) : mayExecuteSettlement(holder, bodyId, members) ? (
                     <ExecuteSettlement
                       proposal={proposal}
                       onDone={(position) => {

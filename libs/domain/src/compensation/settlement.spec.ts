@@ -159,6 +159,13 @@ describe('executing a settlement', () => {
     given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T0, context: { obligations: moved, asOfRevision: null } }).thenThrows('settlement_positions_changed', 409);
   });
 
+  it('is refused when the open obligations are already the fewest transfers (netting again would only churn)', () => {
+    const netted: SettleableObligation[] = [{ obligationId: 's-1:0', payer: cityParty('origin-city'), payee: fundParty('delta'), unencumbered: '100.00' }];
+    const already = proposeSettlement(positionsFromObligations('delta', 'CNY', netted));
+    expect(already.transfers).toHaveLength(1);
+    given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-2', proposal: already, occurredAt: T0, context: { obligations: netted, asOfRevision: null } }).thenThrows('nothing_to_settle', 409);
+  });
+
   it('is refused when every position is already zero', () => {
     const none = proposeSettlement(positionsFromObligations('delta', 'CNY', []));
     given(settlementDecider, []).when({ type: 'ExecuteSettlement', settlementId: 's-1', proposal: none, occurredAt: T0, context: { obligations: [], asOfRevision: null } }).thenThrows('nothing_to_settle', 409);

@@ -233,6 +233,17 @@ export function decideSettlement(command: ExecuteSettlement, executed: Readonly<
   if (!proposalClears(positions, proposal.transfers)) {
     throw new DomainError('settlement_proposal_invalid', 'the proposal does not clear every position exactly', { settlementId });
   }
+  // Netting replaces the open obligations by the proposal's transfers: pointless unless it needs fewer. Right after a
+  // settlement its net obligations are already the fewest, so executing again would only churn the books.
+  const open = context.obligations.filter((o) => toMinor(o.unencumbered, proposal.currency) > 0n).length;
+  if (proposal.transfers.length >= open) {
+    throw new DomainError(
+      'nothing_to_settle',
+      'the open obligations are already the fewest transfers that settle these positions: pay them as they stand',
+      { bodyId: proposal.bodyId, currency: proposal.currency, obligations: open, transfers: proposal.transfers.length },
+      409,
+    );
+  }
   const discharged = context.obligations
     .map((o) => ({ obligationId: o.obligationId, amount: fromMinor(toMinor(o.unencumbered, proposal.currency), proposal.currency) }))
     .filter((o) => toMinor(o.amount, proposal.currency) > 0n)

@@ -187,7 +187,11 @@ describe('the special fund of a body', () => {
     given(treasuryDecider('other-body'), []).when(payout('250.00', null)).thenThrows('transfer_not_paid_by_fund');
   });
   it('a settlement and a transfer against the same obligation are serialized: the later one must read again', () => {
-    const obligations = [{ obligationId: terms.obligationId, payer: terms.payer, payee: terms.payee, unencumbered: '500.00' }];
+    // Two obligations of one pair: netting them into one transfer is worth executing.
+    const obligations = [
+      { obligationId: terms.obligationId, payer: terms.payer, payee: terms.payee, unencumbered: '500.00' },
+      { obligationId: 'penalty-f-9', payer: terms.payer, payee: terms.payee, unencumbered: '250.00' },
+    ];
     const proposal = proposeSettlement(positionsFromObligations('delta', 'CNY', obligations));
     const settle: TreasuryCommand = { type: 'ExecuteSettlement', settlementId: 's-1', proposal, occurredAt: T1, context: { obligations, asOfRevision: null } };
     given(transferDecider, [initiated]).when(settle).thenThrows('payer_view_stale', 409);

@@ -1,7 +1,8 @@
 /** Query messages and handlers of compensation: thin reads of the balances and incidents read models, paged. */
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { cityParty, fundParty, type Party } from '../../../domain/src/compensation/events.js';
-import { positionsFromObligations, proposeSettlement, type SettlementProposal } from '../../../domain/src/compensation/settlement.js';
+import { positionsFromObligations } from '../../../domain/src/compensation/settlement.js';
+import { proposeBodySettlement, type BodySettlementProposal } from '../../../projections/src/settlement/settlement.queries.js';
 import { notFound } from '../../../domain/src/shared/errors.js';
 import {
   BalancesReadModel,
@@ -107,7 +108,7 @@ export class GetFund extends Query<FundView> {
   }
 }
 
-export interface ProposalView extends SettlementProposal {
+export interface ProposalView extends BodySettlementProposal {
   /** The non-zero positions of the body's unencumbered obligations that the proposal nets (party key → amount). */
   positions: Record<string, string>;
 }
@@ -214,7 +215,7 @@ export class GetSettlementProposalHandler implements IQueryHandler<GetSettlement
   constructor(private readonly balances: BalancesReadModel) {}
   async execute({ bodyId, currency }: GetSettlementProposal): Promise<ProposalView> {
     const positions = positionsFromObligations(bodyId, currency, this.balances.settleableObligations(bodyId, currency)).positions;
-    const proposal = proposeSettlement({ bodyId, currency, positions });
+    const proposal = proposeBodySettlement(this.balances, bodyId, currency);
     const nonZero = Object.fromEntries(Object.entries(positions).filter(([, amount]) => /[1-9]/.test(amount)));
     return { ...proposal, positions: nonZero };
   }

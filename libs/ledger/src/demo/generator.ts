@@ -722,7 +722,7 @@ export async function generateLedger(store: EventStore, options: GenerateOptions
 
   async function settle(body: BodyModel, at: number, year: number): Promise<void> {
     const proposal = proposeBodySettlement(balances, body.id, CURRENCY);
-    if (proposal.transfers.length === 0) return;
+    if (!proposal.worthExecuting) return;
     const executed = await attempt(compensationStreams.treasury(body.id), treasuryOf(body.id), issuers.finance('fund', body.id), at, (): TreasuryCommand => ({
       type: 'ExecuteSettlement', settlementId: `${body.id}-s${year}`, proposal, occurredAt: iso(at), context: settlementContext(balances, proposal),
     }));

@@ -11,8 +11,22 @@ import {
 import type { BalancesReadModel } from '../balances/balances.read-model.js';
 
 /** The proposal that nets every unencumbered obligation of the body in this currency. */
-export function proposeBodySettlement(balances: BalancesReadModel, bodyId: string, currency: string): SettlementProposal {
-  return proposeSettlement(positionsFromObligations(bodyId, currency, balances.settleableObligations(bodyId, currency)));
+/** A body's proposal, with what executing it would replace. */
+export interface BodySettlementProposal extends SettlementProposal {
+  /** Open (unencumbered) obligations the proposal nets; executing replaces them by `transfers`. */
+  obligationsReplaced: number;
+  /**
+   * True when executing needs fewer transfers than the obligations it replaces. False right after a settlement (its
+   * net obligations are already the fewest) or when nothing is open: then the open obligations are paid as they stand.
+   */
+  worthExecuting: boolean;
+}
+
+export function proposeBodySettlement(balances: BalancesReadModel, bodyId: string, currency: string): BodySettlementProposal {
+  const obligations = balances.settleableObligations(bodyId, currency);
+  const proposal = proposeSettlement(positionsFromObligations(bodyId, currency, obligations));
+  // The same rule the settlement decider applies (nothing_to_settle), so the page never offers a refused execution.
+  return { ...proposal, obligationsReplaced: obligations.length, worthExecuting: proposal.transfers.length < obligations.length };
 }
 
 /** The context an ExecuteSettlement command needs, read just before deciding. */
