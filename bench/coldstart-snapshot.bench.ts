@@ -72,7 +72,7 @@ interface PhaseResult {
   rebuilt: string[];
   warnings: string[];
   info: string[];
-  snapshotRound: { captureMs: number; writeMs: number; bytes: number; maxEventLoopStallMs: number } | null;
+  snapshotRound: { captureMs: number; maxCaptureMs: number; writeMs: number; bytes: number; maxEventLoopStallMs: number } | null;
 }
 
 /** One start in this process: open, run to the head, (first start) snapshot and stop. Prints its result as JSON. */
@@ -102,7 +102,7 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
     await runner.snapshotNow();
     delay.disable();
     const round = runner.status().snapshots?.lastRound;
-    if (round !== null && round !== undefined) snapshotRound = { captureMs: round.captureMs, writeMs: round.writeMs, bytes: round.bytes, maxEventLoopStallMs: Math.round(delay.max / 1e6) };
+    if (round !== null && round !== undefined) snapshotRound = { captureMs: round.captureMs, maxCaptureMs: round.maxCaptureMs, writeMs: round.writeMs, bytes: round.bytes, maxEventLoopStallMs: Math.round(delay.max / 1e6) };
   }
   const status = runner.status();
   await runner.stop();

@@ -16,11 +16,14 @@ export interface ReadModelCheckpoint {
 
 /** The last round of snapshots written, for health and benchmarks. */
 export interface SnapshotRound {
+  /** Position of the first model's snapshot in the round; each later one is at the checkpoint of its own capture. */
   position: bigint;
   readModels: string[];
-  /** Synchronous time spent capturing the states (the event loop is blocked for this long, in total). */
+  /** Synchronous time spent capturing the states, in total over the models. */
   captureMs: number;
-  /** Time from the capture to the last file renamed into place (serialized in slices, the loop keeps serving). */
+  /** The longest single capture: the longest the round blocks the event loop at once. */
+  maxCaptureMs: number;
+  /** Time from the first capture to the last file renamed into place (serialized in slices, the loop keeps serving). */
   writeMs: number;
   bytes: number;
 }
@@ -99,12 +102,6 @@ export interface ProjectionRunnerOptions {
 }
 
 const DEFAULT_MAX_WAITERS = 10_000;
-
-interface Captured {
-  index: number;
-  model: ReadModel;
-  state: unknown;
-}
 
 /**
  * Feeds registered read models from the store's ordered log: every event once, in global order, to every model,
@@ -402,33 +399,40 @@ export class ProjectionRunner {
   }
 
   /**
-   * Captures, between two events, the state of every restorable model standing at the checkpoint that moved since
-   * its last snapshot, then writes the captures one by one in slices while the runner goes on. A failed write is
-   * a warning: the previous snapshot stays, and the next round tries again.
+   * For each restorable model in turn: captures its state between two events (at the checkpoint of that moment, if
+   * it moved since its last snapshot), then writes it in slices while the runner goes on. One model at a time, so the
+   * event loop is blocked at most for the largest single capture; every snapshot names its own position, so models
+   * need not share one. A failed capture or write is a warning: the previous snapshot stays, the next round retries.
    */
   private async writeSnapshots(): Promise<void> {
     const snapshots = this.options.snapshots;
-    const position = this.checkpoint;
-    const eventHash = this.checkpointHash;
-    if (snapshots === undefined || position === null || eventHash === null) return;
+    if (snapshots === undefined || this.checkpoint === null) return;
     this.eventsSinceSnapshot = 0;
     this.lastSnapshotMs = Date.now();
-    const captureStarted = performance.now();
-    const captured: Captured[] = [];
-    for (let index = 0; index < this.models.length; index++) {
-      const model = this.models[index];
-      if (model.restore === undefined || this.positionOf(index) !== position || this.snapshotAt[index] === position) continue;
-      try {
-        captured.push({ index, model, state: model.snapshot === undefined ? model.canonicalState() : model.snapshot() });
-      } catch (error) {
-        this.options.onWarning?.(`read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    const captureMs = performance.now() - captureStarted;
-    if (captured.length === 0) return;
+    const started = performance.now();
+    let first: bigint | null = null;
+    let captureMs = 0;
+    let maxCaptureMs = 0;
     let bytes = 0;
     const written: string[] = [];
-    for (const { index, model, state } of captured) {
+    for (let index = 0; index < this.models.length; index++) {
+      const model = this.models[index];
+      const position = this.checkpoint;
+      const eventHash = this.checkpointHash;
+      if (model.restore === undefined || position === null || eventHash === null) continue;
+      if (this.positionOf(index) !== position || this.snapshotAt[index] === position) continue;
+      const captureStarted = performance.now();
+      let state: unknown;
+      try {
+        state = model.snapshot === undefined ? model.canonicalState() : model.snapshot();
+      } catch (error) {
+        this.options.onWarning?.(`read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      const capture = performance.now() - captureStarted;
+      captureMs += capture;
+      maxCaptureMs = Math.max(maxCaptureMs, capture);
+      first ??= position;
       const fields = {
         readModel: model.name,
         version: model.version,
@@ -447,9 +451,10 @@ export class ProjectionRunner {
         this.options.onWarning?.(`read model ${model.name}: snapshot at position ${position} not written: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    const writeMs = performance.now() - captureStarted;
-    this.lastRound = { position, readModels: written, captureMs: Math.round(captureMs), writeMs: Math.round(writeMs), bytes };
-    this.options.onInfo?.(`snapshots of ${written.length} read models at position ${position}: ${bytes} bytes, capture ${Math.round(captureMs)} ms, written in ${Math.round(writeMs)} ms`);
+    if (first === null) return;
+    const writeMs = Math.round(performance.now() - started);
+    this.lastRound = { position: first, readModels: written, captureMs: Math.round(captureMs), maxCaptureMs: Math.round(maxCaptureMs), writeMs, bytes };
+    this.options.onInfo?.(`snapshots of ${written.length} read models from position ${first}: ${bytes} bytes, capture ${Math.round(captureMs)} ms (longest ${Math.round(maxCaptureMs)} ms), written in ${writeMs} ms`);
   }
 
   private fail(error: Error): void {
