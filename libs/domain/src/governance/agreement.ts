@@ -108,15 +108,23 @@ export interface AgreementContext {
   validUntil: Instant | null;
 }
 
+/**
+ * The version of the terms in force at `instantMs`: the last one effective by then, or the concluded terms for an
+ * instant before every amendment (whether the agreement was in force at all is `agreementTermsAt`'s status). Pure.
+ */
+export function termsVersionAt(agreement: NonNullable<AgreementState['agreement']>, instantMs: number): TermsVersion {
+  let version = agreement.versions[0];
+  for (const v of agreement.versions) {
+    if (Date.parse(v.effectiveFrom) <= instantMs) version = v;
+  }
+  return version;
+}
+
 /** The agreement's terms in force at `instantMs`, or null when the agreement does not exist. Pure. */
 export function agreementTermsAt(state: AgreementState, instantMs: number): AgreementContext | null {
   const a = state.agreement;
   if (a === null) return null;
-  let version = a.versions[0];
-  for (const v of a.versions) {
-    if (Date.parse(v.effectiveFrom) <= instantMs) version = v;
-  }
-  const { terms } = version;
+  const { terms } = termsVersionAt(a, instantMs);
   const status: AgreementStatusAt =
     a.terminatedAt !== null && Date.parse(a.terminatedAt) <= instantMs
       ? 'terminated'

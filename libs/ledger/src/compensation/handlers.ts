@@ -10,20 +10,18 @@ import { compensationStreams as streams, type Party, type TransferTerms } from '
 import { fundDecider, type FundCommand } from '../../../domain/src/compensation/fund.js';
 import { incidentDecider, type IncidentAgreementContext, type IncidentCommand } from '../../../domain/src/compensation/incident.js';
 import { treasuryDecider, type TreasuryCommand } from '../../../domain/src/compensation/treasury.js';
-import { agreementDecider, agreementTermsAt } from '../../../domain/src/governance/agreement.js';
-import { bodyDecider } from '../../../domain/src/governance/body.js';
-import { ID_PATTERN } from '../../../domain/src/governance/common.js';
-import { streams as governanceStreams } from '../../../domain/src/governance/events.js';
-import { fold, type Decider, type DomainEvent } from '../../../domain/src/shared/decider.js';
+import { agreementTermsAt, termsVersionAt } from '../../../domain/src/governance/agreement.js';
+import { ID_PATTERN, requireId } from '../../../domain/src/governance/common.js';
+import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import { DomainError, notFound } from '../../../domain/src/shared/errors.js';
 import { instant, parseInstant } from '../../../domain/src/shared/time.js';
 import type { Clock } from '../../../event-store/src/clock.js';
-import { StreamNotFoundError } from '../../../event-store/src/errors.js';
-import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
+import type { EventStore } from '../../../event-store/src/port.js';
 import { proposeBodySettlement, settlementContext } from '../../../projections/src/settlement/settlement.queries.js';
 import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
 import { metadataFor, type Actor, type CommandContext, type Scope } from '../context.js';
-import { executeCommand, readWholeStream } from '../execute-command.js';
+import { executeCommand } from '../execute-command.js';
+import { agreementOf, bodyOf, firstEvent, fundOf } from '../governance/context-reads.js';
 import { LEDGER_CLOCK } from '../tokens.js';
 import {
   ExecuteFundCommand,
@@ -34,12 +32,6 @@ import {
   VoidTransferCommand,
 } from './commands.js';
 import { CompensationViews } from './views.js';
-
-/** Ids name streams: only slugs reach the store. */
-function streamId(id: string, field: string): string {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new DomainError('invalid_id', `${field} must be a slug such as "hangzhou"`, { field, value: id });
-  return id;
-}
 
 const scopeOf = (party: Party): Scope => ({ kind: party.kind, id: party.id });
 
@@ -55,41 +47,25 @@ async function run<C, E extends DomainEvent, S>(store: EventStore, stream: strin
   return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context) }));
 }
 
-async function firstEvent(store: EventStore, stream: string): Promise<RecordedEvent | null> {
-  try {
-    const [first] = await store.readStream(stream, { direction: 'forwards', fromRevision: 'start', maxCount: 1 });
-    return first ?? null;
-  } catch (error) {
-    if (error instanceof StreamNotFoundError) return null;
-    throw error;
-  }
-}
-
 async function bodyMembers(store: EventStore, bodyId: string): Promise<string[] | null> {
-  // The body stream holds only body events, whose shape is the body decider's event union.
-  const state = fold(bodyDecider, (await readWholeStream(store, governanceStreams.body(bodyId))).map((e) => ({ type: e.type, data: e.data }) as Parameters<typeof bodyDecider.evolve>[1]));
-  return state.body === null ? null : [...state.body.members];
+  return (await bodyOf(store, bodyId))?.members ?? null;
 }
 
 /** The agreement as in force at `occurredAt`: its parties, covered risks and compensation rules. */
 async function agreementContext(store: EventStore, agreementId: string, occurredAt: string): Promise<IncidentAgreementContext | null> {
   if (!ID_PATTERN.test(agreementId)) return null;
-  const history = await readWholeStream(store, governanceStreams.agreement(agreementId));
-  // The agreement stream holds only agreement events, whose shape is the agreement decider's event union.
-  const state = fold(agreementDecider, history.map((e) => ({ type: e.type, data: e.data }) as Parameters<typeof agreementDecider.evolve>[1]));
+  const state = await agreementOf(store, agreementId);
   const atMs = parseInstant(occurredAt, 'occurredAt');
   const status = agreementTermsAt(state, atMs);
   const a = state.agreement;
   if (a === null || status === null) return null;
-  let version = a.versions[0];
-  for (const v of a.versions) if (Date.parse(v.effectiveFrom) <= atMs) version = v;
-  if (version === undefined) return null;
+  const { terms } = termsVersionAt(a, atMs);
   return {
     agreementId: a.agreementId,
     bodyId: a.bodyId,
     parties: [...a.parties],
-    riskCategories: [...version.terms.riskCategories],
-    compensationRules: version.terms.compensationRules,
+    riskCategories: [...terms.riskCategories],
+    compensationRules: terms.compensationRules,
     terminated: status.status === 'terminated',
   };
 }
@@ -100,11 +76,6 @@ async function incidentOpening(store: EventStore, incidentId: string): Promise<{
   if (first === null || first.type !== 'IncidentOpened') return null;
   const data = first.data as { agreementId: string; bodyId: string };
   return { agreementId: data.agreementId, bodyId: data.bodyId };
-}
-
-async function fundEstablished(store: EventStore, bodyId: string): Promise<string | null> {
-  const first = await firstEvent(store, streams.fund(bodyId));
-  return first !== null && first.type === 'FundEstablished' ? (first.data as { fundId: string }).fundId : null;
 }
 
 const occurredAtOf = (clock: Clock, occurredAt: string | undefined): string => occurredAt ?? instant(clock.nowMs());
@@ -118,7 +89,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
 
   async execute({ input, context }: ExecuteIncidentCommand): Promise<WriteAcknowledgement> {
     const store = this.views.store;
-    const incidentId = streamId(input.incidentId, 'incidentId');
+    const incidentId = requireId(input.incidentId, 'incidentId');
     const occurredAt = occurredAtOf(this.clock, input.occurredAt);
     let command: IncidentCommand;
     if (input.type === 'OpenIncident') {
@@ -142,7 +113,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
         case 'CloseIncident': {
           // The findings tied to the incident come from the incidents read model, caught up to the head of the log.
           await this.views.caughtUp();
-          const fundId = opening === null ? null : await fundEstablished(store, opening.bodyId);
+          const fundId = opening === null ? null : (await fundOf(store, opening.bodyId))?.fundId ?? null;
           command = { ...input, occurredAt, context: { fundId, findings: this.views.incidents.standingFindings(incidentId) } };
           break;
         }
@@ -163,7 +134,7 @@ export class FundCommandHandler implements ICommandHandler<ExecuteFundCommand> {
 
   async execute({ input, context }: ExecuteFundCommand): Promise<WriteAcknowledgement> {
     const store = this.views.store;
-    const bodyId = streamId(input.bodyId, 'bodyId');
+    const bodyId = requireId(input.bodyId, 'bodyId');
     assertScope(context.actor, [{ kind: 'body', id: bodyId }, { kind: 'fund', id: bodyId }], `the fund of body ${bodyId}`);
     const occurredAt = occurredAtOf(this.clock, input.occurredAt);
     let command: FundCommand;
@@ -222,7 +193,7 @@ export class InitiateTransferHandler implements ICommandHandler<InitiateTransfer
         reverses: input.reverses,
       };
       const command: TreasuryCommand = { type: 'InitiateTransfer', terms, occurredAt, context: { obligation, payerView: balances.payerView(route.bodyId, route.payer) } };
-      return run(this.views.store, streams.treasury(streamId(route.bodyId, 'bodyId')), treasuryDecider(route.bodyId), command, context);
+      return run(this.views.store, streams.treasury(requireId(route.bodyId, 'bodyId')), treasuryDecider(route.bodyId), command, context);
     });
   }
 }
@@ -272,7 +243,7 @@ export class ExecuteSettlementHandler implements ICommandHandler<ExecuteSettleme
   ) {}
 
   async execute({ input, context }: ExecuteSettlementCommand): Promise<WriteAcknowledgement> {
-    const bodyId = streamId(input.bodyId, 'bodyId');
+    const bodyId = requireId(input.bodyId, 'bodyId');
     const members = (await bodyMembers(this.views.store, bodyId)) ?? [];
     assertScope(context.actor, [{ kind: 'fund', id: bodyId }, ...members.map((id): Scope => ({ kind: 'city', id }))], `the settlement of body ${bodyId}`);
     const occurredAt = occurredAtOf(this.clock, input.occurredAt);

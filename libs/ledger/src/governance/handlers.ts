@@ -4,23 +4,21 @@
  */
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { agreementDecider, agreementTermsAt, type AgreementCommand, type BodyContext } from '../../../domain/src/governance/agreement.js';
+import { agreementDecider, agreementTermsAt, type AgreementCommand } from '../../../domain/src/governance/agreement.js';
 import { bodyDecider, MAX_BODY_MEMBERS, type BodyCommand } from '../../../domain/src/governance/body.js';
 import { cityDecider, type CityCommand } from '../../../domain/src/governance/city.js';
-import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand, type FundContext } from '../../../domain/src/governance/commitment.js';
-import { ID_PATTERN, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
+import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand } from '../../../domain/src/governance/commitment.js';
+import { ID_PATTERN, requireId, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
 import { streams } from '../../../domain/src/governance/events.js';
 import { findingDecider, type FindingCommand } from '../../../domain/src/governance/finding.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
-import { fold } from '../../../domain/src/shared/decider.js';
 import { instant, parseInstant } from '../../../domain/src/shared/time.js';
 import type { Clock } from '../../../event-store/src/clock.js';
-import { StreamNotFoundError } from '../../../event-store/src/errors.js';
 import type { EventStore } from '../../../event-store/src/port.js';
 import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
 import { metadataFor, type CommandContext } from '../context.js';
-import { executeCommand, readWholeStream } from '../execute-command.js';
+import { executeCommand } from '../execute-command.js';
 import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 import {
   ExecuteAgreementCommand,
@@ -29,6 +27,7 @@ import {
   ExecuteCommitmentCommand,
   ExecuteFindingCommand,
 } from './commands.js';
+import { agreementOf, bodyOf, fundOf } from './context-reads.js';
 
 /** The process name the deadline manager acts under (`system:deadlines` in the events' metadata). */
 export const DEADLINE_PROCESS_NAME = 'deadlines';
@@ -57,35 +56,8 @@ function stamp(clock: Clock, context: CommandContext, occurredAt: string | undef
   return { nowMs, occurredAt: occurredAt ?? instant(nowMs), by: partyOf(context) };
 }
 
-async function stateOf<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>): Promise<S> {
-  const history = await readWholeStream(store, stream);
-  return fold(
-    decider,
-    // The stream holds only this aggregate's events, whose shape is the decider's event union.
-    history.map((e) => ({ type: e.type, data: e.data }) as E),
-  );
-}
-
-async function bodyContext(store: EventStore, bodyId: string): Promise<BodyContext | null> {
-  const state = await stateOf(store, streams.body(bodyId), bodyDecider);
-  return state.body === null ? null : { bodyId: state.body.bodyId, members: [...state.body.members] };
-}
-
 async function cityRegistered(store: EventStore, cityId: string): Promise<boolean> {
   return store.streamExists(streams.city(cityId));
-}
-
-/** The fund a commitment may be owed to: the compensation context's `fund-<id>` stream opens with FundEstablished. */
-async function fundContext(store: EventStore, fundId: string): Promise<FundContext | null> {
-  try {
-    const [first] = await store.readStream(`fund-${fundId}`, { direction: 'forwards', fromRevision: 'start', maxCount: 1 });
-    if (first === undefined || first.type !== 'FundEstablished') return null;
-    const data = first.data as { fundId: string; bodyId: string };
-    return { fundId: data.fundId, bodyId: data.bodyId };
-  } catch (error) {
-    if (error instanceof StreamNotFoundError) return null;
-    throw error;
-  }
 }
 
 interface Run<C, E extends DomainEvent, S> {
@@ -110,10 +82,6 @@ async function run<C, E extends DomainEvent, S>(store: EventStore, options: Run<
 
 /** Ids in URLs and bodies are checked by the deciders; only slugs name streams, so nothing else reaches the store. */
 const slug = ID_PATTERN;
-function streamId(id: string, field: string): string {
-  if (!slug.test(id)) throw new DomainError('invalid_id', `${field} must be a slug such as "hangzhou"`, { field, value: id });
-  return id;
-}
 
 @CommandHandler(ExecuteCityCommand)
 export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
@@ -124,7 +92,7 @@ export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
 
   execute({ input, context }: ExecuteCityCommand): Promise<WriteAcknowledgement> {
     const command: CityCommand = { ...input, ...stamp(this.clock, context, input.occurredAt) };
-    return run(this.store, { stream: streams.city(streamId(input.cityId, 'cityId')), decider: cityDecider, command, context });
+    return run(this.store, { stream: streams.city(requireId(input.cityId, 'cityId')), decider: cityDecider, command, context });
   }
 }
 
@@ -153,7 +121,7 @@ export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
         command = { ...input, ...base };
         break;
     }
-    return run(this.store, { stream: streams.body(streamId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
+    return run(this.store, { stream: streams.body(requireId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
   }
 }
 
@@ -168,9 +136,9 @@ export class AgreementCommandHandler implements ICommandHandler<ExecuteAgreement
     const base = stamp(this.clock, context, input.occurredAt);
     const command: AgreementCommand =
       input.type === 'ConcludeAgreement'
-        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyContext(this.store, input.bodyId) : null }
+        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyOf(this.store, input.bodyId) : null }
         : { ...input, ...base };
-    return run(this.store, { stream: streams.agreement(streamId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
+    return run(this.store, { stream: streams.agreement(requireId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
   }
 }
 
@@ -188,14 +156,14 @@ export class CommitmentCommandHandler implements ICommandHandler<ExecuteCommitme
       // The terms that govern a commitment are those in force when it was made, not those in force today.
       const occurredMs = parseInstant(base.occurredAt, 'occurredAt');
       const agreement = slug.test(input.agreementId)
-        ? agreementTermsAt(await stateOf(this.store, streams.agreement(input.agreementId), agreementDecider), occurredMs)
+        ? agreementTermsAt(await agreementOf(this.store, input.agreementId), occurredMs)
         : null;
-      const obligeeFund = input.obligee.kind === 'fund' && slug.test(input.obligee.id) ? await fundContext(this.store, input.obligee.id) : null;
+      const obligeeFund = input.obligee.kind === 'fund' && slug.test(input.obligee.id) ? await fundOf(this.store, input.obligee.id) : null;
       command = { ...input, ...base, agreement, obligeeFund };
     } else {
       command = { ...input, ...base };
     }
-    return run(this.store, { stream: streams.commitment(streamId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
+    return run(this.store, { stream: streams.commitment(requireId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
   }
 }
 
@@ -210,9 +178,9 @@ export class FindingCommandHandler implements ICommandHandler<ExecuteFindingComm
     const base = stamp(this.clock, context, input.occurredAt);
     const command: FindingCommand =
       input.type === 'RecordFinding'
-        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyContext(this.store, input.bodyId) : null }
+        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyOf(this.store, input.bodyId) : null }
         : { ...input, ...base };
-    return run(this.store, { stream: streams.finding(streamId(input.findingId, 'findingId')), decider: findingDecider, command, context });
+    return run(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context });
   }
 }
 

@@ -1,0 +1,55 @@
+/**
+ * What a command of any context learns from other aggregates' streams before its decider runs: a body's members, an
+ * agreement's history, a fund's opening. Read from the store, not from a read model, so a command sees every write
+ * acknowledged before it.
+ */
+import type { FundEstablished } from '../../../domain/src/compensation/events.js';
+import { compensationStreams } from '../../../domain/src/compensation/events.js';
+import { agreementDecider, type AgreementState, type BodyContext } from '../../../domain/src/governance/agreement.js';
+import { bodyDecider } from '../../../domain/src/governance/body.js';
+import type { FundContext } from '../../../domain/src/governance/commitment.js';
+import { streams } from '../../../domain/src/governance/events.js';
+import { fold, type Decider, type DomainEvent } from '../../../domain/src/shared/decider.js';
+import { StreamNotFoundError } from '../../../event-store/src/errors.js';
+import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
+import { readWholeStream } from '../execute-command.js';
+
+/** The state `decider` folds from `stream` (the initial state when the stream does not exist). */
+export async function foldStream<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>): Promise<S> {
+  const history = await readWholeStream(store, stream);
+  return fold(
+    decider,
+    // The stream holds only this aggregate's events, whose shape is the decider's event union.
+    history.map((e) => ({ type: e.type, data: e.data }) as E),
+  );
+}
+
+/** The body and its members now, or null when no such body was established. */
+export async function bodyOf(store: EventStore, bodyId: string): Promise<BodyContext | null> {
+  const state = await foldStream(store, streams.body(bodyId), bodyDecider);
+  return state.body === null ? null : { bodyId: state.body.bodyId, members: [...state.body.members] };
+}
+
+export function agreementOf(store: EventStore, agreementId: string): Promise<AgreementState> {
+  return foldStream(store, streams.agreement(agreementId), agreementDecider);
+}
+
+/** A stream's first event, or null when the stream does not exist. */
+export async function firstEvent(store: EventStore, stream: string): Promise<RecordedEvent | null> {
+  try {
+    const [first] = await store.readStream(stream, { direction: 'forwards', fromRevision: 'start', maxCount: 1 });
+    return first ?? null;
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** The fund of body `bodyId` (one fund per body, under the body's id), or null until it is established. */
+export async function fundOf(store: EventStore, bodyId: string): Promise<FundContext | null> {
+  const first = await firstEvent(store, compensationStreams.fund(bodyId));
+  if (first === null || first.type !== 'FundEstablished') return null;
+  // The fund stream opens with FundEstablished, written by the fund decider.
+  const data = first.data as FundEstablished['data'];
+  return { fundId: data.fundId, bodyId: data.bodyId };
+}
