@@ -29,4 +29,14 @@ describe('bearer tokens', () => {
     expect(() => parseTtl('0s')).toThrow(RangeError);
     expect(() => parseTtl('365d')).toThrow(RangeError);
   });
+
+  it('trusts a verified token again only under the same secret and only until it expires', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await issueToken(SECRET, { sub: 'auditor-1', role: 'auditor' }, 60, now);
+    await expect(verifyToken(SECRET, token, now * 1000)).resolves.toEqual({ id: 'auditor-1', role: 'auditor', scope: null });
+    // Remembered, but never under another secret.
+    await expect(verifyToken(`${SECRET}-rotated`, token, now * 1000)).rejects.toMatchObject({ code: 'invalid_token' });
+    // Remembered, but never past its own expiry.
+    await expect(verifyToken(SECRET, token, (now + 61) * 1000)).rejects.toMatchObject({ code: 'token_expired' });
+  });
 });

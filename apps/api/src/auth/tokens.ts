@@ -82,16 +82,38 @@ export async function issueToken(secret: string, claims: TokenClaims, ttlSeconds
     .sign(secretKey(secret));
 }
 
+/**
+ * Tokens already verified, so a client sending the same bearer token on every request pays the HMAC (WebCrypto, async,
+ * a large share of a command's CPU) once. Keyed by the exact token string and bound to the secret it was verified
+ * with; an entry is used only before the token's own expiry. Bounded: the oldest entry goes first.
+ */
+const VERIFIED_TOKENS_MAX = 1_024;
+const verifiedTokens = new Map<string, { secret: string; actor: Readonly<Actor>; expiresAtMs: number }>();
+
 /** Verifies signature, algorithm, issuer, audience and expiry, then the claims' shape. */
-export async function verifyToken(secret: string, token: string): Promise<Actor> {
+export async function verifyToken(secret: string, token: string, nowMs: number = Date.now()): Promise<Actor> {
+  const known = verifiedTokens.get(token);
+  if (known !== undefined && known.secret === secret) {
+    if (nowMs < known.expiresAtMs) return known.actor;
+    verifiedTokens.delete(token);
+  }
   try {
     const { payload } = await jwtVerify(token, secretKey(secret), {
       algorithms: ['HS256'],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       requiredClaims: ['sub', 'exp'],
+      currentDate: new Date(nowMs),
     });
-    return actorFromClaims(payload);
+    const actor = Object.freeze(actorFromClaims(payload));
+    if (typeof payload.exp === 'number') {
+      verifiedTokens.set(token, { secret, actor, expiresAtMs: payload.exp * 1000 });
+      if (verifiedTokens.size > VERIFIED_TOKENS_MAX) {
+        const oldest = verifiedTokens.keys().next().value;
+        if (oldest !== undefined) verifiedTokens.delete(oldest);
+      }
+    }
+    return actor;
   } catch (error) {
     if (error instanceof TokenRejectedError) throw error;
     if (error instanceof errors.JWTExpired) throw new TokenRejectedError('token_expired', 'the bearer token has expired');
