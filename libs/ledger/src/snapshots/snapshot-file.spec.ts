@@ -26,9 +26,9 @@ async function encoded(state: unknown, options: { chunkBytes?: number } = {}): P
   return { bytes: Buffer.concat(chunks), header, yields };
 }
 
-const rejection = (bytes: Buffer, readModel = fields.readModel): string => {
+const rejection = async (bytes: Buffer, readModel = fields.readModel): Promise<string> => {
   try {
-    openSnapshot(readModel, bytes);
+    await openSnapshot(readModel, bytes).state();
   } catch (error) {
     if (error instanceof SnapshotRejected) return error.reason;
     throw error;
@@ -60,21 +60,21 @@ describe('a read-model snapshot file', () => {
   it('refuses a payload with one flipped byte', async () => {
     const { bytes } = await encoded(cities);
     bytes[17] ^= 0x01;
-    expect(rejection(bytes)).toBe('the payload does not match its SHA-256');
+    expect(await rejection(bytes)).toBe('the payload does not match its SHA-256');
   });
 
   it('refuses a header with one flipped byte', async () => {
     const { bytes, header } = await encoded(cities);
     bytes[header.payloadBytes + 40] ^= 0x01;
-    expect(rejection(bytes)).toBe('the header does not match its seal');
+    expect(await rejection(bytes)).toBe('the header does not match its seal');
   });
 
   it('refuses a file cut short, empty, or of another read model', async () => {
     const { bytes } = await encoded(cities);
-    expect(rejection(bytes.subarray(0, bytes.length - 10))).toBe('the file is truncated (no final newline)');
-    expect(rejection(bytes.subarray(0, bytes.length - 65))).toBe('the header does not match its seal');
-    expect(rejection(Buffer.alloc(0))).toBe('the file is empty');
-    expect(rejection(bytes, 'governance.bodies')).toBe('it is a snapshot of governance.cities');
+    expect(await rejection(bytes.subarray(0, bytes.length - 10))).toBe('the file is truncated (no final newline)');
+    expect(await rejection(bytes.subarray(0, bytes.length - 65))).toBe('the header does not match its seal');
+    expect(await rejection(Buffer.alloc(0))).toBe('the file is empty');
+    expect(await rejection(bytes, 'governance.bodies')).toBe('it is a snapshot of governance.cities');
   });
 
   it('refuses rows that are not JSON even under a matching checksum', async () => {

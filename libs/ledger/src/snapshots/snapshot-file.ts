@@ -10,7 +10,7 @@
  * does not decode exactly (truncated, flipped byte, other format) is a `SnapshotRejected` with the reason: the runner
  * then rebuilds that model from the log.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import type { StoreKind } from '../../../event-store/src/port.js';
 
 export const SNAPSHOT_FORMAT = 'concordat.read-model-snapshot/1';
@@ -96,7 +96,7 @@ function parseHeader(readModel: string, text: string): SnapshotHeader {
   };
 }
 
-/** A snapshot whose seal, header and payload checksum are intact; the payload is parsed only when asked. */
+/** A snapshot whose seal and header are intact; `state()` checks the payload's checksum as it parses it. */
 export interface SealedSnapshot {
   header: SnapshotHeader;
   /** Parses the payload in slices (yielding to the event loop between them) and returns the state. */
@@ -112,7 +112,7 @@ export interface ParseOptions {
 
 const setImmediateYield = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Checks the seal and the payload's checksum; throws SnapshotRejected when anything is off. */
+/** Checks the seal and the header; throws SnapshotRejected when anything is off (the payload: see `state()`). */
 export function openSnapshot(readModel: string, bytes: Buffer, options: ParseOptions = {}): SealedSnapshot {
   if (bytes.length === 0) throw new SnapshotRejected(readModel, 'the file is empty');
   if (bytes[bytes.length - 1] !== NEWLINE) throw new SnapshotRejected(readModel, 'the file is truncated (no final newline)');
@@ -126,30 +126,24 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: ParseOpt
   if (header.readModel !== readModel) throw new SnapshotRejected(readModel, `it is a snapshot of ${header.readModel}`);
   if (header.payloadBytes !== headerStart) throw new SnapshotRejected(readModel, `the payload is ${headerStart} bytes, the header says ${header.payloadBytes}`);
   const payload = bytes.subarray(0, headerStart);
-  if (sha256(payload) !== header.payloadSha256) throw new SnapshotRejected(readModel, 'the payload does not match its SHA-256');
   const yieldNow = options.yieldNow ?? setImmediateYield;
   const sliceMs = options.sliceMs ?? 20;
   return {
     header,
     async state(): Promise<unknown> {
-      const rows: unknown[] = [];
-      let start = 0;
-      let sliceStarted = performance.now();
-      for (let row = 0; row < header.rows; row++) {
-        const end = payload.indexOf(NEWLINE, start);
-        if (end < 0) throw new SnapshotRejected(readModel, `row ${row} of ${header.rows} is missing`);
-        try {
-          rows.push(JSON.parse(payload.toString('utf8', start, end)));
-        } catch {
-          throw new SnapshotRejected(readModel, `row ${row} is not JSON`);
-        }
-        start = end + 1;
-        if (performance.now() - sliceStarted >= sliceMs) {
-          await yieldNow();
-          sliceStarted = performance.now();
-        }
+      // WebCrypto hashes on the thread pool: the checksum is computed while the rows are parsed here, and nothing is
+      // returned before it matches. Its verdict comes first: a damaged payload is reported as such, whatever it parsed to.
+      const digest = webcrypto.subtle.digest('SHA-256', payload);
+      let parsed: { rows: unknown[] } | { refused: SnapshotRejected };
+      try {
+        parsed = { rows: await parseRows(readModel, header, payload, yieldNow, sliceMs) };
+      } catch (error) {
+        if (!(error instanceof SnapshotRejected)) throw error;
+        parsed = { refused: error };
       }
-      if (start !== payload.length) throw new SnapshotRejected(readModel, 'the payload has more rows than the header says');
+      if (Buffer.from(await digest).toString('hex') !== header.payloadSha256) throw new SnapshotRejected(readModel, 'the payload does not match its SHA-256');
+      if ('refused' in parsed) throw parsed.refused;
+      const { rows } = parsed;
       if (header.layout === 'value') {
         if (rows.length !== 1) throw new SnapshotRejected(readModel, 'a value snapshot has exactly one row');
         return rows[0];
@@ -157,6 +151,28 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: ParseOpt
       return rows;
     },
   };
+}
+
+async function parseRows(readModel: string, header: SnapshotHeader, payload: Buffer, yieldNow: () => Promise<void>, sliceMs: number): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  let start = 0;
+  let sliceStarted = performance.now();
+  for (let row = 0; row < header.rows; row++) {
+    const end = payload.indexOf(NEWLINE, start);
+    if (end < 0) throw new SnapshotRejected(readModel, `row ${row} of ${header.rows} is missing`);
+    try {
+      rows.push(JSON.parse(payload.toString('utf8', start, end)));
+    } catch {
+      throw new SnapshotRejected(readModel, `row ${row} is not JSON`);
+    }
+    start = end + 1;
+    if (performance.now() - sliceStarted >= sliceMs) {
+      await yieldNow();
+      sliceStarted = performance.now();
+    }
+  }
+  if (start !== payload.length) throw new SnapshotRejected(readModel, 'the payload has more rows than the header says');
+  return rows;
 }
 
 /** Where the encoded bytes go, piece by piece; the sink hashes nothing, the encoder does. */
