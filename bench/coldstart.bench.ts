@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureLedger } from './ledger-cache.js';
+import { ensureLedger, eventsIn } from './ledger-cache.js';
 import { rssMiB, startServer, waitUntilHealthy } from './server.js';
 
 const TARGETS = { restartMs: 5_000, rssMiB: 1024 } as const;
@@ -54,7 +54,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     loadAverage1m: loadavg()[0],
-    ledger: { events: ledger.report.events, seed, cities: ledger.report.cities, bodies: ledger.report.bodies, generator: 'libs/ledger/src/demo (real deciders)', generateMs: ledger.report.generateMs },
+    ledger: { events: eventsIn(path), seed, cities: ledger.report.cities, bodies: ledger.report.bodies, generator: 'libs/ledger/src/demo (real deciders)', generateMs: ledger.report.generateMs },
     method: 'spawn `node dist/apps/cli/src/main.js serve` on a copy of the SQLite ledger; time to the first /health answering status "ok" (read models at the head); RSS from /proc at that moment',
     firstStartMs: first.ms,
     restartMs: restart.ms,

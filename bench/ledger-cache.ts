@@ -4,6 +4,7 @@
  * complete, so an interrupted generation is never taken for a ledger.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../libs/event-store/src/clock.js';
@@ -28,11 +29,26 @@ export function ledgerPath(seed: number, events: number): string {
   return join(ledgerCacheDir(), `ledger-g${GENERATOR_VERSION}-s${seed}-e${events}.sqlite`);
 }
 
+/** Events in a generated log file, read directly (read-only). */
+export function eventsIn(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    const row = db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
 export async function ensureLedger(seed: number, events: number, log: (line: string) => void): Promise<CachedLedger> {
   const path = ledgerPath(seed, events);
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) {
-    return { path, report: JSON.parse(readFileSync(meta, 'utf8')) as CachedLedger['report'], cached: true };
+    const report = JSON.parse(readFileSync(meta, 'utf8')) as CachedLedger['report'];
+    // A file that does not hold what its report says (a lost WAL, a copy cut short) is generated again.
+    if (eventsIn(path) === report.events) return { path, report, cached: true };
+    log(`  ${path} does not hold the ${report.events} events its report names; generating it again`);
+    rmSync(meta, { force: true });
   }
   mkdirSync(ledgerCacheDir(), { recursive: true });
   const partial = `${path}.partial`;
@@ -53,6 +69,15 @@ export async function ensureLedger(seed: number, events: number, log: (line: str
   } finally {
     await store.close();
   }
+  // Everything into the main file before it is renamed: a WAL left beside `.partial` would not follow the new name.
+  const db = new Database(partial);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  for (const suffix of ['-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
+  if (eventsIn(partial) !== report.events) throw new Error(`${partial} holds ${eventsIn(partial)} events, the generator wrote ${report.events}`);
   renameSync(partial, path);
   const full = { ...report, generateMs: Math.round(performance.now() - started) };
   writeFileSync(meta, `${JSON.stringify(full, null, 2)}\n`);
