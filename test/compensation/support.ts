@@ -2,14 +2,11 @@
  * The API with governance and compensation on a fake ledger clock, the officials who act on it, and a seeded delta:
  * four cities, the delta committee (all four members), a mutual-aid agreement between them, and the committee's fund.
  */
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
 import { CompensationApiModule } from '../../apps/api/src/compensation/compensation-api.module.js';
-import { createApp } from '../../apps/api/src/create-app.js';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
 import type { LedgerConfig } from '../../libs/ledger/src/config.js';
-import { bearer } from '../http/support.js';
+import { bearer, startLedgerApi, type LedgerApi } from '../http/support.js';
 
 export { bearer, tempDir, testConfig } from '../http/support.js';
 
@@ -20,17 +17,11 @@ export const AGREEMENT = 'delta-aid';
 export const CITIES = ['origin-city', 'a-city', 'b-city', 'c-city'] as const;
 export const OTHER_CITIES = ['north-city', 'south-city'] as const;
 
-export interface CompensationApp {
-  app: NestExpressApplication;
-  clock: FakeClock;
-  http: () => ReturnType<typeof request>;
-}
+export type CompensationApp = LedgerApi;
 
-export async function startCompensation(config: LedgerConfig): Promise<CompensationApp> {
-  const clock = new FakeClock(Date.parse(START));
+export function startCompensation(config: LedgerConfig): Promise<CompensationApp> {
   const contexts = [GovernanceApiModule.register({ deadlines: { enabled: false } }), CompensationApiModule.register()];
-  const app = await createApp(config, { clock, contexts, logger: false });
-  return { app, clock, http: () => request(app.getHttpServer()) };
+  return startLedgerApi(config, contexts, new FakeClock(Date.parse(START)));
 }
 
 export interface Officials {

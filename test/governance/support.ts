@@ -1,11 +1,8 @@
 /** Builds the API with the governance context on a fake ledger clock, and the officials who act on it. */
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
-import { createApp } from '../../apps/api/src/create-app.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
 import type { LedgerConfig } from '../../libs/ledger/src/config.js';
-import { bearer } from '../http/support.js';
+import { bearer, startLedgerApi, type LedgerApi } from '../http/support.js';
 
 export { bearer, tempDir, testConfig } from '../http/support.js';
 
@@ -14,18 +11,12 @@ export const START = '2025-03-01T00:00:00.000Z';
 export const HOUR_MS = 3_600_000;
 export const at = (hours: number): string => new Date(Date.parse(START) + hours * HOUR_MS).toISOString();
 
-export interface GovernanceApp {
-  app: NestExpressApplication;
-  clock: FakeClock;
-  http: () => ReturnType<typeof request>;
-}
+export type GovernanceApp = LedgerApi;
 
 /** The deadline manager is off unless asked for: tests that move the clock drive it themselves. */
-export async function startGovernance(config: LedgerConfig, options: { clock?: FakeClock; deadlines?: boolean; sweepIntervalMs?: number } = {}): Promise<GovernanceApp> {
-  const clock = options.clock ?? new FakeClock(Date.parse(START));
+export function startGovernance(config: LedgerConfig, options: { clock?: FakeClock; deadlines?: boolean; sweepIntervalMs?: number } = {}): Promise<GovernanceApp> {
   const deadlines = { enabled: options.deadlines ?? false, sweepIntervalMs: options.sweepIntervalMs };
-  const app = await createApp(config, { clock, contexts: [GovernanceApiModule.register({ deadlines })], logger: false });
-  return { app, clock, http: () => request(app.getHttpServer()) };
+  return startLedgerApi(config, [GovernanceApiModule.register({ deadlines })], options.clock ?? new FakeClock(Date.parse(START)));
 }
 
 export interface Officials {

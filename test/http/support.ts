@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,20 @@ export function testConfig(store: 'memory' | 'sqlite', sqlitePath?: string): Led
 }
 
 export async function startApp(config: LedgerConfig, contexts: ReadonlyArray<Type | DynamicModule> = [CounterContextModule]): Promise<NestExpressApplication> {
-  return createApp(config, { clock: new FakeClock(), contexts, logger: false });
+  return (await startLedgerApi(config, contexts, new FakeClock())).app;
+}
+
+/** An API on a fake ledger clock, as the context suites drive it: the app, its clock, and a client for its server. */
+export interface LedgerApi {
+  app: NestExpressApplication;
+  clock: FakeClock;
+  http: () => ReturnType<typeof request>;
+}
+
+/** Starts the API with `contexts` on `clock`, with logging off. */
+export async function startLedgerApi(config: LedgerConfig, contexts: ReadonlyArray<Type | DynamicModule>, clock: FakeClock): Promise<LedgerApi> {
+  const app = await createApp(config, { clock, contexts, logger: false });
+  return { app, clock, http: () => request(app.getHttpServer()) };
 }
 
 export const bearer = async (claims: TokenClaims, ttlSeconds = 3600): Promise<string> => `Bearer ${await issueToken(SECRET, claims, ttlSeconds)}`;

@@ -1,32 +1,25 @@
 /** The API with governance and trust on a fake ledger clock, and helpers to drive a trust scenario through it. */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
-import { createApp } from '../../apps/api/src/create-app.js';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
 import { TrustApiModule } from '../../apps/api/src/trust/trust-api.module.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
 import type { LedgerConfig } from '../../libs/ledger/src/config.js';
 import type { TrustVector } from '../../libs/projections/src/trust/vectors.js';
 
+import { startLedgerApi, type LedgerApi } from '../http/support.js';
+
 export { bearer, tempDir, testConfig } from '../http/support.js';
 
 /** The ledger's now in these tests: after every instant the vectors speak of, so every one of them is in the past. */
 export const NOW = '2026-01-01T00:00:00.000Z';
 
-export interface TrustApp {
-  app: NestExpressApplication;
-  clock: FakeClock;
-  http: () => ReturnType<typeof request>;
-}
+export type TrustApp = LedgerApi;
 
 /** Deadlines stay off: a commitment defaults only when a scenario says so. */
-export async function startTrust(config: LedgerConfig): Promise<TrustApp> {
-  const clock = new FakeClock(Date.parse(NOW));
+export function startTrust(config: LedgerConfig): Promise<TrustApp> {
   const contexts = [GovernanceApiModule.register({ deadlines: { enabled: false } }), TrustApiModule.register()];
-  const app = await createApp(config, { clock, contexts, logger: false });
-  return { app, clock, http: () => request(app.getHttpServer()) };
+  return startLedgerApi(config, contexts, new FakeClock(Date.parse(NOW)));
 }
 
 /** The shared spec lives beside the repository (../shared/spec); CONCORDAT_VECTORS points elsewhere when needed. */
