@@ -3,32 +3,17 @@
  * exactly the callers the table names and 403 (problem+json) to everyone else; each case runs on fresh targets.
  * Reads are open to every authenticated caller, auditors included.
  */
+import { arranged, type RouteCase as SharedRouteCase } from '../support/role-matrix.js';
 import { bearer } from '../http/support.js';
 import { AGREEMENT, BODY, officials, runIncident, seed, startCompensation, testConfig, type CompensationApp, type Officials } from './support.js';
 
 type Caller = 'admin' | 'own coordinator' | 'other coordinator' | 'own city officer' | 'other city officer' | 'own finance officer' | 'other finance officer' | 'fund finance officer' | 'auditor';
 const CALLERS: readonly Caller[] = ['admin', 'own coordinator', 'other coordinator', 'own city officer', 'other city officer', 'own finance officer', 'other finance officer', 'fund finance officer', 'auditor'];
 
-interface Target {
-  path: string;
-  body: Record<string, unknown>;
-}
-
-interface RouteCase {
-  route: string;
-  /** The city whose officers are "own" for this route. */
-  ownCity: string;
-  allowed: readonly Caller[];
-  arrange: (g: CompensationApp, who: Officials, id: string) => Promise<Target>;
-}
-
-const ok = async (pending: PromiseLike<{ status: number }>): Promise<void> => {
-  const res = await pending;
-  if (res.status >= 300) throw new Error(`arrangement failed with ${res.status}`);
-};
+type RouteCase = SharedRouteCase<CompensationApp, Officials, Caller>;
 
 async function openIncident(g: CompensationApp, who: Officials, id: string): Promise<void> {
-  await ok(
+  await arranged(
     g
       .http()
       .post('/incidents')
@@ -39,13 +24,13 @@ async function openIncident(g: CompensationApp, who: Officials, id: string): Pro
 
 async function claim(g: CompensationApp, who: Officials, id: string): Promise<string> {
   await openIncident(g, who, id);
-  await ok(g.http().post(`/incidents/${id}/claims`).set('Authorization', await who.officerOf('a-city')).send({ claimId: `${id}-c`, cityId: 'a-city', amount: '100.00', evidenceRef: 'invoice' }));
+  await arranged(g.http().post(`/incidents/${id}/claims`).set('Authorization', await who.officerOf('a-city')).send({ claimId: `${id}-c`, cityId: 'a-city', amount: '100.00', evidenceRef: 'invoice' }));
   return `${id}-c`;
 }
 
 async function pendingTransfer(g: CompensationApp, who: Officials, id: string): Promise<string> {
   await runIncident(g, who, { incidentId: id, origin: 'origin-city', costs: { 'a-city': '100.00' } });
-  await ok(g.http().post('/transfers').set('Authorization', await who.financeOf('origin-city')).send({ transferId: `${id}-t`, obligationId: `${id}:origin:origin-city:a-city`, amount: '10.00' }));
+  await arranged(g.http().post('/transfers').set('Authorization', await who.financeOf('origin-city')).send({ transferId: `${id}-t`, obligationId: `${id}:origin:origin-city:a-city`, amount: '10.00' }));
   return `${id}-t`;
 }
 
@@ -104,7 +89,7 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['own coordinator'],
     arrange: async (g, who, id) => {
       const claimId = await claim(g, who, id);
-      await ok(g.http().post(`/incidents/${id}/claims/${claimId}/verification`).set('Authorization', who.coordinator).send({ verifiedAmount: '100.00', note: 'ok' }));
+      await arranged(g.http().post(`/incidents/${id}/claims/${claimId}/verification`).set('Authorization', who.coordinator).send({ verifiedAmount: '100.00', note: 'ok' }));
       return { path: `/incidents/${id}/closure`, body: {} };
     },
   },

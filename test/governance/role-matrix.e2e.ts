@@ -2,37 +2,23 @@
  * Who may do what, over HTTP: every governance command route against every kind of caller. A route answers 2xx to
  * exactly the callers the table names and 403 (problem+json) to everyone else; each case runs on fresh targets.
  */
+import { arranged, type RouteCase as SharedRouteCase } from '../support/role-matrix.js';
 import { at, BODY, commitmentBody, officials, seed, startGovernance, termsBody, testConfig, type GovernanceApp, type Officials } from './support.js';
 
 type Caller = 'admin' | 'own coordinator' | 'other coordinator' | 'own city officer' | 'other city officer' | 'finance officer' | 'auditor';
 const CALLERS: readonly Caller[] = ['admin', 'own coordinator', 'other coordinator', 'own city officer', 'other city officer', 'finance officer', 'auditor'];
 
-interface Target {
-  path: string;
-  body: Record<string, unknown>;
-}
-
-interface RouteCase {
-  route: string;
-  /** The city whose officer is "own" for this route (the obligor for deliveries, the obligee for waivers). */
-  ownCity: string;
-  allowed: readonly Caller[];
-  arrange: (g: GovernanceApp, who: Officials, id: string) => Promise<Target>;
-}
-
-const ok = async (pending: PromiseLike<{ status: number }>): Promise<void> => {
-  const res = await pending;
-  if (res.status >= 300) throw new Error(`arrangement failed with ${res.status}`);
-};
+/** A route's own city is the obligor's for deliveries and the obligee's for waivers. */
+type RouteCase = SharedRouteCase<GovernanceApp, Officials, Caller>;
 
 async function commitment(g: GovernanceApp, who: Officials, id: string, deliveries = 0, disputed = false): Promise<void> {
-  await ok(g.http().post('/commitments').set('Authorization', who.coordinator).send(commitmentBody(id)));
-  if (deliveries > 0) await ok(g.http().post(`/commitments/${id}/deliveries`).set('Authorization', who.coordinator).send({ deliveryId: 'd1', quantity: '10', evidenceRef: 'waybill' }));
-  if (disputed) await ok(g.http().post(`/commitments/${id}/disputes`).set('Authorization', await who.officerOf('hangzhou')).send({ deliveryId: 'd1', disputeId: 'p1', reason: 'short weight' }));
+  await arranged(g.http().post('/commitments').set('Authorization', who.coordinator).send(commitmentBody(id)));
+  if (deliveries > 0) await arranged(g.http().post(`/commitments/${id}/deliveries`).set('Authorization', who.coordinator).send({ deliveryId: 'd1', quantity: '10', evidenceRef: 'waybill' }));
+  if (disputed) await arranged(g.http().post(`/commitments/${id}/disputes`).set('Authorization', await who.officerOf('hangzhou')).send({ deliveryId: 'd1', disputeId: 'p1', reason: 'short weight' }));
 }
 
 async function agreement(g: GovernanceApp, who: Officials, id: string): Promise<void> {
-  await ok(g.http().post('/agreements').set('Authorization', who.coordinator).send({ agreementId: id, bodyId: BODY, title: 'drills', parties: ['hangzhou', 'suzhou'], terms: termsBody() }));
+  await arranged(g.http().post('/agreements').set('Authorization', who.coordinator).send({ agreementId: id, bodyId: BODY, title: 'drills', parties: ['hangzhou', 'suzhou'], terms: termsBody() }));
 }
 
 const ROUTES: readonly RouteCase[] = [
@@ -47,7 +33,7 @@ const ROUTES: readonly RouteCase[] = [
     ownCity: 'hangzhou',
     allowed: ['admin'],
     arrange: async (g, who, id) => {
-      await ok(g.http().post('/cities').set('Authorization', who.admin).send({ cityId: id, name: 'Old name', level: 'county_level', region: 'east' }));
+      await arranged(g.http().post('/cities').set('Authorization', who.admin).send({ cityId: id, name: 'Old name', level: 'county_level', region: 'east' }));
       return { path: `/cities/${id}/renames`, body: { name: 'New name' } };
     },
   },
@@ -62,7 +48,7 @@ const ROUTES: readonly RouteCase[] = [
     ownCity: 'jiaxing',
     allowed: ['admin'],
     arrange: async (g, who, id) => {
-      await ok(g.http().post('/bodies').set('Authorization', who.admin).send({ bodyId: id, name: 'Body', members: ['hangzhou', 'suzhou'], offices: [] }));
+      await arranged(g.http().post('/bodies').set('Authorization', who.admin).send({ bodyId: id, name: 'Body', members: ['hangzhou', 'suzhou'], offices: [] }));
       return { path: `/bodies/${id}/members`, body: { cityId: 'jiaxing' } };
     },
   },
@@ -71,7 +57,7 @@ const ROUTES: readonly RouteCase[] = [
     ownCity: 'jiaxing',
     allowed: ['admin'],
     arrange: async (g, who, id) => {
-      await ok(g.http().post('/bodies').set('Authorization', who.admin).send({ bodyId: id, name: 'Body', members: ['hangzhou', 'suzhou', 'jiaxing'], offices: [] }));
+      await arranged(g.http().post('/bodies').set('Authorization', who.admin).send({ bodyId: id, name: 'Body', members: ['hangzhou', 'suzhou', 'jiaxing'], offices: [] }));
       return { path: `/bodies/${id}/members/jiaxing/removal`, body: { reason: 'left the cluster' } };
     },
   },
@@ -171,7 +157,7 @@ const ROUTES: readonly RouteCase[] = [
     ownCity: 'suzhou',
     allowed: ['own coordinator'],
     arrange: async (g, who, id) => {
-      await ok(g.http().post('/findings').set('Authorization', who.coordinator).send({ findingId: id, bodyId: BODY, cityId: 'suzhou', kind: 'late_report', severity: 1, description: 'late' }));
+      await arranged(g.http().post('/findings').set('Authorization', who.coordinator).send({ findingId: id, bodyId: BODY, cityId: 'suzhou', kind: 'late_report', severity: 1, description: 'late' }));
       return { path: `/findings/${id}/revocation`, body: { reason: 'appeal granted' } };
     },
   },
