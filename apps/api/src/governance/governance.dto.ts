@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -145,12 +146,12 @@ export class ConcludeAgreementDto extends OccurredDto {
   @ApiProperty({ example: 'yrd-committee' }) @IsSlug() bodyId!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(TEXT_LIMITS.name) title!: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(MAX_AGREEMENT_PARTIES) @IsSlugEach() parties!: string[];
-  @ApiProperty({ type: TermsDto }) @ValidateNested() @Type(() => TermsDto) terms!: TermsDto;
+  @ApiProperty({ type: TermsDto }) @IsDefined() @ValidateNested() @Type(() => TermsDto) terms!: TermsDto;
 }
 
 export class AmendAgreementDto extends OccurredDto {
   @ApiProperty() @IsInstant() effectiveFrom!: string;
-  @ApiProperty({ type: TermsDto }) @ValidateNested() @Type(() => TermsDto) terms!: TermsDto;
+  @ApiProperty({ type: TermsDto }) @IsDefined() @ValidateNested() @Type(() => TermsDto) terms!: TermsDto;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(TEXT_LIMITS.reason) reason!: string;
 }
 
@@ -172,11 +173,12 @@ export class MakeCommitmentDto extends OccurredDto {
   @ApiProperty({ example: 'sandbags-1' }) @IsSlug() commitmentId!: string;
   @ApiProperty({ example: 'taihu-flood' }) @IsSlug() agreementId!: string;
   @ApiProperty({ example: 'suzhou' }) @IsSlug() obligor!: string;
-  @ApiProperty({ type: ObligeeDto }) @ValidateNested() @Type(() => ObligeeDto) obligee!: ObligeeDto;
+  @ApiProperty({ type: ObligeeDto }) @IsDefined() @ValidateNested() @Type(() => ObligeeDto) obligee!: ObligeeDto;
   @ApiProperty({ enum: COMMITMENT_KINDS }) @IsIn(COMMITMENT_KINDS) kind!: (typeof COMMITMENT_KINDS)[number];
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(TEXT_LIMITS.description) description!: string;
-  @ApiProperty({ type: PromiseDto }) @ValidateNested() @Type(() => PromiseDto) promise!: PromiseDto;
+  @ApiProperty({ type: PromiseDto }) @IsDefined() @ValidateNested() @Type(() => PromiseDto) promise!: PromiseDto;
   @ApiProperty({ type: MoneyDto, description: 'Monetary value or agreed valuation; weighs the commitment in trust' })
+  @IsDefined()
   @ValidateNested()
   @Type(() => MoneyDto)
   value!: MoneyDto;
