@@ -23,7 +23,9 @@ export interface ReadModel {
   /**
    * Optional: the JSON-compatible state a snapshot stores; default `canonicalState()`. Called between two events; the
    * value is serialized afterwards in slices while later events are applied, so it must not share anything the
-   * model mutates in place (copy arrays that grow; immutable values may be shared).
+   * model mutates in place (copy arrays that grow; immutable values may be shared). Returning an array lets the
+   * writer serialize it row by row; a row may defer its conversion with `toJSON`, which then runs in those slices
+   * rather than in the capture that blocks the event loop.
    */
   snapshot?(): unknown;
   /**

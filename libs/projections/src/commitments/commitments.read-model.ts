@@ -197,11 +197,21 @@ export class CommitmentsReadModel implements ReadModel {
    * entries never change, so both are shared with the live model; only the growing timeline array is copied.
    */
   snapshot(): unknown {
-    const rows: unknown[] = [];
+    const rows: { toJSON(): unknown[] }[] = [];
     for (const [id, row] of this.rows) {
-      const made = row.state.commitment;
-      const timeline = row.timeline.map((e) => [e.type, e.recordedAt, e.revision, e.position, e.actor, e.role, e.data === made ? 0 : e.data]);
-      rows.push([id, row.state, timeline, row.sortKey, row.revision.toString(), row.position.toString()]);
+      const { state, sortKey, revision, position } = row;
+      const timeline = row.timeline.slice();
+      // Converted when serialized, in the writer's slices: the capture itself only copies references.
+      rows.push({
+        toJSON: () => [
+          id,
+          state,
+          timeline.map((e) => [e.type, e.recordedAt, e.revision, e.position, e.actor, e.role, e.data === state.commitment ? 0 : e.data]),
+          sortKey,
+          revision.toString(),
+          position.toString(),
+        ],
+      });
     }
     return rows;
   }
