@@ -32,17 +32,35 @@ export async function streamCsv(
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   res.write(csvRow(header));
-  for (let n = 1; ; n++) {
-    const chunk = page.rows.map(csvRow).join('');
-    if (chunk.length > 0 && !res.write(chunk)) await once(res, 'drain');
-    cursor = page.nextCursor;
-    if (cursor === null) break;
-    if (n >= CSV_MAX_PAGES) {
-      // Cut short: a trailer row tells the reader where to resume (GET the JSON list with this cursor).
-      res.write(csvRow(['# truncated; continue with cursor', cursor]));
-      break;
+  try {
+    for (let n = 1; ; n++) {
+      const chunk = page.rows.map(csvRow).join('');
+      if (chunk.length > 0 && !res.write(chunk) && !(await drained(res))) return;
+      cursor = page.nextCursor;
+      if (cursor === null) break;
+      if (n >= CSV_MAX_PAGES) {
+        // Cut short: a trailer row tells the reader where to resume (GET the JSON list with this cursor).
+        res.write(csvRow(['# truncated; continue with cursor', cursor]));
+        break;
+      }
+      page = await nextPage(cursor);
     }
-    page = await nextPage(cursor);
+  } catch (error) {
+    // The status line is gone: ending normally would hand the reader a short file that looks whole. An aborted
+    // transfer is the only failure a streamed export can still report.
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   }
   res.end();
+}
+
+/** Waits for back-pressure to clear; false when the reader went away first (it would never drain). */
+async function drained(res: ServerResponse): Promise<boolean> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([once(res, 'drain', { signal: settled.signal }), once(res, 'close', { signal: settled.signal })]);
+  } finally {
+    settled.abort();
+  }
+  return !res.destroyed;
 }
