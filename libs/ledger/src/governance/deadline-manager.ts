@@ -8,8 +8,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { commitmentDecider, deadlinesDue, type DeadlineCommand } from '../../../domain/src/governance/commitment.js';
-import { streams, type CommitmentEvent } from '../../../domain/src/governance/events.js';
-import { fold } from '../../../domain/src/shared/decider.js';
+import { streams } from '../../../domain/src/governance/events.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import type { Clock } from '../../../event-store/src/clock.js';
 import type { EventStore } from '../../../event-store/src/port.js';
@@ -17,10 +16,10 @@ import { CommitmentsReadModel } from '../../../projections/src/commitments/commi
 import { systemContext } from '../context.js';
 import { CommandConflictError } from '../errors.js';
 import { uuidV5 } from '../event-ids.js';
-import { readWholeStream } from '../execute-command.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 import { ExecuteCommitmentCommand } from './commands.js';
+import { foldStream } from './context-reads.js';
 import { DEADLINE_PROCESS_NAME } from './handlers.js';
 
 export interface DeadlineManagerOptions {
@@ -123,12 +122,7 @@ export class DeadlineManager implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async process(commitmentId: string, nowMs: number): Promise<number> {
-    const history = await readWholeStream(this.store, streams.commitment(commitmentId));
-    const state = fold(
-      commitmentDecider,
-      // A commitment stream holds only the commitment decider's events.
-      history.map((e) => ({ type: e.type, data: e.data }) as CommitmentEvent),
-    );
+    const state = await foldStream(this.store, streams.commitment(commitmentId), commitmentDecider);
     let recorded = 0;
     for (const due of deadlinesDue(state, nowMs)) {
       const acknowledgement = await this.commands.execute(this.commandFor(due));
