@@ -129,6 +129,8 @@ function zeroSumGroups(entries: readonly [string, bigint][]): [string, bigint][]
     for (let i = 0; i < k && chosen < 0; i++) {
       if ((mask & (1 << i)) !== 0 && best[mask ^ (1 << i)] === target) chosen = i;
     }
+    // The optimum of `mask` came from removing one of its parties, so one always matches; without it the walk never ends.
+    if (chosen < 0) throw new Error('zeroSumGroups: no party keeps the optimum');
     removal.push(chosen);
     mask ^= 1 << chosen;
   }
