@@ -3,34 +3,9 @@
  * verification, the origin's and the affected city's findings tied to the incident, closing), then the obligations
  * read back from the API compared with the vector's expected values exactly. Then a finance officer settles.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { compensationVectors, type CostSharingVector } from '../../libs/domain/src/shared/spec-vectors.fixtures.js';
 import { toMinor } from '../../libs/domain/src/shared/money.js';
 import { BODY, enc, officials, runIncident, seed, startCompensation, testConfig, type CompensationApp, type Officials } from './support.js';
-
-interface CostSharingVector {
-  name: string;
-  input: { origin: string; verified_costs: Record<string, string>; origin_findings: string[]; affected_findings: Record<string, string[]>; theta_base: string; theta_cap: string; fund_cover: string };
-  expected: {
-    theta: string;
-    eligible_cost: Record<string, string>;
-    origin_liability_total: string;
-    origin_pays: Record<string, string>;
-    fund_pays_total: string;
-    fund_pays: Record<string, string>;
-    city_bears: Record<string, string>;
-  };
-}
-
-function costSharingVectors(): CostSharingVector[] {
-  const candidates = [process.env.CONCORDAT_VECTORS, resolve(process.cwd(), '../shared/spec/trust-compensation-vectors.json'), resolve(process.cwd(), 'spec/trust-compensation-vectors.json')].filter(
-    (p): p is string => p !== undefined,
-  );
-  const path = candidates.find((p) => existsSync(p));
-  if (path === undefined) throw new Error(`compensation vectors not found; looked in ${candidates.join(', ')}`);
-  const all = (JSON.parse(readFileSync(path, 'utf8')) as { compensation: (CostSharingVector | { cases: unknown })[] }).compensation;
-  return all.filter((v): v is CostSharingVector => 'input' in v);
-}
 
 /** The vectors name cities O, A, B, C; the delta's cities stand in for them. */
 const CITY_OF: Record<string, string> = { O: 'origin-city', A: 'a-city', B: 'b-city', C: 'c-city' };
@@ -51,7 +26,7 @@ interface ObligationJson {
   outstanding: string;
 }
 
-const vectors = costSharingVectors();
+const vectors = compensationVectors().costSharing;
 
 describe('the public compensation vectors through real incidents over HTTP', () => {
   let g: CompensationApp;

@@ -1,8 +1,7 @@
 /** The API with governance and trust on a fake ledger clock, and helpers to drive a trust scenario through it. */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { GovernanceApiModule } from '../../apps/api/src/governance/governance-api.module.js';
 import { TrustApiModule } from '../../apps/api/src/trust/trust-api.module.js';
+import { readSpecVectors } from '../../libs/domain/src/shared/spec-vectors.fixtures.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
 import type { LedgerConfig } from '../../libs/ledger/src/config.js';
 import type { TrustVector } from '../../libs/projections/src/trust/vectors.js';
@@ -22,14 +21,8 @@ export function startTrust(config: LedgerConfig): Promise<TrustApp> {
   return startLedgerApi(config, contexts, new FakeClock(Date.parse(NOW)));
 }
 
-/** The shared spec lives beside the repository (../shared/spec); CONCORDAT_VECTORS points elsewhere when needed. */
 export function loadTrustVectors(): TrustVector[] {
-  const candidates = [process.env.CONCORDAT_VECTORS, resolve(process.cwd(), '../shared/spec/trust-compensation-vectors.json'), resolve(process.cwd(), 'spec/trust-compensation-vectors.json')].filter(
-    (p): p is string => p !== undefined,
-  );
-  const path = candidates.find((p) => existsSync(p));
-  if (path === undefined) throw new Error(`trust vectors not found; looked in ${candidates.join(', ')}`);
-  return (JSON.parse(readFileSync(path, 'utf8')) as { trust: TrustVector[] }).trust;
+  return readSpecVectors<TrustVector>('trust');
 }
 
 export const TOLERANCE = 1e-6;

@@ -1,62 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { CompensationRules, FindingKind } from '../governance/events.js';
+import type { CompensationRules } from '../governance/events.js';
+import { compensationVectors } from '../shared/spec-vectors.fixtures.js';
 import { splitAmount } from './allocation.js';
 import { assessIncident } from './assessment.js';
+import { DEFAULT_RULES } from './testing.fixtures.js';
 
-interface CostSharingVector {
-  name: string;
-  input: {
-    origin: string;
-    verified_costs: Record<string, string>;
-    origin_findings: FindingKind[];
-    affected_findings: Record<string, FindingKind[]>;
-    theta_base: string;
-    theta_cap: string;
-    fund_cover: string;
-  };
-  expected: {
-    theta: string;
-    eligible_cost: Record<string, string>;
-    origin_liability_total: string;
-    origin_pays: Record<string, string>;
-    fund_pays_total: string;
-    fund_pays: Record<string, string>;
-    city_bears: Record<string, string>;
-  };
-}
-interface RoundingVector {
-  name: string;
-  cases: { total: string; weights: Record<string, string>; expected: Record<string, string> }[];
-}
+const { costSharing, rounding } = compensationVectors();
 
-/** The shared spec lives beside the repository (../shared/spec); CONCORDAT_VECTORS points elsewhere when needed. */
-function loadCompensationVectors(): (CostSharingVector | RoundingVector)[] {
-  const candidates = [
-    process.env.CONCORDAT_VECTORS,
-    resolve(process.cwd(), '../shared/spec/trust-compensation-vectors.json'),
-    resolve(process.cwd(), 'spec/trust-compensation-vectors.json'),
-  ].filter((p): p is string => p !== undefined);
-  const path = candidates.find((p) => existsSync(p));
-  if (path === undefined) throw new Error(`compensation vectors not found; looked in ${candidates.join(', ')}`);
-  return (JSON.parse(readFileSync(path, 'utf8')) as { compensation: (CostSharingVector | RoundingVector)[] }).compensation;
-}
-
-const vectors = loadCompensationVectors();
-const costSharing = vectors.filter((v): v is CostSharingVector => 'input' in v);
-const rounding = vectors.filter((v): v is RoundingVector => 'cases' in v);
-
-const defaultRules = (over: Partial<CompensationRules>): CompensationRules => ({
-  currency: 'CNY',
-  thetaBase: '0.50',
-  thetaCap: '1.00',
-  thetaIncrements: { late_report: '0.10', non_cooperation: '0.15', concealment: '0.20', false_report: '0.25' },
-  nonCooperationHaircut: '0.20',
-  fundCover: '0.50',
-  benefitShareRate: '0.05',
-  benefitMatchRate: '1.0',
-  ...over,
-});
+const defaultRules = (over: Partial<CompensationRules>): CompensationRules => ({ ...DEFAULT_RULES, ...over });
 
 describe('public compensation vectors', () => {
   it('include both the cost-sharing and the rounding vectors', () => {
