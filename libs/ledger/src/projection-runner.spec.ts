@@ -317,6 +317,15 @@ describe('the projection runner with snapshots', () => {
     expect(runner.status().snapshots?.lastRound).toMatchObject({ position: 2n, readModels: ['restorable-balance'] });
   });
 
+  it('takes no periodic round while replaying up to the head it started with, and one as soon as it gets there', async () => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [1, 1, 1, 1, 1, 1, 1]);
+    const { runner } = started(store, [new RestorableBalance()], { snapshotPolicy: { everyEvents: 2 } });
+    await runner.waitFor(head, 10_000);
+    await runner.snapshotsSettled();
+    expect(runner.status().snapshots?.lastRound).toMatchObject({ position: head, readModels: ['restorable-balance'] });
+  });
+
   it('writes nothing at stop after a failure, so a wrong state is never kept', async () => {
     const store = createMemoryEventStore();
     await appendDeltas(store, 'account-a', [1]);

@@ -129,6 +129,8 @@ export class ProjectionRunner {
   private readonly maxWaiters: number;
   private readonly policy: SnapshotPolicy;
   private restoring = false;
+  /** The head when the runner started: no periodic round before the models reach it (a replay is not a live load). */
+  private startHead: bigint | null = null;
   private restoreMs: number | null = null;
   private restored: string[] = [];
   private rebuilt: string[] = [];
@@ -240,6 +242,7 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     let after: bigint | 'start';
     try {
+      if (this.options.snapshots !== undefined) this.startHead = await this.store.headPosition();
       after = await this.restoreSnapshots();
     } catch (error) {
       if (this.state === 'running') this.fail(error instanceof Error ? error : new Error(String(error)));
@@ -259,7 +262,7 @@ export class ProjectionRunner {
     const started = performance.now();
     const hashes = new Map<bigint, string | null>();
     try {
-      const head = await this.store.headPosition();
+      const head = this.startHead;
       for (let i = 0; i < this.models.length; i++) {
         if (this.state !== 'running') return 'start';
         const model = this.models[i];
@@ -387,6 +390,9 @@ export class ProjectionRunner {
     if (this.options.snapshots === undefined || this.snapshotRound !== null) return false;
     // While some models are still ahead of the others, the round would miss them: wait until all stand together.
     if (this.skipThrough !== null && this.checkpoint !== null && this.checkpoint < this.skipThrough) return false;
+    // Rounds during the first catch-up would serialize the growing states again and again, slowing the start itself;
+    // the first round comes as soon as every model reaches the head it started with.
+    if (this.startHead !== null && (this.checkpoint === null || this.checkpoint < this.startHead)) return false;
     if (this.eventsSinceSnapshot >= this.policy.everyEvents) return true;
     return this.eventsSinceSnapshot > 0 && Date.now() - this.lastSnapshotMs >= this.policy.everyMs;
   }
