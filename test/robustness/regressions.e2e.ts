@@ -2,6 +2,8 @@
  * Bad input gets a precise error (problem+json, 4xx) and changes nothing: one focused case per defect the API fuzzer
  * found, each named after the rule it broke.
  */
+import { DomainError } from '../../libs/domain/src/shared/errors.js';
+import { parseInstant } from '../../libs/domain/src/shared/time.js';
 import { expectRefusal } from './problem-assertions.js';
 import { startFuzzLedger, testConfig, type FuzzLedger } from './support.js';
 
@@ -46,5 +48,36 @@ describe('a required nested object that is missing is a validation error, not a 
 
   test('an amendment without terms is refused with 400', async () => {
     await expectFieldRefused('/agreements/delta-aid/amendments', ledger.who.coordinator, { effectiveFrom: '2025-07-01T00:00:00Z', reason: 'new duties' }, 'terms');
+  });
+});
+
+describe('an instant names a real moment of the calendar within the ledger’s range', () => {
+  test.each(['2025-02-30T00:00:00Z', '2025-04-31T12:00:00Z', '2025-01-01T24:00:00Z', '0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '3000-01-01T00:00:00Z'])(
+    'a write dated %s is refused with 400',
+    async (occurredAt) => {
+      await expectFieldRefused('/cities', ledger.who.admin, { cityId: 'robust-city', name: 'Robust', level: 'municipality', region: 'delta', occurredAt }, 'occurredAt');
+    },
+  );
+
+  test.each(['/trust/cities/a-city', '/trust/pairs/a-city/b-city', '/trust/bodies/delta/matrix', '/trust/bodies/delta/ranking', '/trust/bodies/delta/alliance'])(
+    'a trust read as of an impossible date is refused with 400: %s',
+    async (path) => {
+      for (const asOf of ['2025-13-45T99:99:99Z', '0000-00-00T00:00:00Z', '2025-02-30T00:00:00Z']) {
+        const res = await ledger.g.http().get(path).query({ asOf }).set('Authorization', ledger.who.auditor);
+        expect(expectRefusal(res, 400)).toBeNull();
+      }
+    },
+  );
+
+  test('a commitment list due from an impossible date is refused with 400', async () => {
+    for (const query of [{ dueFrom: '2025-13-45T00:00:00Z' }, { dueTo: '0000-00-00T00:00:00Z' }]) {
+      const res = await ledger.g.http().get('/commitments').query(query).set('Authorization', ledger.who.auditor);
+      expect(expectRefusal(res, 400)).toBeNull();
+    }
+  });
+
+  test('the domain refuses a rolled-over or out-of-range instant as invalid_instant', () => {
+    for (const value of ['2025-02-29T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z']) expect(() => parseInstant(value)).toThrow(DomainError);
+    expect(parseInstant('2024-02-29T00:00:00.5Z')).toBe(Date.parse('2024-02-29T00:00:00.500Z'));
   });
 });

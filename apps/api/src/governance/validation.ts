@@ -5,6 +5,7 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNo
 import { Matches, registerDecorator, type ValidationArguments } from 'class-validator';
 import { ID_PATTERN, QUANTITY_MAX_SCALE } from '../../../../libs/domain/src/governance/common.js';
 import { MINOR_UNIT_DIGITS } from '../../../../libs/domain/src/shared/money.js';
+import { instantMs } from '../../../../libs/domain/src/shared/time.js';
 import { RequestValidationError } from '../http/problem.js';
 
 export const SLUG = ID_PATTERN;
@@ -15,7 +16,18 @@ const QUANTITY = new RegExp(`^(0|[1-9]\\d{0,20})(\\.\\d{1,${QUANTITY_MAX_SCALE}}
 
 export const IsSlug = (): PropertyDecorator => Matches(SLUG, { message: '$property must be a slug such as "hangzhou" (a-z, 0-9, "-", at most 63)', each: false });
 export const IsSlugEach = (): PropertyDecorator => Matches(SLUG, { message: 'each of $property must be a slug such as "hangzhou"', each: true });
-export const IsInstant = (): PropertyDecorator => Matches(INSTANT, { message: '$property must be an ISO-8601 UTC instant such as 2025-01-01T00:00:00Z' });
+/** An ISO-8601 UTC instant of a real calendar day, between 1970 and 2999 (the domain's `instantMs`). */
+export const IsInstant = (): PropertyDecorator => (target: object, propertyName: string | symbol) => {
+  registerDecorator({
+    name: 'isInstant',
+    target: target.constructor,
+    propertyName: String(propertyName),
+    validator: {
+      validate: (value: unknown): boolean => typeof value === 'string' && Number.isFinite(instantMs(value)),
+      defaultMessage: (args: ValidationArguments): string => `${args.property} must be an ISO-8601 UTC instant between 1970 and 2999 such as 2025-01-01T00:00:00Z`,
+    },
+  });
+};
 export const IsQuantity = (): PropertyDecorator => Matches(QUANTITY, { message: `$property must be a decimal string with at most ${QUANTITY_MAX_SCALE} decimals` });
 
 /** A decimal string with at most the minor-unit scale of the currency named by the sibling property. */
