@@ -81,3 +81,24 @@ describe('an instant names a real moment of the calendar within the ledger’s r
     expect(parseInstant('2024-02-29T00:00:00.5Z')).toBe(Date.parse('2024-02-29T00:00:00.500Z'));
   });
 });
+
+describe('a cursor is one the API issued, and a list that takes one honours it', () => {
+  test.each(['/obligations.csv', '/transfers.csv'])('%s refuses a cursor it never issued with 422 invalid_cursor', async (path) => {
+    for (const cursor of ['garbage', Buffer.from('{"a":1}').toString('base64url')]) {
+      const res = await ledger.g.http().get(path).query({ cursor }).set('Authorization', ledger.who.auditor);
+      expect(expectRefusal(res, 422)).toBeNull();
+      expect((res.body as { code: string }).code).toBe('invalid_cursor');
+    }
+  });
+
+  test('the obligations export resumes after the cursor of the JSON list', async () => {
+    const first = await ledger.g.http().get('/obligations').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
+    const page = first.body as { items: { obligationId: string }[]; nextCursor: string | null };
+    expect(page.nextCursor).not.toBeNull();
+    const all = await ledger.g.http().get('/obligations.csv').set('Authorization', ledger.who.auditor).expect(200);
+    const rest = await ledger.g.http().get('/obligations.csv').query({ cursor: page.nextCursor }).set('Authorization', ledger.who.auditor).expect(200);
+    const ids = (csv: string): string[] => csv.trim().split('\r\n').slice(1).map((row) => row.split(',')[0]);
+    expect(ids(rest.text)).toEqual(ids(all.text).filter((id) => id !== page.items[0].obligationId));
+    expect(ids(rest.text).length).toBeGreaterThan(0);
+  });
+});

@@ -267,8 +267,9 @@ export class ObligationsController {
       res,
       'obligations.csv',
       ['obligationId', 'bodyId', 'payer', 'payee', 'currency', 'reason', 'sourceKind', 'sourceId', 'obligated', 'settled', 'netted', 'settledInKind', 'pending', 'writtenOff', 'outstanding'],
+      // The first page starts after the client's cursor (a cut-short export's trailer names it); later pages follow.
       async (cursor) => {
-        const p: Page<ObligationView> = await this.queries.execute(new ListObligations(filter, { limit: MAX_PAGE_SIZE, cursor }));
+        const p: Page<ObligationView> = await this.queries.execute(new ListObligations(filter, { limit: MAX_PAGE_SIZE, cursor: cursor ?? query.cursor }));
         const rows = p.items.map((o) => [
           o.obligationId, o.bodyId, `${o.payer.kind}:${o.payer.id}`, `${o.payee.kind}:${o.payee.id}`, o.currency, o.reason, o.source.kind, o.source.id,
           o.obligated, o.settled, o.netted, o.settledInKind, o.pending, o.writtenOff, o.outstanding,
@@ -354,8 +355,9 @@ export class TransfersController {
       res,
       'transfers.csv',
       ['transferId', 'bodyId', 'obligationId', 'payer', 'payee', 'amount', 'currency', 'form', 'valuationDescription', 'valuationRef', 'reverses', 'status', 'reversed'],
+      // The first page starts after the client's cursor (a cut-short export's trailer names it); later pages follow.
       async (cursor) => {
-        const p: Page<TransferView> = await this.queries.execute(new ListTransfers(filter, { limit: MAX_PAGE_SIZE, cursor }));
+        const p: Page<TransferView> = await this.queries.execute(new ListTransfers(filter, { limit: MAX_PAGE_SIZE, cursor: cursor ?? query.cursor }));
         const rows = p.items.map((t) => [
           t.transferId, t.bodyId, t.obligationId, `${t.payer.kind}:${t.payer.id}`, `${t.payee.kind}:${t.payee.id}`, t.amount, t.currency, t.form,
           t.valuation?.description ?? null, t.valuation?.valuationRef ?? null, t.reverses, t.status, t.reversed,
