@@ -30,6 +30,7 @@ import {
   InitiateTransferCommand,
   SettleTransferCommand,
   VoidTransferCommand,
+  type IncidentCommandInput,
 } from './commands.js';
 import { CompensationViews } from './views.js';
 
@@ -88,40 +89,40 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
   ) {}
 
   async execute({ input, context }: ExecuteIncidentCommand): Promise<WriteAcknowledgement> {
-    const store = this.views.store;
     const incidentId = requireId(input.incidentId, 'incidentId');
-    const occurredAt = occurredAtOf(this.clock, input.occurredAt);
-    let command: IncidentCommand;
+    const command = await this.commandFor(input, incidentId, occurredAtOf(this.clock, input.occurredAt), context.actor);
+    return run(this.views.store, streams.incident(incidentId), incidentDecider, command, context);
+  }
+
+  /** The decider's command with the context it needs, once the actor is known to act for the incident's body. */
+  private async commandFor(input: IncidentCommandInput, incidentId: string, occurredAt: string, actor: Actor): Promise<IncidentCommand> {
+    const store = this.views.store;
     if (input.type === 'OpenIncident') {
       const agreement = await agreementContext(store, input.agreementId, occurredAt);
-      if (agreement !== null) assertScope(context.actor, [{ kind: 'body', id: agreement.bodyId }], `body ${agreement.bodyId}`);
-      command = { ...input, incidentId, occurredAt, context: { agreement } };
-    } else {
-      const opening = await incidentOpening(store, incidentId);
-      if (opening !== null && input.type !== 'ClaimResponseCost') assertScope(context.actor, [{ kind: 'body', id: opening.bodyId }], `body ${opening.bodyId}`);
-      switch (input.type) {
-        case 'AddAffectedCity': {
-          const agreement = opening === null ? null : await agreementContext(store, opening.agreementId, occurredAt);
-          command = { ...input, occurredAt, context: { agreementParties: agreement?.parties ?? [] } };
-          break;
-        }
-        case 'ClaimResponseCost': {
-          const scope = context.actor.scope;
-          command = { ...input, occurredAt, context: { actorCityId: scope !== null && scope.kind === 'city' ? scope.id : '' } };
-          break;
-        }
-        case 'CloseIncident': {
-          // The findings tied to the incident come from the incidents read model, caught up to the head of the log.
-          await this.views.caughtUp();
-          const fundId = opening === null ? null : (await fundOf(store, opening.bodyId))?.fundId ?? null;
-          command = { ...input, occurredAt, context: { fundId, findings: this.views.incidents.standingFindings(incidentId) } };
-          break;
-        }
-        default:
-          command = { ...input, occurredAt };
-      }
+      if (agreement !== null) assertScope(actor, [{ kind: 'body', id: agreement.bodyId }], `body ${agreement.bodyId}`);
+      return { ...input, incidentId, occurredAt, context: { agreement } };
     }
-    return run(store, streams.incident(incidentId), incidentDecider, command, context);
+    if (input.type === 'ClaimResponseCost') {
+      // A claim is the claiming city's own act, not the body's: the decider holds the actor to the claimed city.
+      const scope = actor.scope;
+      return { ...input, occurredAt, context: { actorCityId: scope !== null && scope.kind === 'city' ? scope.id : '' } };
+    }
+    const opening = await incidentOpening(store, incidentId);
+    if (opening !== null) assertScope(actor, [{ kind: 'body', id: opening.bodyId }], `body ${opening.bodyId}`);
+    switch (input.type) {
+      case 'AddAffectedCity': {
+        const agreement = opening === null ? null : await agreementContext(store, opening.agreementId, occurredAt);
+        return { ...input, occurredAt, context: { agreementParties: agreement?.parties ?? [] } };
+      }
+      case 'CloseIncident': {
+        // The findings tied to the incident come from the incidents read model, caught up to the head of the log.
+        await this.views.caughtUp();
+        const fundId = opening === null ? null : ((await fundOf(store, opening.bodyId))?.fundId ?? null);
+        return { ...input, occurredAt, context: { fundId, findings: this.views.incidents.standingFindings(incidentId) } };
+      }
+      default:
+        return { ...input, occurredAt };
+    }
   }
 }
 
