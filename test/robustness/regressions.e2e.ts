@@ -102,3 +102,11 @@ describe('a cursor is one the API issued, and a list that takes one honours it',
     expect(ids(rest.text).length).toBeGreaterThan(0);
   });
 });
+
+describe('a read takes only the parameters it acts on', () => {
+  test('a fund view, which is not paged, refuses a cursor with 400 rather than ignoring it', async () => {
+    const res = await ledger.g.http().get('/funds/delta').query({ cursor: 'garbage' }).set('Authorization', ledger.who.auditor);
+    expect(expectRefusal(res, 400)).toBeNull();
+    await ledger.g.http().get('/funds/delta').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
+  });
+});

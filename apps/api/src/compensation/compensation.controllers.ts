@@ -44,6 +44,7 @@ import {
   ContributionDto,
   CurrencyQueryDto,
   EstablishFundDto,
+  FundQueryDto,
   ExecuteSettlementDto,
   FundViewDto,
   IncentiveDto,
@@ -236,7 +237,7 @@ export class FundsController {
   @ApiOperation({ summary: "The fund's balance, money in and out, pending payouts, and the obligations it cannot pay yet" })
   @ApiOkResponse({ type: FundViewDto })
   @ReadProblems()
-  get(@Param('bodyId', SlugPipe) bodyId: string, @Query() query: PageQueryDto): Promise<FundView> {
+  get(@Param('bodyId', SlugPipe) bodyId: string, @Query() query: FundQueryDto): Promise<FundView> {
     return this.queries.execute(new GetFund(bodyId, query.limit));
   }
 }

@@ -1,5 +1,5 @@
 /** Request DTOs and query strings of compensation, and the OpenAPI shapes of what its reads answer. */
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { INCIDENT_SCENARIOS, OBLIGATION_REASONS, TRANSFER_FORMS } from '../../../../libs/domain/src/compensation/events.js';
@@ -112,6 +112,9 @@ export class ExecuteSettlementDto extends OccurredDto {
   @ApiProperty({ enum: CURRENCIES, example: 'CNY' }) @IsIn(CURRENCIES) currency!: string;
   @ApiProperty({ description: 'The fingerprint of the proposal being executed' }) @Matches(/^[0-9a-f]{64}$/) fingerprint!: string;
 }
+
+/** A fund's view is not paged: `limit` bounds its unpaid obligations, and a cursor would only be ignored. */
+export class FundQueryDto extends OmitType(PageQueryDto, ['cursor'] as const) {}
 
 export class IncidentListQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsSlug() bodyId?: string;
