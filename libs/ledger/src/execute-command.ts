@@ -53,7 +53,8 @@ export interface CommandOutcome<E> {
   replayed: boolean;
 }
 
-const defaultDecode = <E extends DomainEvent>(event: RecordedEvent): E =>
+/** A recorded event as its decider sees it: type and data (the stream holds only that aggregate's events). */
+export const defaultDecode = <E extends DomainEvent>(event: RecordedEvent): E =>
   // The stream holds only events this decider's aggregate wrote; their shape is the decider's event union.
   ({ type: event.type, data: event.data }) as E;
 

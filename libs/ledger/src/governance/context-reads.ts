@@ -9,19 +9,21 @@ import { agreementDecider, type AgreementState, type BodyContext } from '../../.
 import { bodyDecider } from '../../../domain/src/governance/body.js';
 import type { FundContext } from '../../../domain/src/governance/commitment.js';
 import { streams } from '../../../domain/src/governance/events.js';
-import { fold, type Decider, type DomainEvent } from '../../../domain/src/shared/decider.js';
+import { type Decider, type DomainEvent } from '../../../domain/src/shared/decider.js';
 import { StreamNotFoundError } from '../../../event-store/src/errors.js';
 import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
-import { readWholeStream } from '../execute-command.js';
+import { loadAggregate } from '../aggregate-cache.js';
+import { StreamTooLongError } from '../errors.js';
+import { defaultDecode, MAX_STREAM_EVENTS } from '../execute-command.js';
 
-/** The state `decider` folds from `stream` (the initial state when the stream does not exist). */
+/**
+ * The state `decider` folds from `stream` (the initial state when the stream does not exist). Shares the command
+ * path's aggregate cache, so an agreement or body read by every command is folded once and then only its new events.
+ */
 export async function foldStream<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>): Promise<S> {
-  const history = await readWholeStream(store, stream);
-  return fold(
-    decider,
-    // The stream holds only this aggregate's events, whose shape is the decider's event union.
-    history.map((e) => ({ type: e.type, data: e.data }) as E),
-  );
+  const aggregate = await loadAggregate(store, stream, decider, defaultDecode<E>, MAX_STREAM_EVENTS);
+  if (aggregate === null) throw new StreamTooLongError(stream, MAX_STREAM_EVENTS);
+  return aggregate.state;
 }
 
 /** The body and its members now, or null when no such body was established. */
