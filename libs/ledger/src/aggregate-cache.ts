@@ -45,6 +45,9 @@ function cacheOf(store: EventStore): Map<string, CachedAggregate> {
 /** Events after `revision`, page by page, at most `maxEvents` (a stream growing faster than that is read again next time). */
 async function readAfter(store: EventStore, stream: string, revision: bigint | null, maxEvents: number): Promise<RecordedEvent[] | null> {
   const events: RecordedEvent[] = [];
+  // A command often addresses a stream that does not exist yet (a new commitment): ask, rather than pay for a
+  // StreamNotFoundError with its stack on every such command.
+  if (revision === null && (await store.streamRevision(stream)) === null) return events;
   const pageSize = store.limits.maxReadCount;
   let from = revision === null ? 0n : revision + 1n;
   for (let page = 0; page <= Math.ceil(maxEvents / pageSize); page++) {
