@@ -11,7 +11,7 @@ import { fundDecider, type FundCommand } from '../../../domain/src/compensation/
 import { incidentDecider, type IncidentAgreementContext, type IncidentCommand } from '../../../domain/src/compensation/incident.js';
 import { treasuryDecider, type TreasuryCommand } from '../../../domain/src/compensation/treasury.js';
 import { agreementTermsAt, termsVersionAt } from '../../../domain/src/governance/agreement.js';
-import { ID_PATTERN, requireId } from '../../../domain/src/governance/common.js';
+import { requireId } from '../../../domain/src/governance/common.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import { DomainError, notFound } from '../../../domain/src/shared/errors.js';
 import { instant, parseInstant } from '../../../domain/src/shared/time.js';
@@ -54,7 +54,6 @@ async function bodyMembers(store: EventStore, bodyId: string): Promise<string[] 
 
 /** The agreement as in force at `occurredAt`: its parties, covered risks and compensation rules. */
 async function agreementContext(store: EventStore, agreementId: string, occurredAt: string): Promise<IncidentAgreementContext | null> {
-  if (!ID_PATTERN.test(agreementId)) return null;
   const state = await agreementOf(store, agreementId);
   const atMs = parseInstant(occurredAt, 'occurredAt');
   const status = agreementTermsAt(state, atMs);

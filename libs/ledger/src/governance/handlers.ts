@@ -8,7 +8,7 @@ import { agreementDecider, agreementTermsAt, type AgreementCommand } from '../..
 import { bodyDecider, MAX_BODY_MEMBERS, type BodyCommand } from '../../../domain/src/governance/body.js';
 import { cityDecider, type CityCommand } from '../../../domain/src/governance/city.js';
 import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand } from '../../../domain/src/governance/commitment.js';
-import { ID_PATTERN, requireId, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
+import { requireId, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
 import { streams } from '../../../domain/src/governance/events.js';
 import { findingDecider, type FindingCommand } from '../../../domain/src/governance/finding.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
@@ -27,7 +27,7 @@ import {
   ExecuteCommitmentCommand,
   ExecuteFindingCommand,
 } from './commands.js';
-import { agreementOf, bodyOf, fundOf } from './context-reads.js';
+import { agreementOf, bodyOf, cityRegistered, fundOf } from './context-reads.js';
 
 /** The process name the deadline manager acts under (`system:deadlines` in the events' metadata). */
 export const DEADLINE_PROCESS_NAME = 'deadlines';
@@ -56,10 +56,6 @@ function stamp(clock: Clock, context: CommandContext, occurredAt: string | undef
   return { nowMs, occurredAt: occurredAt ?? instant(nowMs), by: partyOf(context) };
 }
 
-async function cityRegistered(store: EventStore, cityId: string): Promise<boolean> {
-  return store.streamExists(streams.city(cityId));
-}
-
 interface Run<C, E extends DomainEvent, S> {
   stream: string;
   decider: Decider<C, E, S>;
@@ -79,9 +75,6 @@ async function run<C, E extends DomainEvent, S>(store: EventStore, options: Run<
   });
   return acknowledge(outcome);
 }
-
-/** Ids in URLs and bodies are checked by the deciders; only slugs name streams, so nothing else reaches the store. */
-const slug = ID_PATTERN;
 
 @CommandHandler(ExecuteCityCommand)
 export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
@@ -109,13 +102,13 @@ export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
     switch (input.type) {
       case 'EstablishBody': {
         // One look-up per named city, never more than a body may have (the decider refuses a longer list anyway).
-        const members = input.members.slice(0, MAX_BODY_MEMBERS + 1).filter((m) => slug.test(m));
+        const members = input.members.slice(0, MAX_BODY_MEMBERS + 1);
         const found = await Promise.all(members.map(async (m) => ((await cityRegistered(this.store, m)) ? m : null)));
         command = { ...input, ...base, registeredCityIds: found.filter((m): m is string => m !== null) };
         break;
       }
       case 'AdmitMember':
-        command = { ...input, ...base, cityRegistered: slug.test(input.cityId) && (await cityRegistered(this.store, input.cityId)) };
+        command = { ...input, ...base, cityRegistered: await cityRegistered(this.store, input.cityId) };
         break;
       case 'RemoveMember':
         command = { ...input, ...base };
@@ -136,7 +129,7 @@ export class AgreementCommandHandler implements ICommandHandler<ExecuteAgreement
     const base = stamp(this.clock, context, input.occurredAt);
     const command: AgreementCommand =
       input.type === 'ConcludeAgreement'
-        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyOf(this.store, input.bodyId) : null }
+        ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
     return run(this.store, { stream: streams.agreement(requireId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
   }
@@ -155,10 +148,8 @@ export class CommitmentCommandHandler implements ICommandHandler<ExecuteCommitme
     if (input.type === 'MakeCommitment') {
       // The terms that govern a commitment are those in force when it was made, not those in force today.
       const occurredMs = parseInstant(base.occurredAt, 'occurredAt');
-      const agreement = slug.test(input.agreementId)
-        ? agreementTermsAt(await agreementOf(this.store, input.agreementId), occurredMs)
-        : null;
-      const obligeeFund = input.obligee.kind === 'fund' && slug.test(input.obligee.id) ? await fundOf(this.store, input.obligee.id) : null;
+      const agreement = agreementTermsAt(await agreementOf(this.store, input.agreementId), occurredMs);
+      const obligeeFund = input.obligee.kind === 'fund' ? await fundOf(this.store, input.obligee.id) : null;
       command = { ...input, ...base, agreement, obligeeFund };
     } else {
       command = { ...input, ...base };
@@ -178,7 +169,7 @@ export class FindingCommandHandler implements ICommandHandler<ExecuteFindingComm
     const base = stamp(this.clock, context, input.occurredAt);
     const command: FindingCommand =
       input.type === 'RecordFinding'
-        ? { ...input, ...base, body: slug.test(input.bodyId) ? await bodyOf(this.store, input.bodyId) : null }
+        ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
     return run(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context });
   }
