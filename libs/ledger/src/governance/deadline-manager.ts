@@ -1,9 +1,10 @@
 /**
  * The deadline process manager: at due + grace it records a commitment overdue, at due + the agreement's default
  * period it records the default (reason "deadline"). It wakes at the next deadline the commitments read model knows
- * (never later than one sweep interval), folds each reached commitment's stream up to its head (the read model may lag), and issues the deadline
- * commands through the CommandBus with event ids derived from the commitment and the deadline: two replicas, a
- * restart or a race append the same id at the same revision, so the log holds each deadline once.
+ * (never later than one sweep interval), folds each reached commitment's stream up to its head (the read model may
+ * lag), and issues the deadline commands through the CommandBus with event ids derived from the commitment and the
+ * deadline: two replicas, a restart or a race append the same id at the same revision, so the log holds each deadline
+ * once.
  */
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
