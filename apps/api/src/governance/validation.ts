@@ -9,7 +9,6 @@ import { instantMs } from '../../../../libs/domain/src/shared/time.js';
 import { RequestValidationError } from '../http/problem.js';
 
 export const SLUG = ID_PATTERN;
-export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 export const CURRENCIES = Object.keys(MINOR_UNIT_DIGITS);
 const DECIMAL = /^(0|[1-9]\d{0,20})(\.\d+)?$/;
 const QUANTITY = new RegExp(`^(0|[1-9]\\d{0,20})(\\.\\d{1,${QUANTITY_MAX_SCALE}})?$`);
