@@ -20,7 +20,7 @@ afterAll(async () => {
 /** Sends a write and expects a 400 validation_failed naming `field`, with the log's head unmoved. */
 async function expectFieldRefused(path: string, token: string, body: object, field: string): Promise<void> {
   const before = await ledger.head();
-  const res = await ledger.g.http().post(path).set('Authorization', token).send(body);
+  const res = await ledger.http().post(path).set('Authorization', token).send(body);
   expect(expectRefusal(res, 400)).toBeNull();
   expect((res.body as { errors?: { field: string }[] }).errors?.map((e) => e.field)).toContain(field);
   expect(await ledger.head()).toBe(before);
@@ -63,7 +63,7 @@ describe('an instant names a real moment of the calendar within the ledger’s r
     'a trust read as of an impossible date is refused with 400: %s',
     async (path) => {
       for (const asOf of ['2025-13-45T99:99:99Z', '0000-00-00T00:00:00Z', '2025-02-30T00:00:00Z']) {
-        const res = await ledger.g.http().get(path).query({ asOf }).set('Authorization', ledger.who.auditor);
+        const res = await ledger.http().get(path).query({ asOf }).set('Authorization', ledger.who.auditor);
         expect(expectRefusal(res, 400)).toBeNull();
       }
     },
@@ -71,7 +71,7 @@ describe('an instant names a real moment of the calendar within the ledger’s r
 
   test('a commitment list due from an impossible date is refused with 400', async () => {
     for (const query of [{ dueFrom: '2025-13-45T00:00:00Z' }, { dueTo: '0000-00-00T00:00:00Z' }]) {
-      const res = await ledger.g.http().get('/commitments').query(query).set('Authorization', ledger.who.auditor);
+      const res = await ledger.http().get('/commitments').query(query).set('Authorization', ledger.who.auditor);
       expect(expectRefusal(res, 400)).toBeNull();
     }
   });
@@ -85,18 +85,18 @@ describe('an instant names a real moment of the calendar within the ledger’s r
 describe('a cursor is one the API issued, and a list that takes one honours it', () => {
   test.each(['/obligations.csv', '/transfers.csv'])('%s refuses a cursor it never issued with 422 invalid_cursor', async (path) => {
     for (const cursor of ['garbage', Buffer.from('{"a":1}').toString('base64url')]) {
-      const res = await ledger.g.http().get(path).query({ cursor }).set('Authorization', ledger.who.auditor);
+      const res = await ledger.http().get(path).query({ cursor }).set('Authorization', ledger.who.auditor);
       expect(expectRefusal(res, 422)).toBeNull();
       expect((res.body as { code: string }).code).toBe('invalid_cursor');
     }
   });
 
   test('the obligations export resumes after the cursor of the JSON list', async () => {
-    const first = await ledger.g.http().get('/obligations').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
+    const first = await ledger.http().get('/obligations').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
     const page = first.body as { items: { obligationId: string }[]; nextCursor: string | null };
     expect(page.nextCursor).not.toBeNull();
-    const all = await ledger.g.http().get('/obligations.csv').set('Authorization', ledger.who.auditor).expect(200);
-    const rest = await ledger.g.http().get('/obligations.csv').query({ cursor: page.nextCursor }).set('Authorization', ledger.who.auditor).expect(200);
+    const all = await ledger.http().get('/obligations.csv').set('Authorization', ledger.who.auditor).expect(200);
+    const rest = await ledger.http().get('/obligations.csv').query({ cursor: page.nextCursor }).set('Authorization', ledger.who.auditor).expect(200);
     const ids = (csv: string): string[] => csv.trim().split('\r\n').slice(1).map((row) => row.split(',')[0]);
     expect(ids(rest.text)).toEqual(ids(all.text).filter((id) => id !== page.items[0].obligationId));
     expect(ids(rest.text).length).toBeGreaterThan(0);
@@ -105,8 +105,8 @@ describe('a cursor is one the API issued, and a list that takes one honours it',
 
 describe('a read takes only the parameters it acts on', () => {
   test('a fund view, which is not paged, refuses a cursor with 400 rather than ignoring it', async () => {
-    const res = await ledger.g.http().get('/funds/delta').query({ cursor: 'garbage' }).set('Authorization', ledger.who.auditor);
+    const res = await ledger.http().get('/funds/delta').query({ cursor: 'garbage' }).set('Authorization', ledger.who.auditor);
     expect(expectRefusal(res, 400)).toBeNull();
-    await ledger.g.http().get('/funds/delta').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
+    await ledger.http().get('/funds/delta').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
   });
 });

@@ -11,6 +11,8 @@ export type { Officials } from '../audit/support.js';
 
 export interface FuzzLedger {
   g: AuditApp;
+  /** Requests to the app listening on a loopback port (supertest would otherwise open a server per request). */
+  http: () => ReturnType<typeof request>;
   who: Officials;
   /** The log's head position after the seed: nothing a refused request does may move it. */
   head: () => Promise<string | null>;
@@ -21,9 +23,12 @@ export async function startFuzzLedger(config: LedgerConfig): Promise<FuzzLedger>
   const g = await startAudited(config);
   const who = await officials();
   await realisticHistory(g, who);
+  await g.app.listen(0, '127.0.0.1');
+  const url = await g.app.getUrl();
+  const http = (): ReturnType<typeof request> => request(url);
   const head = async (): Promise<string | null> => {
-    const res = await request(g.app.getHttpServer()).get('/health');
+    const res = await http().get('/health');
     return (res.body as { store: { headPosition: string | null } }).store.headPosition;
   };
-  return { g, who, head, close: () => g.app.close() };
+  return { g, http, who, head, close: () => g.app.close() };
 }
