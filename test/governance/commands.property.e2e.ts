@@ -169,7 +169,7 @@ describe('random governance commands on a commitment', () => {
         if (head !== null) await g.app.get(ProjectionRunner).waitFor(head, 5_000);
         const history = await store.readStream(`commitment-${commitmentId}`);
         const state = fold(commitmentDecider, history.map((e) => ({ type: e.type, data: e.data }) as CommitmentEvent));
-        const view = g.app.get(CommitmentsReadModel).get(commitmentId, Date.now());
+        const view = g.app.get(CommitmentsReadModel).get(commitmentId, g.clock.nowMs());
         expect(view).toMatchObject({ delivered: state.delivered, deliveries: state.deliveries, disputes: state.disputes, revision: String(history.length - 1) });
       }),
       { numRuns: 60 },
