@@ -623,7 +623,19 @@ export function describeEventStoreContract(
         expect(head?.position).toBe(last.position);
         expect(await store.verify()).toEqual({ ok: true, checked: 9, firstBadPosition: null, reason: null, headHash: head?.hash });
         expect(await store.verify(6n)).toMatchObject({ ok: true, checked: 3, headHash: head?.hash });
+        expect(await store.verify(last.position + 1n)).toMatchObject({ ok: true, checked: 0, headHash: head?.hash });
         expect(await verifyAgainstHead(store, { position: last.position, hash: head?.hash ?? '' })).toMatchObject({ ok: true });
+      });
+
+      itIfChained?.('refuses to vouch for a chain checked from beyond the head: the link before it is missing', async () => {
+        const last = await store.appendToStream(streamOf(), events(3), 'no_stream');
+        expect(await store.verify(last.position + 5n)).toEqual({
+          ok: false,
+          checked: 0,
+          firstBadPosition: last.position + 4n,
+          reason: `position ${last.position + 4n} is missing`,
+          headHash: null,
+        });
       });
 
       itIfChained?.('reports a remembered head that the log no longer matches', async () => {

@@ -133,7 +133,9 @@ class MemoryEventStore implements EventStore {
     return this.run(() => {
       if (from < 0n) throw new RangeError(`verify from must not be negative, got ${from}`);
       const start = Number(from);
-      const previous = start === 0 ? GENESIS_HASH : (this.log[start - 1]?.hash ?? GENESIS_HASH);
+      // As on SQLite: a chain cannot be checked from a link that is not there (genesis would vouch for nothing).
+      if (start > this.log.length) return { ok: false, checked: 0, firstBadPosition: from - 1n, reason: `position ${from - 1n} is missing`, headHash: null };
+      const previous = start === 0 ? GENESIS_HASH : (this.log[start - 1] as StoredEvent).hash;
       return verifyChain(this.log.slice(start), from, previous);
     });
   }
