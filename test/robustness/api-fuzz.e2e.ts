@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import type { Response } from 'supertest';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../apps/api/src/auth/tokens.js';
-import { BAD_PATH_SEGMENTS, bodyCases, queryCases } from './cases.js';
+import { BAD_PATH_SEGMENTS, bodyCases, queryCases, queryShapeCases } from './cases.js';
 import { operationsOf, propertiesOf, type OpenApiDocument, type Operation } from './openapi.js';
 import { expectRefusal, type Refusal } from './problem-assertions.js';
 import { SECRET, startFuzzLedger, tempDir, testConfig, type FuzzLedger } from './support.js';
@@ -73,6 +73,8 @@ interface Attempt {
   label: string;
   send: () => Promise<Response>;
   status?: number;
+  /** The problem's code, when the refusal must name one. */
+  code?: string;
 }
 
 /**
@@ -86,7 +88,8 @@ async function refuseAll(run: Run, operation: string, attempts: readonly Attempt
     const batch = attempts.slice(i, i + IN_FLIGHT);
     const answers = await Promise.all(batch.map((attempt) => attempt.send()));
     answers.forEach((res, j) => {
-      const failure: Refusal = expectRefusal(res, batch[j].status);
+      const code = (res.body as { code?: unknown }).code;
+      const failure: Refusal = expectRefusal(res, batch[j].status) ?? (batch[j].code === undefined || code === batch[j].code ? null : `expected code ${batch[j].code}, got ${String(code)}`);
       if (failure !== null) failures.push(`${operation} with ${batch[j].label}: ${failure}`);
     });
   }
@@ -184,6 +187,33 @@ describe.each([['memory'], ['sqlite']] as const)('bad input never hurts the ledg
     const failures: string[] = [];
     for (const op of reads()) {
       const attempts = sample(queryCases(op), every).map((c) => ({ label: c.label, send: () => run.ledger.http().get(pathOf(op)).query(c.query).set('Authorization', run.ledger.who.auditor) }));
+      failures.push(...(await refuseAll(run, key(op), attempts)));
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+
+  test('every read refuses a query parameter that arrives as an array or an object', async () => {
+    const failures: string[] = [];
+    for (const op of reads()) {
+      const attempts = sample(queryShapeCases(op), every).map((c) => ({ label: c.label, send: () => run.ledger.http().get(`${pathOf(op)}?${c.query}`).set('Authorization', run.ledger.who.auditor) }));
+      failures.push(...(await refuseAll(run, key(op), attempts)));
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+
+  test('every write refuses an Idempotency-Key that is not 1 to 255 visible ASCII characters, before it runs', async () => {
+    const failures: string[] = [];
+    for (const op of bodyWrites()) {
+      const token = run.callers.get(op.template) ?? '';
+      const keys = sample(['', ' ', 'x'.repeat(256), 'x'.repeat(10_000), 'key\twith\ttabs', 'clé-\u00ff'], every);
+      const attempts: Attempt[] = keys.map((k) => ({
+        label: `Idempotency-Key ${JSON.stringify(k.slice(0, 20))}`,
+        status: 400,
+        code: 'invalid_idempotency_key',
+        send: () => post(op, token).set('Idempotency-Key', k).send({}),
+      }));
+      // A correlation id that is not well formed is replaced, never refused: the request meets its DTO as usual.
+      attempts.push({ label: 'a huge correlation id', status: 400, code: 'validation_failed', send: () => post(op, token).set('X-Correlation-Id', 'c'.repeat(10_000)).send({ probeField: 1 }) });
       failures.push(...(await refuseAll(run, key(op), attempts)));
     }
     expect(failures).toEqual([]);

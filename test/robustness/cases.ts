@@ -155,5 +155,17 @@ export function queryCases(op: Operation): QueryCase[] {
   return cases;
 }
 
+/**
+ * Query strings whose parameters arrive as arrays or objects (`?p=a&p=b`, `?p[k]=v`): Express parses both, so a
+ * handler that takes a parameter for a string must be protected by its DTO. Raw strings, so nothing re-encodes them.
+ */
+export function queryShapeCases(op: Operation): { label: string; query: string }[] {
+  return op.query.flatMap(({ name }) => [
+    { label: `${name} given twice`, query: `${name}=a-city&${name}=b-city` },
+    { label: `${name} as an object`, query: `${name}[k]=a-city` },
+    { label: `${name} as an array`, query: `${name}[]=1` },
+  ]);
+}
+
 /** Path values that are not slugs, including encoded traversal and malformed percent-encoding. */
 export const BAD_PATH_SEGMENTS: readonly string[] = ['Hangzhou', 'han%20zhou', '..%2F..%2Fhealth', '%2e%2e', '..%252f..%252fhealth', 'a%00b', '%E2%80%AEx', '%C0%AE', '%', '%zz', 'x'.repeat(300), '%F0%9F%8C%8A'];
