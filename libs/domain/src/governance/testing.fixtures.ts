@@ -50,8 +50,10 @@ export const agreementContext = (over: Partial<AgreementContext> = {}): Agreemen
 /** Due 48 h after T0: overdue from 49 h, defaulted from 48 h + 7 days. */
 export const DUE_HOURS = 48;
 
-export const makeCommitment = (over: Partial<MakeCommitment> = {}): MakeCommitment => ({
-  type: 'MakeCommitment',
+type CommitmentTerms = Pick<CommitmentMade['data'], 'commitmentId' | 'agreementId' | 'obligor' | 'obligee' | 'kind' | 'description' | 'promise' | 'value' | 'dueAt' | 'incidentId'>;
+
+/** What the commitment in these specs promises, alike in the command that makes it and the event it makes (fresh each time). */
+const sandbags = (): CommitmentTerms => ({
   commitmentId: 'sandbags-1',
   agreementId: 'taihu-flood',
   obligor: 'suzhou',
@@ -62,6 +64,11 @@ export const makeCommitment = (over: Partial<MakeCommitment> = {}): MakeCommitme
   value: { amount: '50000.00', currency: 'CNY' },
   dueAt: at(DUE_HOURS),
   incidentId: null,
+});
+
+export const makeCommitment = (over: Partial<MakeCommitment> = {}): MakeCommitment => ({
+  type: 'MakeCommitment',
+  ...sandbags(),
   agreement: agreementContext(),
   obligeeFund: null,
   occurredAt: T0,
@@ -73,17 +80,8 @@ export const makeCommitment = (over: Partial<MakeCommitment> = {}): MakeCommitme
 export const made = (over: Partial<CommitmentMade['data']> = {}): CommitmentMade => ({
   type: 'CommitmentMade',
   data: {
-    commitmentId: 'sandbags-1',
-    agreementId: 'taihu-flood',
+    ...sandbags(),
     bodyId: BODY,
-    obligor: 'suzhou',
-    obligee: { kind: 'city', id: 'hangzhou' },
-    kind: 'supplies',
-    description: 'sandbags for the Taihu embankment',
-    promise: { kind: 'quantity', quantity: '100', unit: 'tonne' },
-    value: { amount: '50000.00', currency: 'CNY' },
-    dueAt: at(DUE_HOURS),
-    incidentId: null,
     allowOverDelivery: false,
     overdueGraceSeconds: 3600,
     defaultAfterSeconds: 7 * 86_400,
