@@ -1,0 +1,39 @@
+/**
+ * A governance read model refuses a snapshot it does not recognise before changing anything, so the runner can
+ * rebuild it from the log instead.
+ */
+import { CommitmentsReadModel } from '../../libs/projections/src/commitments/index.js';
+import { CitiesReadModel } from '../../libs/projections/src/governance/index.js';
+
+const city = ['city-suzhou', { city: { cityId: 'city-suzhou', name: 'Suzhou', level: 'prefecture', region: 'Jiangsu' }, lastOccurredAtMs: 0 }, '0', '3'];
+
+describe('restoring governance read models', () => {
+  it('gives back the cities of a snapshot, in id order', () => {
+    const cities = new CitiesReadModel();
+    cities.restore([city]);
+    expect(cities.get('city-suzhou')).toMatchObject({ cityId: 'city-suzhou', name: 'Suzhou', revision: '0', position: '3' });
+    expect(cities.snapshot()).toEqual([city]);
+  });
+
+  it('refuses a city row of another shape and keeps no city of that snapshot', () => {
+    const cities = new CitiesReadModel();
+    expect(() => cities.restore([city, ['city-wuxi', { city: null }, 'zero', '4']])).toThrow('revision is not a decimal integer');
+    expect(cities.get('city-suzhou')).toBeNull();
+    expect(() => cities.restore({ 'city-suzhou': city })).toThrow('is not a list of rows');
+  });
+
+  it('refuses a commitment row without its commitment, or with a timeline entry of another shape', () => {
+    const commitments = new CommitmentsReadModel();
+    expect(() => commitments.restore([['c-1', { commitment: null }, [], '2026|c-1', '0', '9']])).toThrow('c-1 has no commitment');
+    const made = { commitmentId: 'c-1', occurredAt: '2026-01-01T00:00:00.000Z' };
+    expect(() => commitments.restore([['c-1', { commitment: made }, [['CommitmentMade', 'x']], '2026|c-1', '0', '9']])).toThrow('row 0 is not a tuple of 7');
+    expect(commitments.timeline('c-1')).toBeNull();
+    expect(commitments.nextDeadlineMs()).toBeNull();
+  });
+
+  it('refuses to restore into a model that already has rows', () => {
+    const cities = new CitiesReadModel();
+    cities.restore([city]);
+    expect(() => cities.restore([city])).toThrow('restored into a model that already has rows');
+  });
+});
