@@ -1,4 +1,7 @@
-import type { CommandOutcome } from './execute-command.js';
+import type { Decider, DomainEvent } from '../../domain/src/shared/decider.js';
+import type { EventStore } from '../../event-store/src/port.js';
+import { metadataFor, type CommandContext } from './context.js';
+import { executeCommand, type CommandOutcome } from './execute-command.js';
 
 /**
  * The answer to every write: where the command landed. Revisions and positions are decimal strings (they are
@@ -17,3 +20,18 @@ export const acknowledge = (outcome: CommandOutcome<unknown>): WriteAcknowledgem
   revision: outcome.nextExpectedRevision === null ? null : outcome.nextExpectedRevision.toString(),
   position: outcome.position === null ? null : outcome.position.toString(),
 });
+
+/** One command through the command path, answered with where it landed: what every command handler returns. */
+export interface HandledCommand<C, E extends DomainEvent, S> {
+  stream: string;
+  decider: Decider<C, E, S>;
+  command: C;
+  context: CommandContext;
+  /** Explicit event ids (e.g. a process manager's deterministic ones). */
+  eventIds?: readonly string[];
+}
+
+export async function executeAndAcknowledge<C, E extends DomainEvent, S>(store: EventStore, handled: HandledCommand<C, E, S>): Promise<WriteAcknowledgement> {
+  const { stream, decider, command, context, eventIds } = handled;
+  return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context), eventIds }));
+}

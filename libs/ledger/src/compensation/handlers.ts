@@ -12,15 +12,13 @@ import { incidentDecider, type IncidentAgreementContext, type IncidentCommand } 
 import { treasuryDecider, type TreasuryCommand } from '../../../domain/src/compensation/treasury.js';
 import { agreementTermsAt, termsVersionAt } from '../../../domain/src/governance/agreement.js';
 import { requireId } from '../../../domain/src/governance/common.js';
-import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import { DomainError, notFound } from '../../../domain/src/shared/errors.js';
 import { instant, parseInstant } from '../../../domain/src/shared/time.js';
 import type { Clock } from '../../../event-store/src/clock.js';
 import type { EventStore } from '../../../event-store/src/port.js';
 import { proposeBodySettlement, settlementContext } from '../../../projections/src/settlement/settlement.queries.js';
-import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
-import { metadataFor, type Actor, type CommandContext, type Scope } from '../context.js';
-import { executeCommand } from '../execute-command.js';
+import { executeAndAcknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
+import type { Actor, CommandContext, Scope } from '../context.js';
 import { agreementOf, bodyOf, firstEvent, fundOf } from '../governance/context-reads.js';
 import { LEDGER_CLOCK } from '../tokens.js';
 import {
@@ -42,10 +40,6 @@ function assertScope(actor: Actor, scopes: readonly Scope[], what: string): void
   if (actor.scope !== null && scopes.some((s) => s.kind === actor.scope?.kind && s.id === actor.scope.id)) return;
   const own = actor.scope === null ? 'no scope' : `${actor.scope.kind} ${actor.scope.id}`;
   throw new DomainError('out_of_scope', `${actor.role} ${actor.id} (${own}) may not act for ${what}`, { role: actor.role, target: scopes.map((s) => `${s.kind}:${s.id}`) }, 403);
-}
-
-async function run<C, E extends DomainEvent, S>(store: EventStore, stream: string, decider: Decider<C, E, S>, command: C, context: CommandContext): Promise<WriteAcknowledgement> {
-  return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context) }));
 }
 
 async function bodyMembers(store: EventStore, bodyId: string): Promise<string[] | null> {
@@ -90,7 +84,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
   async execute({ input, context }: ExecuteIncidentCommand): Promise<WriteAcknowledgement> {
     const incidentId = requireId(input.incidentId, 'incidentId');
     const command = await this.commandFor(input, incidentId, occurredAtOf(this.clock, input.occurredAt), context.actor);
-    return run(this.views.store, streams.incident(incidentId), incidentDecider, command, context);
+    return executeAndAcknowledge(this.views.store, { stream: streams.incident(incidentId), decider: incidentDecider, command, context });
   }
 
   /** The decider's command with the context it needs, once the actor is known to act for the incident's body. */
@@ -149,7 +143,7 @@ export class FundCommandHandler implements ICommandHandler<ExecuteFundCommand> {
         command = { ...input, occurredAt };
         break;
     }
-    return run(store, streams.fund(bodyId), fundDecider, command, context);
+    return executeAndAcknowledge(store, { stream: streams.fund(bodyId), decider: fundDecider, command, context });
   }
 }
 
@@ -193,7 +187,7 @@ export class InitiateTransferHandler implements ICommandHandler<InitiateTransfer
         reverses: input.reverses,
       };
       const command: TreasuryCommand = { type: 'InitiateTransfer', terms, occurredAt, context: { obligation, payerView: balances.payerView(route.bodyId, route.payer) } };
-      return run(this.views.store, streams.treasury(requireId(route.bodyId, 'bodyId')), treasuryDecider(route.bodyId), command, context);
+      return executeAndAcknowledge(this.views.store, { stream: streams.treasury(requireId(route.bodyId, 'bodyId')), decider: treasuryDecider(route.bodyId), command, context });
     });
   }
 }
@@ -209,7 +203,7 @@ abstract class FinishTransferHandler {
     const transfer = this.views.balances.transferStatus(transferId);
     if (transfer === null) throw notFound('transfer', transferId);
     assertScope(context.actor, [scopeOf(transfer.payer), scopeOf(transfer.payee)], `transfer ${transferId}`);
-    return run(this.views.store, streams.treasury(transfer.bodyId), treasuryDecider(transfer.bodyId), command, context);
+    return executeAndAcknowledge(this.views.store, { stream: streams.treasury(transfer.bodyId), decider: treasuryDecider(transfer.bodyId), command, context });
   }
 }
 
@@ -253,7 +247,7 @@ export class ExecuteSettlementHandler implements ICommandHandler<ExecuteSettleme
       const current = proposeBodySettlement(balances, bodyId, input.currency);
       const proposal = { ...current, fingerprint: input.fingerprint };
       const command: TreasuryCommand = { type: 'ExecuteSettlement', settlementId: input.settlementId, proposal, occurredAt, context: settlementContext(balances, proposal) };
-      return run(this.views.store, streams.treasury(bodyId), treasuryDecider(bodyId), command, context);
+      return executeAndAcknowledge(this.views.store, { stream: streams.treasury(bodyId), decider: treasuryDecider(bodyId), command, context });
     });
   }
 }

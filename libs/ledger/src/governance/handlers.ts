@@ -11,14 +11,12 @@ import { DEADLINE_PROCESS, commitmentDecider, type CommitmentCommand } from '../
 import { requireId, type Actor as PartyActor } from '../../../domain/src/governance/common.js';
 import { streams } from '../../../domain/src/governance/events.js';
 import { findingDecider, type FindingCommand } from '../../../domain/src/governance/finding.js';
-import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import { instant, parseInstant } from '../../../domain/src/shared/time.js';
 import type { Clock } from '../../../event-store/src/clock.js';
 import type { EventStore } from '../../../event-store/src/port.js';
-import { acknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
-import { metadataFor, type CommandContext } from '../context.js';
-import { executeCommand } from '../execute-command.js';
+import { executeAndAcknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
+import type { CommandContext } from '../context.js';
 import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 import {
   ExecuteAgreementCommand,
@@ -56,25 +54,6 @@ function stamp(clock: Clock, context: CommandContext, occurredAt: string | undef
   return { nowMs, occurredAt: occurredAt ?? instant(nowMs), by: partyOf(context) };
 }
 
-interface Run<C, E extends DomainEvent, S> {
-  stream: string;
-  decider: Decider<C, E, S>;
-  command: C;
-  context: CommandContext;
-  eventIds?: readonly string[];
-}
-
-async function run<C, E extends DomainEvent, S>(store: EventStore, options: Run<C, E, S>): Promise<WriteAcknowledgement> {
-  const outcome = await executeCommand({
-    store,
-    stream: options.stream,
-    decider: options.decider,
-    command: options.command,
-    metadata: metadataFor(options.context),
-    eventIds: options.eventIds,
-  });
-  return acknowledge(outcome);
-}
 
 @CommandHandler(ExecuteCityCommand)
 export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
@@ -85,7 +64,7 @@ export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
 
   execute({ input, context }: ExecuteCityCommand): Promise<WriteAcknowledgement> {
     const command: CityCommand = { ...input, ...stamp(this.clock, context, input.occurredAt) };
-    return run(this.store, { stream: streams.city(requireId(input.cityId, 'cityId')), decider: cityDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.city(requireId(input.cityId, 'cityId')), decider: cityDecider, command, context });
   }
 }
 
@@ -114,7 +93,7 @@ export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
         command = { ...input, ...base };
         break;
     }
-    return run(this.store, { stream: streams.body(requireId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.body(requireId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
   }
 }
 
@@ -131,7 +110,7 @@ export class AgreementCommandHandler implements ICommandHandler<ExecuteAgreement
       input.type === 'ConcludeAgreement'
         ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
-    return run(this.store, { stream: streams.agreement(requireId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.agreement(requireId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
   }
 }
 
@@ -154,7 +133,7 @@ export class CommitmentCommandHandler implements ICommandHandler<ExecuteCommitme
     } else {
       command = { ...input, ...base };
     }
-    return run(this.store, { stream: streams.commitment(requireId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
+    return executeAndAcknowledge(this.store, { stream: streams.commitment(requireId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
   }
 }
 
@@ -171,7 +150,7 @@ export class FindingCommandHandler implements ICommandHandler<ExecuteFindingComm
       input.type === 'RecordFinding'
         ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
-    return run(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context });
   }
 }
 
