@@ -261,6 +261,14 @@ describe.each([['memory'], ['sqlite']] as const)('bad input never hurts the ledg
     expect(failures).toEqual([]);
   }, 60_000);
 
+  test('a method or a route the API does not serve is a 404 problem', async () => {
+    const attempts: Attempt[] = sample(run.ops, every).flatMap((op) =>
+      (['put', 'patch', 'delete'] as const).map((method) => ({ label: `${method.toUpperCase()} ${op.template}`, status: 404, send: () => run.ledger.http()[method](pathOf(op)).set('Authorization', run.ledger.who.admin).send({}) })),
+    );
+    attempts.push({ label: 'an unknown route', status: 404, send: () => run.ledger.http().get('/no-such-thing').set('Authorization', run.ledger.who.admin) });
+    expect(await refuseAll(run, 'every route', attempts)).toEqual([]);
+  });
+
   test('every route that is not public refuses a request without a token with 401', async () => {
     const attempts = run.ops
       .filter((o) => !o.public)
