@@ -179,6 +179,14 @@ export class BalancesReadModel implements ReadModel {
   readonly version = 2;
 
   private readonly obligations = new Map<string, ObligationRow>();
+  /**
+   * Obligations by party (payer or payee) and by body, in creation order, so a party's or a body's list is read
+   * without scanning the whole book. Derived from `obligations` (rows are only ever added): rebuilt in full whenever it
+   * has not seen every row, e.g. after the state was restored from a snapshot.
+   */
+  private readonly obligationsByParty = new Map<string, ObligationRow[]>();
+  private readonly obligationsByBody = new Map<string, ObligationRow[]>();
+  private indexedObligations = 0;
   private readonly transfers = new Map<string, TransferRow>();
   /** `<fundId>|<currency>` → the fund's money in that currency (a fund holds its established currency; money promised
    * to it in another is kept apart rather than mixed in, and never stops the projection). */
@@ -411,6 +419,7 @@ export class BalancesReadModel implements ReadModel {
     };
     if (row.payer === row.payee) this.fail(`obligation ${o.obligationId} runs from a party to itself`);
     this.obligations.set(row.obligationId, row);
+    if (this.indexedObligations === this.obligations.size - 1) this.indexObligation(row);
     this.pair(row).obligated += amount;
     this.changeOutstanding(row, amount);
   }
@@ -623,10 +632,36 @@ export class BalancesReadModel implements ReadModel {
     return t === undefined ? null : transferView(t);
   }
 
+
+  private indexObligation(row: ObligationRow): void {
+    for (const [index, key] of [
+      [this.obligationsByParty, row.payer],
+      [this.obligationsByParty, row.payee],
+      [this.obligationsByBody, row.bodyId],
+    ] as const) {
+      const rows = index.get(key);
+      if (rows === undefined) index.set(key, [row]);
+      else rows.push(row);
+    }
+    this.indexedObligations++;
+  }
+
+  /** The rows a query by party or body needs to look at: that party's or body's, or every one. */
+  private obligationRowsOf(party: string | null, bodyId: string | undefined): Iterable<ObligationRow> {
+    if (this.indexedObligations !== this.obligations.size) {
+      this.obligationsByParty.clear();
+      this.obligationsByBody.clear();
+      this.indexedObligations = 0;
+      for (const row of this.obligations.values()) this.indexObligation(row);
+    }
+    if (party !== null) return this.obligationsByParty.get(party) ?? [];
+    if (bodyId !== undefined) return this.obligationsByBody.get(bodyId) ?? [];
+    return this.obligations.values();
+  }
   /** Obligations by id, filtered; a page of at most 500. */
   listObligations(filter: ObligationFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<ObligationView> {
     const party = filter.party === undefined ? null : partyKey(filter.party);
-    const rows = [...this.obligations.values()]
+    const rows = [...this.obligationRowsOf(party, filter.bodyId)]
       .filter((r) => party === null || r.payer === party || r.payee === party)
       .filter((r) => filter.bodyId === undefined || r.bodyId === filter.bodyId)
       .filter((r) => filter.currency === undefined || r.currency === filter.currency)
@@ -651,7 +686,7 @@ export class BalancesReadModel implements ReadModel {
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
   openObligations(options: { party?: Party; bodyId?: string; limit?: number; after?: string | null } = {}): Page<ObligationView> {
     const party = options.party === undefined ? null : partyKey(options.party);
-    const rows = [...this.obligations.values()]
+    const rows = [...this.obligationRowsOf(party, options.bodyId)]
       .filter((r) => r.obligated - r.settled > 0n)
       .filter((r) => party === null || r.payer === party || r.payee === party)
       .filter((r) => options.bodyId === undefined || r.bodyId === options.bodyId)
@@ -667,7 +702,7 @@ export class BalancesReadModel implements ReadModel {
     // Served per currency: each currency's obligations from the fund's money in that currency.
     const available = new Map<string, bigint>();
     const payer = partyKey({ kind: 'fund', id: fundId });
-    const rows = [...this.obligations.values()].filter((r) => r.payer === payer && r.obligated - r.settled - r.pending > 0n).sort((a, b) => a.seq - b.seq);
+    const rows = [...this.obligationRowsOf(payer, undefined)].filter((r) => r.payer === payer && r.obligated - r.settled - r.pending > 0n).sort((a, b) => a.seq - b.seq);
     const out: { obligation: ObligationView; shortfall: string }[] = [];
     const cap = clampLimit(limit);
     for (const row of rows) {
@@ -684,7 +719,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** What a settlement of the body in this currency may discharge: every obligation with an unencumbered amount. */
   settleableObligations(bodyId: string, currency: string): SettleableObligation[] {
-    const rows = [...this.obligations.values()]
+    const rows = [...this.obligationRowsOf(null, bodyId)]
       .filter((r) => r.bodyId === bodyId && r.currency === currency && r.obligated - r.settled - r.pending > 0n)
       .sort((a, b) => byKey(a.obligationId, b.obligationId));
     if (rows.length > BALANCES_LIMITS.maxSettleableObligations) {
