@@ -28,7 +28,7 @@ const PATH_VALUES: Record<string, string> = {
   trustee: 'b-city',
   stream: 'commitment-sandbags-1',
   correlationId: 'correlation-1',
-  readModel: 'commitments',
+  readModel: 'balances',
 };
 
 const pathOf = (op: Operation, override: Record<string, string> = {}): string =>
@@ -133,6 +133,12 @@ describe.each([['memory'], ['sqlite']] as const)('bad input never hurts the ledg
   const bodyWrites = (): Operation[] => writes().filter((o) => o.body !== null);
   const reads = (): Operation[] => run.ops.filter((o) => o.method === 'get');
   const post = (op: Operation, token: string, path = pathOf(op)) => run.ledger.http().post(path).set('Authorization', token);
+
+  test('the seeded ids name what exists, so a malformed request reaches the route it aims at', async () => {
+    for (const path of ['/cities/a-city', '/bodies/delta', '/agreements/delta-aid', '/commitments/sandbags-1', '/incidents/flood-2025', '/funds/delta', '/audit/state/balances']) {
+      await run.ledger.http().get(path).set('Authorization', run.ledger.who.auditor).expect(200);
+    }
+  });
 
   test('the OpenAPI document names every operation, and every write has a role allowed to call it', () => {
     expect(run.ops.length).toBeGreaterThanOrEqual(70);
