@@ -109,3 +109,35 @@ describe('a read takes only the parameters it acts on', () => {
     await ledger.http().get('/funds/delta').query({ limit: 1 }).set('Authorization', ledger.who.auditor).expect(200);
   });
 });
+
+describe('a body is JSON of the shape a DTO can have, or it is refused before anything runs', () => {
+  const deep = (levels: number): string => `{"name":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
+
+  test.each([40, 10_000])('a body nested %i deep is refused with 400 body_too_deep, with or without an Idempotency-Key', async (levels) => {
+    const before = await ledger.head();
+    for (const key of [null, `deep-${levels}`]) {
+      const request = ledger.http().post('/cities').set('Authorization', ledger.who.admin).set('Content-Type', 'application/json');
+      if (key !== null) request.set('Idempotency-Key', key);
+      const res = await request.send(deep(levels));
+      expect(expectRefusal(res, 400)).toBeNull();
+      expect((res.body as { type: string }).type).toMatch(/body_too_deep$/);
+    }
+    expect(await ledger.head()).toBe(before);
+  });
+
+  test.each(['__proto__', 'constructor', 'hasOwnProperty'])('a body with an inherited property name (%s) is refused with 400, even nested', async (name) => {
+    const before = await ledger.head();
+    const body = `{"cityId":"robust-proto","name":"Robust","level":"municipality","region":"delta","extra":{"${name}":{"polluted":true}}}`;
+    const res = await ledger.http().post('/cities').set('Authorization', ledger.who.admin).set('Content-Type', 'application/json').send(body);
+    expect(expectRefusal(res, 400)).toBeNull();
+    expect((res.body as { type: string; property: string }).property).toBe(`extra.${name}`);
+    expect(await ledger.head()).toBe(before);
+  });
+
+  test('a write whose body is not JSON is refused with 415 rather than run with its body ignored', async () => {
+    const before = await ledger.head();
+    const res = await ledger.http().post('/cities').set('Authorization', ledger.who.admin).set('Content-Type', 'text/plain').send('{"cityId":"robust-text"}');
+    expect(expectRefusal(res, 415)).toBeNull();
+    expect(await ledger.head()).toBe(before);
+  });
+});

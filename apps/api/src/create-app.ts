@@ -11,6 +11,7 @@ import { openConfiguredStore } from '../../../libs/ledger/src/store-provider.js'
 import { AppModule } from './app.module.js';
 import { BOUNDED_CONTEXTS } from './contexts.js';
 import { sendProblem } from './http/problem.js';
+import { guardRequestBody } from './http/body-guard.js';
 import { correlationIdOf } from './http/request.js';
 
 /** Largest request body accepted; an event is at most 1 MiB and no command needs more than a fraction of that. */
@@ -51,6 +52,7 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
     next();
   });
   app.useBodyParser('json', { limit: MAX_BODY, type: ['application/json', 'application/*+json'] });
+  app.use(guardRequestBody);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
