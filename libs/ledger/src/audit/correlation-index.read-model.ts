@@ -3,6 +3,8 @@ import type { ReadModel } from '../../../projections/src/read-model.js';
 
 export const CORRELATION_INDEX_READ_MODEL = 'audit.correlations';
 
+const isDecimal = (value: unknown): value is string => typeof value === 'string' && /^(0|[1-9]\d{0,30})$/.test(value);
+
 export interface CorrelationIndexLimits {
   maxCorrelations: number;
   maxPositionsPerCorrelation: number;
@@ -74,6 +76,37 @@ export class CorrelationIndexReadModel implements ReadModel {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([id, e]) => ({ id, count: e.count, afterForgetting: e.afterForgetting, positions: e.positions.map(String) })),
     };
+  }
+
+  /**
+   * Rows: first `[indexedFrom]`, then `[id, count, afterForgetting, positions]` per id in first-seen order, which is
+   * the order ids are forgotten in. The positions array grows in place, so it is copied (as decimal text).
+   */
+  snapshot(): unknown {
+    const rows: unknown[] = [[this.indexedFrom.toString()]];
+    for (const [id, e] of this.entries) rows.push([id, e.count, e.afterForgetting, e.positions.map(String)]);
+    return rows;
+  }
+
+  restore(state: unknown): void {
+    if (this.entries.size > 0) throw new Error(`${this.name}: snapshot restored into an index that already has entries`);
+    if (!Array.isArray(state) || state.length < 1 || state.length > this.limits.maxCorrelations + 1) throw new Error(`${this.name}: snapshot is not a list of at most ${this.limits.maxCorrelations} ids`);
+    const rows = state as unknown[];
+    const head = rows[0];
+    if (!Array.isArray(head) || head.length !== 1 || !isDecimal(head[0])) throw new Error(`${this.name}: snapshot does not start with indexedFrom`);
+    const restored = new Map<string, Entry>();
+    for (let i = 1; i < rows.length; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row) || row.length !== 4) throw new Error(`${this.name}: snapshot row ${i} is not a tuple of 4`);
+      const [id, count, afterForgetting, positions] = row as unknown[];
+      if (typeof id !== 'string' || id === '' || !Number.isSafeInteger(count) || typeof afterForgetting !== 'boolean' || !Array.isArray(positions)) {
+        throw new Error(`${this.name}: snapshot row ${i} is malformed`);
+      }
+      if (positions.length > this.limits.maxPositionsPerCorrelation || !positions.every(isDecimal)) throw new Error(`${this.name}: positions of ${id} are malformed`);
+      restored.set(id, { positions: (positions as string[]).map((p) => BigInt(p)), count: count as number, afterForgetting });
+    }
+    for (const [id, entry] of restored) this.entries.set(id, entry);
+    this.indexedFrom = BigInt(head[0] as string);
   }
 
   /** Maps iterate in insertion order: the first key is the id first seen longest ago. */

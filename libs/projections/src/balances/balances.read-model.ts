@@ -728,6 +728,139 @@ export class BalancesReadModel implements ReadModel {
     return rows.map((r) => ({ obligationId: r.obligationId, payer: parsePartyKey(r.payer), payee: parsePartyKey(r.payee), unencumbered: fromMinor(r.obligated - r.settled - r.pending, currency) }));
   }
 
+  /**
+   * Tagged rows in each map's insertion order (some answers list rows as they were created): `['o'|'t'|'f'|'c'|'p'|
+   * 'n'|'fc'|'fd'|'tr', key, value]`, then `['seq', nextSeq, position]`. Rows change in place, so each is copied at
+   * the capture; the bigints become decimal text only when the row is serialized (toJSON, in the writer's slices).
+   */
+  snapshot(): unknown {
+    const str = (v: bigint): string => v.toString();
+    const rows: { toJSON(): unknown[] }[] = [];
+    const add = (tag: string, key: string, toJson: () => unknown): void => void rows.push({ toJSON: () => [tag, key, toJson()] });
+    for (const [k, r] of this.obligations) {
+      const c = { ...r };
+      add('o', k, () => ({ ...c, obligated: str(c.obligated), settled: str(c.settled), netted: str(c.netted), settledInKind: str(c.settledInKind), pending: str(c.pending), writtenOff: str(c.writtenOff) }));
+    }
+    for (const [k, t] of this.transfers) {
+      const c = { ...t };
+      add('t', k, () => ({ ...c, amount: str(c.amount), reversed: str(c.reversed) }));
+    }
+    for (const [k, f] of this.funds) {
+      const c = { ...f };
+      add('f', k, () => ({ ...c, moneyIn: str(c.moneyIn), moneyOut: str(c.moneyOut), balance: str(c.balance), pendingOut: str(c.pendingOut) }));
+    }
+    for (const [k, currency] of this.fundCurrencies) add('c', k, () => currency);
+    for (const [k, p] of this.pairs) {
+      const c = { ...p };
+      add('p', k, () => ({ obligated: str(c.obligated), settled: str(c.settled), settledInKind: str(c.settledInKind), pending: str(c.pending) }));
+    }
+    for (const [k, m] of this.net) {
+      const entries = [...m.entries()];
+      add('n', k, () => entries.map(([party, v]) => [party, str(v)]));
+    }
+    for (const [k, c] of this.fundCommitments) add('fc', k, () => c);
+    for (const [k, v] of this.fundDeliveries) add('fd', k, () => str(v));
+    for (const [k, v] of this.treasuryRevisions) add('tr', k, () => v);
+    const seq = this.nextSeq;
+    const position = this.position;
+    rows.push({ toJSON: () => ['seq', String(seq), str(position)] });
+    return rows;
+  }
+
+  restore(state: unknown): void {
+    if (this.position !== -1n || this.obligations.size > 0) throw new Error('balances: snapshot restored into a model that already applied events');
+    if (!Array.isArray(state)) throw new Error('balances: snapshot is not a list of rows');
+    const big = (v: unknown): bigint => {
+      if (typeof v !== 'string' || !/^-?(0|[1-9]\d{0,40})$/.test(v)) throw new Error(`balances: snapshot amount ${String(v)} is not an integer`);
+      return BigInt(v);
+    };
+    const obj = (v: unknown): Record<string, unknown> => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('balances: snapshot row is not an object');
+      return v as Record<string, unknown>;
+    };
+    const o = new Map<string, ObligationRow>();
+    const t = new Map<string, TransferRow>();
+    const f = new Map<string, FundRow>();
+    const c = new Map<string, string>();
+    const p = new Map<string, PairRow>();
+    const n = new Map<string, Map<string, bigint>>();
+    const fc = new Map<string, { fundId: string; currency: string }>();
+    const fd = new Map<string, bigint>();
+    const tr = new Map<string, number>();
+    let seq: number | null = null;
+    let position: bigint | null = null;
+    for (const row of state as unknown[]) {
+      if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'string') throw new Error('balances: snapshot row is not [tag, key, value]');
+      const [tag, key, value] = row as [string, string, unknown];
+      switch (tag) {
+        case 'o': {
+          const r = obj(value);
+          // The row as apply built it; only its amounts travelled as text.
+          o.set(key, { ...(r as unknown as ObligationRow), obligated: big(r.obligated), settled: big(r.settled), netted: big(r.netted), settledInKind: big(r.settledInKind), pending: big(r.pending), writtenOff: big(r.writtenOff) });
+          break;
+        }
+        case 't': {
+          const r = obj(value);
+          t.set(key, { ...(r as unknown as TransferRow), amount: big(r.amount), reversed: big(r.reversed) });
+          break;
+        }
+        case 'f': {
+          const r = obj(value);
+          f.set(key, { ...(r as unknown as FundRow), moneyIn: big(r.moneyIn), moneyOut: big(r.moneyOut), balance: big(r.balance), pendingOut: big(r.pendingOut) });
+          break;
+        }
+        case 'c':
+          if (typeof value !== 'string') throw new Error('balances: snapshot fund currency is not text');
+          c.set(key, value);
+          break;
+        case 'p': {
+          const r = obj(value);
+          p.set(key, { obligated: big(r.obligated), settled: big(r.settled), settledInKind: big(r.settledInKind), pending: big(r.pending) });
+          break;
+        }
+        case 'n': {
+          if (!Array.isArray(value)) throw new Error('balances: snapshot net positions are not a list');
+          n.set(key, new Map((value as unknown[]).map((e) => {
+            if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') throw new Error('balances: snapshot net position is malformed');
+            return [e[0], big(e[1])];
+          })));
+          break;
+        }
+        case 'fc': {
+          const r = obj(value);
+          if (typeof r.fundId !== 'string' || typeof r.currency !== 'string') throw new Error('balances: snapshot fund commitment is malformed');
+          fc.set(key, { fundId: r.fundId, currency: r.currency });
+          break;
+        }
+        case 'fd':
+          fd.set(key, big(value));
+          break;
+        case 'tr':
+          if (!Number.isSafeInteger(value)) throw new Error('balances: snapshot treasury revision is not an integer');
+          tr.set(key, value as number);
+          break;
+        case 'seq':
+          seq = Number(key);
+          position = big(value);
+          break;
+        default:
+          throw new Error(`balances: snapshot row of unknown kind ${tag}`);
+      }
+    }
+    if (seq === null || position === null || !Number.isSafeInteger(seq)) throw new Error('balances: snapshot has no sequence row');
+    for (const [k, v] of o) this.obligations.set(k, v);
+    for (const [k, v] of t) this.transfers.set(k, v);
+    for (const [k, v] of f) this.funds.set(k, v);
+    for (const [k, v] of c) this.fundCurrencies.set(k, v);
+    for (const [k, v] of p) this.pairs.set(k, v);
+    for (const [k, v] of n) this.net.set(k, v);
+    for (const [k, v] of fc) this.fundCommitments.set(k, v);
+    for (const [k, v] of fd) this.fundDeliveries.set(k, v);
+    for (const [k, v] of tr) this.treasuryRevisions.set(k, v);
+    this.nextSeq = seq;
+    this.position = position;
+  }
+
   canonicalState(): unknown {
     const sortedEntries = <V, W>(m: ReadonlyMap<string, V>, f: (v: V) => W): [string, W][] => [...m.entries()].sort(([a], [b]) => byKey(a, b)).map(([k, v]) => [k, f(v)]);
     const str = (v: bigint): string => v.toString();
