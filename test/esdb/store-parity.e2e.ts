@@ -3,8 +3,10 @@
  * in-memory log, a temporary SQLite file, and the EventStoreDB adapter on the gRPC test server — then the same
  * queries asked of each. Positions are left out of the comparison (EventStoreDB's are commit offsets with gaps, by
  * design); revisions, states, trust numbers, balances and the audit history are compared whole. The command line's
- * `replay` is run in-process against the stores it can open from another process (SQLite, EventStoreDB).
+ * `replay`, `export`, `digest` and `verify` are run in-process against the stores another process can open (SQLite,
+ * EventStoreDB); an EventStoreDB export says on every line that its hash chains are per stream.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../apps/cli/src/program.js';
 import type { CliIo } from '../../apps/cli/src/io.js';
@@ -239,6 +241,21 @@ describe('the command line reads every store it can open alike', () => {
     const liveModels = live.body.readModels as { name: string; version: number; digest: string }[];
     expect(liveModels.length).toBeGreaterThan(HOLDS_EVENT_IDENTITIES.size);
     expect(rebuilt.readModels).toEqual(liveModels);
+  });
+
+  it.each(['sqlite', 'esdb'] as const)('concordat export, digest and verify on %s: every event exported once, verified against the digest', async (kind) => {
+    const ledger = ledgers.get(kind);
+    if (ledger === undefined) throw new Error(`no ${kind} ledger`);
+    const exportFile = join(temp.dir, `${kind}-export.ndjson`);
+    const digestFile = join(temp.dir, `${kind}-digest.json`);
+    expect(await run(['export', '--out', exportFile], cliIo(ledger.config))).toBe(0);
+    expect(await run(['digest', '--out', digestFile], cliIo(ledger.config))).toBe(0);
+    const io = cliIo(ledger.config);
+    expect(await run(['verify', '--export', exportFile, '--digest', digestFile], io)).toBe(0);
+    const events = (answerOf('memory', 'the audit history') as unknown[]).length;
+    expect(JSON.parse(io.stdout.join('\n'))).toMatchObject({ ok: true, eventsVerified: events, digestMatched: true });
+    const chains = new Set(readFileSync(exportFile, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { chain?: string }).chain ?? 'global'));
+    expect([...chains]).toEqual([kind === 'esdb' ? 'stream' : 'global']);
   });
 
   it('concordat replay answers the same, models holding event identities aside, on SQLite and on EventStoreDB', async () => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AuditHistoryError, AuditRangeError } from '../../../../libs/event-store/src/audit/errors.js';
 import { canonicalJson } from '../../../../libs/event-store/src/integrity.js';
-import { AuditBusyError, AuditService, MerkleUnavailableError, UnknownReadModelError, type PastState } from '../../../../libs/ledger/src/audit/audit.service.js';
+import { AuditBusyError, AuditService, UnknownReadModelError, type PastState } from '../../../../libs/ledger/src/audit/audit.service.js';
 import { NotRebuildableError } from '../../../../libs/ledger/src/audit/state-digest.js';
 import type { BuildLimit } from '../../../../libs/ledger/src/projection-runner.js';
 import { Roles } from '../auth/decorators.js';
@@ -24,7 +24,6 @@ const big = (value: string | undefined): bigint | undefined => (value === undefi
 function translate(error: unknown): unknown {
   if (error instanceof AuditBusyError) return ProblemError.of(503, 'audit_busy', error.message, {}, { 'Retry-After': '5' });
   if (error instanceof UnknownReadModelError) return ProblemError.of(404, 'read_model_not_found', error.message, { readModel: error.readModel, known: error.known });
-  if (error instanceof MerkleUnavailableError) return ProblemError.of(501, 'merkle_unavailable', error.message);
   if (error instanceof NotRebuildableError) return ProblemError.of(501, 'not_rebuildable', error.message, { readModel: error.readModel });
   if (error instanceof AuditRangeError) return ProblemError.of(422, 'audit_range', error.message);
   // The log disagrees with the tree already built from it: an integrity incident, reported as such.
@@ -114,7 +113,7 @@ export class AuditController {
   }
 
   @Get('digest')
-  @ApiOperation({ summary: 'RFC 6962 Merkle digest over the event hashes at positions 0..position (default: all)' })
+  @ApiOperation({ summary: 'RFC 6962 Merkle digest over the event hashes, leaf i the i-th event, up to the event at position (default: all)' })
   digest(@Query() q: DigestQueryDto) {
     return answer(() => this.audit.digest(big(q.position)));
   }

@@ -85,14 +85,14 @@ export class PastStateQueryDto extends ReadQueryDto {
 }
 
 export class DigestQueryDto extends ReadQueryDto {
-  @ApiPropertyOptional({ description: 'Digest over positions 0..position; default the whole log' })
+  @ApiPropertyOptional({ description: 'Digest over the log up to and including the event at this position; default the whole log' })
   @IsOptional()
   @decimal('position')
   position?: string;
 }
 
 export class InclusionQueryDto extends ReadQueryDto {
-  @ApiProperty({ description: "The event's global position (its leaf index)" })
+  @ApiProperty({ description: "The event's global position; the answer's leafIndex is its leaf (the position itself where positions are gapless)" })
   @decimal('position')
   position!: string;
 

@@ -19,9 +19,19 @@ export interface ExportedEvent {
   data: unknown;
   metadata: Record<string, unknown>;
   hash: string;
-  /** The hash of the event before it in global order (genesis for position 0): the chain link, made explicit. */
+  /**
+   * The chain link, made explicit: the hash of the event before it in global order (genesis for position 0); on an
+   * export with `chain: "stream"`, the hash of the event before it in its stream (genesis for revision 0).
+   */
   prevHash: string;
+  /** EventStoreDB exports only: the event's ordinal in the log, its Merkle leaf (positions there have gaps). */
+  ordinal?: string;
+  /** EventStoreDB exports only: "stream" — one hash chain per stream, each event hashed with position -1. */
+  chain?: typeof STREAM_CHAIN;
 }
+
+/** The chain model of an EventStoreDB export, written on every line: several writers make one chain per stream. */
+export const STREAM_CHAIN = 'stream' as const;
 
 export const DIGEST_FORMAT = 'concordat-digest/1' as const;
 
@@ -57,6 +67,42 @@ export function exportLine(event: RecordedEvent, prevHash: string): string {
   );
 }
 
+/**
+ * The export line of an event on EventStoreDB: its position and its ordinal (its Merkle leaf), the chain model, and
+ * `prevHash` the hash of the event before it in its own stream. The fields the hash covers are those of exportLine.
+ */
+export function streamChainExportLine(event: RecordedEvent, ordinal: bigint, prevHash: string): string {
+  return (
+    `{"position":"${event.position}","ordinal":"${ordinal}","chain":"${STREAM_CHAIN}","id":${JSON.stringify(event.id)}` +
+    `,"type":${JSON.stringify(event.type)},"stream":${JSON.stringify(event.stream)},"revision":"${event.revision}"` +
+    `,"recordedAt":${JSON.stringify(event.recordedAt)},"data":${canonicalJson(event.data)}` +
+    `,"metadata":${canonicalJson(event.metadata)},"hash":"${event.hash}","prevHash":"${prevHash}"}`
+  );
+}
+
+/**
+ * The export of a store whose positions have gaps (EventStoreDB): always read from the start of the log, since
+ * neither an event's ordinal nor its stream's previous hash can be known otherwise; lines before `from` are counted
+ * and chained, not written. Memory: one page, plus the last hash of every stream met (about 150 bytes a stream).
+ */
+async function* streamChainExport(store: EventStore, from: bigint, to: bigint | null, pageSize: number): AsyncGenerator<string, void, undefined> {
+  const heads = new Map<string, string>();
+  let ordinal = 0n;
+  let after: bigint | 'start' = 'start';
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: pageSize });
+    for (const event of page.events) {
+      if (to !== null && event.position > to) return;
+      const previous = heads.get(event.stream) ?? GENESIS_HASH;
+      if (event.position >= from) yield `${streamChainExportLine(event, ordinal, previous)}\n`;
+      heads.set(event.stream, event.hash);
+      ordinal += 1n;
+    }
+    if (page.isEnd || page.nextAfter === null || page.events.length === 0) return;
+    after = page.nextAfter;
+  }
+}
+
 /** The hash of the event just before `position`, to anchor an export that does not start at genesis. */
 async function hashBefore(store: EventStore, position: bigint): Promise<string> {
   if (position === 0n) return GENESIS_HASH;
@@ -78,6 +124,10 @@ export async function* exportNdjson(store: EventStore, options: ExportOptions = 
   if (from < 0n) throw new AuditRangeError(`an export starts at position 0 or later, not ${from}`);
   if (to !== null && to < from) throw new AuditRangeError(`an export cannot end (${to}) before it starts (${from})`);
   const pageSize = Math.max(1, Math.min(options.pageSize ?? store.limits.maxReadCount, store.limits.maxReadCount));
+  if (store.kind === 'esdb') {
+    yield* streamChainExport(store, from, to, pageSize);
+    return;
+  }
 
   let previousHash = await hashBefore(store, from);
   let after: bigint | 'start' = from === 0n ? 'start' : from - 1n;
@@ -115,14 +165,17 @@ export function parseDigest(text: string): DigestFile {
   if (typeof d.treeSize !== 'string' || !DECIMAL.test(d.treeSize)) fail('treeSize', 'must be a decimal string');
   if (typeof d.root !== 'string' || !HEX_HASH.test(d.root)) fail('root', 'must be 64 lowercase hex characters');
   const empty = d.treeSize === '0';
-  if (empty ? d.headPosition !== null : typeof d.headPosition !== 'string' || !DECIMAL.test(d.headPosition) || BigInt(d.headPosition) + 1n !== BigInt(d.treeSize as string)) {
-    fail('headPosition', 'must be treeSize - 1 (null for the empty log)');
+  if (!STORE_KINDS.includes(d.store as StoreKind)) fail('store', `must be one of ${STORE_KINDS.join(', ')}`);
+  // EventStoreDB's positions have gaps: its head is at or past the last leaf's index, never before.
+  const gapless = d.store !== 'esdb';
+  const headFits = (head: bigint, size: bigint): boolean => (gapless ? head + 1n === size : head + 1n >= size);
+  if (empty ? d.headPosition !== null : typeof d.headPosition !== 'string' || !DECIMAL.test(d.headPosition) || !headFits(BigInt(d.headPosition), BigInt(d.treeSize as string))) {
+    fail('headPosition', gapless ? 'must be treeSize - 1 (null for the empty log)' : 'must be at least treeSize - 1 (null for the empty log)');
   }
   if (empty ? d.headHash !== null : typeof d.headHash !== 'string' || !HEX_HASH.test(d.headHash)) {
     fail('headHash', 'must be 64 lowercase hex characters (null for the empty log)');
   }
   if (typeof d.createdAt !== 'string' || Number.isNaN(Date.parse(d.createdAt))) fail('createdAt', 'must be an ISO-8601 instant');
-  if (!STORE_KINDS.includes(d.store as StoreKind)) fail('store', `must be one of ${STORE_KINDS.join(', ')}`);
   return {
     format: DIGEST_FORMAT,
     treeSize: d.treeSize as string,

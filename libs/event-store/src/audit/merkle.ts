@@ -1,7 +1,8 @@
 /**
  * RFC 6962 Merkle tree over the log: digests (tree size, root) and the proofs the verifier in proof-verify.ts checks.
  *
- * Leaves are the events' hashes (32 raw bytes) in global order; leaf i is the event at position i.
+ * Leaves are the events' hashes (32 raw bytes) in global order; leaf i is the i-th event (the event at position i
+ * where positions are gapless; on EventStoreDB the audit cache keeps each leaf's position).
  */
 import { hash } from 'node:crypto';
 import { EMPTY_TREE_ROOT, HASH_BYTES, hashChildren, hashLeaf } from './proof-verify.js';

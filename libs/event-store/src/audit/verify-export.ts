@@ -10,6 +10,7 @@ import { canonicalLinks, selfConsistentLineHash, type BatchVerdict, type LineChe
 import type { DigestFile } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
+import { isStreamChainLine, verifyStreamChainExport } from './verify-stream-export.js';
 
 export type DiscrepancyReason =
   | 'malformed_line'
@@ -21,7 +22,9 @@ export type DiscrepancyReason =
   | 'not_from_genesis'
   | 'truncated'
   | 'root_mismatch'
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** Per-stream-chain exports (EventStoreDB): a stream's revisions do not run on by one. */
+  | 'stream_revision_gap';
 
 export interface Discrepancy {
   /**
@@ -201,13 +204,68 @@ function hashMatches(event: ParsedLine, previousHash: string): boolean {
 }
 
 /**
+ * The first non-blank line of the source, and the source again from its start: the lines already read, then the
+ * rest straight from the source's own iterator (no extra step per line, and a sync source stays sync).
+ */
+async function peekFirstLine(lines: AsyncIterable<string> | Iterable<string>): Promise<{ first: string | null; all: AsyncIterable<string> | Iterable<string> }> {
+  const read: string[] = [];
+  const isFirst = (text: string): boolean => text.trim() !== '';
+  if (Symbol.asyncIterator in lines) {
+    const iterator = lines[Symbol.asyncIterator]();
+    let first: string | null = null;
+    // Bounded by the input: every turn consumes a line, and the first non-blank one ends the loop.
+    for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) {
+      read.push(step.value);
+      if (isFirst(step.value)) {
+        first = step.value;
+        break;
+      }
+    }
+    let replayed = 0;
+    const again: AsyncIterator<string> = {
+      next: () => (replayed < read.length ? Promise.resolve({ value: read[replayed++], done: false }) : iterator.next()),
+      return: async () => (await iterator.return?.(undefined)) ?? { value: undefined, done: true },
+    };
+    return { first, all: { [Symbol.asyncIterator]: () => again } };
+  }
+  const iterator = lines[Symbol.iterator]();
+  let first: string | null = null;
+  for (let step = iterator.next(); step.done !== true; step = iterator.next()) {
+    read.push(step.value);
+    if (isFirst(step.value)) {
+      first = step.value;
+      break;
+    }
+  }
+  let replayed = 0;
+  const again: Iterator<string> = {
+    next: () => (replayed < read.length ? { value: read[replayed++], done: false } : iterator.next()),
+    return: () => iterator.return?.(undefined) ?? { value: undefined, done: true },
+  };
+  return { first, all: { [Symbol.iterator]: () => again } };
+}
+
+/**
  * Verifies an export line by line (lines without their newline; blank lines are skipped) against itself and,
  * when given, against a digest, and names the first discrepancy. Stops at the first one.
+ *
+ * The first line tells the chain model: an export whose lines say `"chain":"stream"` (EventStoreDB) is verified
+ * per stream, its Merkle leaves taken by ordinal (verify-stream-export.ts); any other, as one global chain here.
  */
 export async function verifyExport(
   lines: AsyncIterable<string> | Iterable<string>,
   digest?: DigestFile,
   options: VerifyExportOptions = {},
+): Promise<ExportVerification> {
+  const peeked = await peekFirstLine(lines);
+  if (peeked.first !== null && isStreamChainLine(peeked.first)) return verifyStreamChainExport(peeked.all, digest, options);
+  return verifyGlobalChainExport(peeked.all, digest, options);
+}
+
+async function verifyGlobalChainExport(
+  lines: AsyncIterable<string> | Iterable<string>,
+  digest: DigestFile | undefined,
+  options: VerifyExportOptions,
 ): Promise<ExportVerification> {
   const nowMs = options.nowMs ?? Date.now;
   const startedMs = nowMs();

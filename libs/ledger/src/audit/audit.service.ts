@@ -9,7 +9,6 @@ import { ProjectionRunner, ProjectionUnavailableError, type BuildLimit } from '.
 import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 import { CORRELATION_INDEX_READ_MODEL, type CorrelationIndexReadModel } from './correlation-index.read-model.js';
 import { readCorrelationHistory, readHistory, readStreamHistory, type CorrelationPage, type HistoryPage, type HistoryRequest } from './history.js';
-import { hasGaplessPositions } from './merkle-feed.read-model.js';
 import { digestsOf, rebuild, type ReadModelDigest, type RebuildProgress } from './rebuild.js';
 import { digestOfCanonicalState, freshReadModel, type ReadModelClass } from './state-digest.js';
 
@@ -31,14 +30,6 @@ export class UnknownReadModelError extends Error {
   ) {
     super(`no read model named ${readModel} is registered`);
     this.name = 'UnknownReadModelError';
-  }
-}
-
-/** Merkle digests and proofs need leaf i = position i; EventStoreDB positions are byte offsets. */
-export class MerkleUnavailableError extends Error {
-  constructor(kind: string) {
-    super(`Merkle digests and proofs need gapless positions; the ${kind} store's are not`);
-    this.name = 'MerkleUnavailableError';
   }
 }
 
@@ -163,17 +154,14 @@ export class AuditService {
   }
 
   digest(position?: bigint): Promise<DigestFile> {
-    this.requireMerkle();
     return digestAt(this.store, position, { clock: this.clock });
   }
 
   inclusionProof(position: bigint, treeSize?: bigint): Promise<InclusionProofResult> {
-    this.requireMerkle();
     return inclusionProof(this.store, position, treeSize);
   }
 
   consistencyProof(size1: bigint, size2?: bigint): Promise<ConsistencyProofResult> {
-    this.requireMerkle();
     return consistencyProof(this.store, size1, size2);
   }
 
@@ -206,10 +194,6 @@ export class AuditService {
 
   private freshModels(): Promise<ReadModel[]> {
     return Promise.all(this.liveModels().map((m) => this.freshModel(m)));
-  }
-
-  private requireMerkle(): void {
-    if (!hasGaplessPositions(this.store)) throw new MerkleUnavailableError(this.store.kind);
   }
 
   private async exclusively<T>(run: () => Promise<T>): Promise<T> {

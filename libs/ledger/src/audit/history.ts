@@ -3,6 +3,8 @@
  * bounded twice: at most `limit` (≤ 500) events answered, and at most MAX_SCANNED_EVENTS events scanned for one
  * filtered page; a page that stops at the scan cap says where to continue.
  */
+import { AuditHistoryError } from '../../../event-store/src/audit/errors.js';
+import { leafOrderOf, merkleCacheFor } from '../../../event-store/src/audit/service.js';
 import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
 import type { CorrelationLookup } from './correlation-index.read-model.js';
@@ -149,12 +151,12 @@ export async function readCorrelationHistory(store: EventStore, lookup: Correlat
   const wanted = lookup.positions.filter((p) => request.after === undefined || p > request.after);
   const page = wanted.slice(0, limit);
   const items: AuditEvent[] = [];
-  // One request's events are usually adjacent: read runs of positions in one go. At most `limit` reads.
+  const leaves = await leavesOf(store, page);
+  // One request's events are usually adjacent: read runs of them in one go. At most `limit` reads.
   for (let i = 0; i < page.length; ) {
-    const first = page[i];
     let j = i;
-    while (j + 1 < page.length && page[j + 1] === page[j] + 1n && j + 1 - i < store.limits.maxReadCount) j += 1;
-    const run = await store.readAll({ after: first === 0n ? 'start' : first - 1n, maxCount: j - i + 1 });
+    while (j + 1 < page.length && leaves.ordinals[j + 1] === leaves.ordinals[j] + 1 && j + 1 - i < store.limits.maxReadCount) j += 1;
+    const run = await store.readAll({ after: leaves.before(i), maxCount: j - i + 1 });
     for (const event of run.events) if (event.position <= page[j]) items.push(toAuditEvent(event));
     i = j + 1;
   }
@@ -165,4 +167,24 @@ export async function readCorrelationHistory(store: EventStore, lookup: Correlat
     complete: lookup.complete,
     indexedFrom: lookup.indexedFrom.toString(),
   };
+}
+
+/**
+ * The events' ordinals in the log and, per event, the position a read of it starts after. Gapless positions are
+ * their own ordinals; on EventStoreDB (positions with gaps, and a read may only start at a position the store
+ * reported) both come from the audit's Merkle cache, which keeps every leaf's position.
+ */
+async function leavesOf(store: EventStore, positions: readonly bigint[]): Promise<{ ordinals: number[]; before: (index: number) => bigint | 'start' }> {
+  if (leafOrderOf(store.kind) === 'position') {
+    return { ordinals: positions.map(Number), before: (i) => (positions[i] === 0n ? 'start' : positions[i] - 1n) };
+  }
+  const cache = merkleCacheFor(store);
+  const last = positions.at(-1);
+  if (last !== undefined) await cache.catchUp(store, last);
+  const ordinals = positions.map((p) => {
+    const ordinal = cache.ordinalOf(p);
+    if (ordinal === null) throw new AuditHistoryError(`the correlation index names position ${p}, where the log holds no event`);
+    return ordinal;
+  });
+  return { ordinals, before: (i) => (ordinals[i] === 0 ? 'start' : cache.positionOf(ordinals[i] - 1)) };
 }

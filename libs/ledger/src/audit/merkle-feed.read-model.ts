@@ -6,33 +6,31 @@ import { EVENT_STORE } from '../tokens.js';
 
 export const MERKLE_READ_MODEL = 'audit.merkle';
 
-/** Leaf i is the event at position i: only stores whose positions are gapless can be treed this way. */
+/** Leaf i is the event at position i only where positions are gapless; elsewhere (EventStoreDB) leaf i is the i-th event. */
 export const hasGaplessPositions = (store: Pick<EventStore, 'kind'>): boolean => store.kind !== 'esdb';
 
 /**
  * Feeds the store's MerkleCache as the runner applies events, so digests and proofs never rebuild the tree. Its
  * canonical state is the tree size and root over the events it applied: a rebuild from zero must reach the same root.
- *
- * On a store without gapless positions (EventStoreDB) it feeds nothing and its state says so.
+ * On EventStoreDB the leaves are taken by ordinal, and the cache keeps each leaf's position.
  */
 @Injectable()
 export class MerkleFeedReadModel implements ReadModel {
   readonly name = MERKLE_READ_MODEL;
   readonly version = 1;
-  private readonly cache: MerkleCache | null;
+  private readonly cache: MerkleCache;
   private applied = 0;
 
   constructor(@Inject(EVENT_STORE) store: EventStore) {
-    this.cache = hasGaplessPositions(store) ? merkleCacheFor(store) : null;
+    this.cache = merkleCacheFor(store);
   }
 
   /** A rebuild feeds its own tree, never the store's. */
   fresh(): ReadModel {
-    return new DetachedMerkleFeed(this.cache === null ? null : new MerkleCache(), this.name);
+    return new DetachedMerkleFeed(new MerkleCache(this.cache.leafOrder), this.name);
   }
 
   apply(event: RecordedEvent): void {
-    if (this.cache === null) return;
     // An event the cache already holds (a proof request caught up first) must carry the same hash, or this throws.
     this.cache.apply(event);
     this.applied += 1;
@@ -43,8 +41,7 @@ export class MerkleFeedReadModel implements ReadModel {
   }
 }
 
-function merkleState(cache: MerkleCache | null, applied: number): unknown {
-  if (cache === null) return { treeSize: null, root: null, reason: 'positions are not gapless on this store' };
+function merkleState(cache: MerkleCache, applied: number): unknown {
   return { treeSize: String(applied), root: cache.log.root(applied).toString('hex') };
 }
 
@@ -54,12 +51,11 @@ class DetachedMerkleFeed implements ReadModel {
   private applied = 0;
 
   constructor(
-    private readonly cache: MerkleCache | null,
+    private readonly cache: MerkleCache,
     readonly name: string,
   ) {}
 
   apply(event: RecordedEvent): void {
-    if (this.cache === null) return;
     this.cache.apply(event);
     this.applied += 1;
   }
