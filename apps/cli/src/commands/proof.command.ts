@@ -13,11 +13,13 @@ const isStrings = (value: unknown): value is string[] => Array.isArray(value) &&
 /** A served inclusion proof, checked for shape only: whether it proves anything is checkInclusionProof's to say. */
 function asInclusionProof(body: unknown): InclusionProofResult {
   if (!isRecord(body)) throw new CliError('the server answered an inclusion proof in an unexpected shape');
-  const { position, treeSize, eventHash, leafHash, proof, root } = body;
+  const { position, leafIndex, treeSize, eventHash, leafHash, proof, root } = body;
   if (typeof position !== 'string' || typeof treeSize !== 'string' || typeof eventHash !== 'string' || typeof leafHash !== 'string' || typeof root !== 'string' || !isStrings(proof)) {
     throw new CliError('the server answered an inclusion proof in an unexpected shape');
   }
-  return { position, treeSize, eventHash, leafHash, proof, root };
+  if (leafIndex !== undefined && typeof leafIndex !== 'string') throw new CliError('the server answered an inclusion proof in an unexpected shape');
+  // The leaf index is the event's ordinal: on EventStoreDB, whose positions have gaps, it differs from the position.
+  return leafIndex === undefined ? { position, treeSize, eventHash, leafHash, proof, root } : { position, leafIndex, treeSize, eventHash, leafHash, proof, root };
 }
 
 function asConsistencyProof(body: unknown): ConsistencyProofResult {
