@@ -11,7 +11,7 @@ function loadTrustVectors(): TrustVector[] {
   const candidates = [
     process.env.CONCORDAT_VECTORS,
     resolve(process.cwd(), '../shared/spec/trust-compensation-vectors.json'),
-    resolve(process.cwd(), 'spec/trust-compensation-vectors.json'),
+    resolve(process.cwd(), 'test/vectors/trust-compensation-vectors.json'),
   ].filter((p): p is string => p !== undefined);
   const path = candidates.find((p) => existsSync(p));
   if (path === undefined) throw new Error(`trust vectors not found; looked in ${candidates.join(', ')}`);
