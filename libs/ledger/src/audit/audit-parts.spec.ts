@@ -51,6 +51,14 @@ describe('the correlation index', () => {
     expect(index.lookup('c')).toMatchObject({ positions: [3n], complete: true });
   });
 
+  it('forgets ids in the order they were first seen, over many more ids than it keeps', () => {
+    const index = new CorrelationIndexReadModel({ maxCorrelations: 1_000, maxPositionsPerCorrelation: 10 });
+    for (let p = 0; p < 5_000; p += 1) index.apply(recorded(p, `request-${p}`));
+    expect(index.lookup('request-3999')).toEqual({ positions: [], complete: false, indexedFrom: 4000n });
+    expect(index.lookup('request-4000')).toEqual({ positions: [4000n], complete: true, indexedFrom: 4000n });
+    expect(index.lookup('request-4999')).toMatchObject({ positions: [4999n] });
+  });
+
   it('keeps a bounded number of positions per id and says the list is partial', () => {
     const index = new CorrelationIndexReadModel({ maxCorrelations: 10, maxPositionsPerCorrelation: 2 });
     for (let p = 0; p < 5; p += 1) index.apply(recorded(p, 'bulk'));

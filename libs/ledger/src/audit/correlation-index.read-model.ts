@@ -46,6 +46,13 @@ export class CorrelationIndexReadModel implements ReadModel {
   readonly name = CORRELATION_INDEX_READ_MODEL;
   readonly version = 1;
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Ids in first-seen order, the order they are forgotten in. A queue rather than the Map's own first key: V8 leaves a
+   * hole per deleted Map entry until it rehashes, so taking the first key of a Map whose oldest entries keep being
+   * deleted walks those holes every time (most of a 1M-event replay went there).
+   */
+  private order: string[] = [];
+  private orderHead = 0;
   private indexedFrom = 0n;
 
   constructor(private readonly limits: CorrelationIndexLimits = CORRELATION_INDEX_LIMITS) {}
@@ -57,6 +64,7 @@ export class CorrelationIndexReadModel implements ReadModel {
     if (entry === undefined) {
       entry = { positions: [], count: 0, afterForgetting: this.indexedFrom > 0n };
       this.entries.set(id, entry);
+      this.order.push(id);
       if (this.entries.size > this.limits.maxCorrelations) this.forgetOldest();
     }
     entry.count += 1;
@@ -106,14 +114,21 @@ export class CorrelationIndexReadModel implements ReadModel {
       restored.set(id, { positions: (positions as string[]).map((p) => BigInt(p)), count: count as number, afterForgetting });
     }
     for (const [id, entry] of restored) this.entries.set(id, entry);
+    this.order = [...restored.keys()];
+    this.orderHead = 0;
     this.indexedFrom = BigInt(head[0] as string);
   }
 
-  /** Maps iterate in insertion order: the first key is the id first seen longest ago. */
+  /** Forgets the id first seen longest ago. */
   private forgetOldest(): void {
-    const oldest = this.entries.entries().next();
-    if (oldest.done === true) return;
-    const [id, entry] = oldest.value;
+    if (this.orderHead >= this.order.length) return;
+    const id = this.order[this.orderHead++];
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
     this.entries.delete(id);
     const last = entry.positions.at(-1);
     // Every event after the forgotten id's last one is still indexed.
