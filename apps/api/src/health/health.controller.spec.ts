@@ -46,6 +46,42 @@ describe('health and readiness of a replica', () => {
     expect(await health.ready()).toMatchObject({ status: 'ok', ready: true, store: { headPosition: null }, projections: { behind: false, lagEvents: '0', lag: '0' } });
   });
 
+  it('names, per read model, where it stands and which snapshot it was restored from', async () => {
+    const withSnapshots = new (class extends RunnerAt {
+      override status(): RunnerStatus {
+        return {
+          ...super.status(),
+          checkpoints: [
+            { name: 'governance.commitments', checkpoint: 41n, restoredFrom: 40n },
+            { name: 'trust', checkpoint: 41n, restoredFrom: null },
+          ],
+          snapshots: {
+            location: '/data/concordat.sqlite.snapshots',
+            restoring: false,
+            restoreMs: 12,
+            restored: ['governance.commitments'],
+            rebuilt: ['trust'],
+            lastRound: { position: 41n, readModels: ['governance.commitments'], captureMs: 3, maxCaptureMs: 2, writeMs: 9, bytes: 1024 },
+          },
+        };
+      }
+    })(store);
+    const report = await new HealthController(store, withSnapshots).health(response());
+    expect(report.projections.checkpoints).toEqual([
+      { name: 'governance.commitments', checkpoint: '41', restoredFrom: '40' },
+      { name: 'trust', checkpoint: '41', restoredFrom: null },
+    ]);
+    expect(report.projections.snapshots).toEqual({
+      location: '/data/concordat.sqlite.snapshots',
+      restoring: false,
+      restoreMs: 12,
+      restored: ['governance.commitments'],
+      rebuilt: ['trust'],
+      lastRound: { position: '41', readModels: ['governance.commitments'], bytes: 1024, writeMs: 9, maxCaptureMs: 2 },
+    });
+    expect((await health.health(response())).projections.snapshots).toBeNull();
+  });
+
   it('is not ready while its read models are behind the log, and says by how many events', async () => {
     for (const stream of ['counter-a', 'counter-b', 'counter-a']) await record(store, stream);
     runner.current = { state: 'running', checkpoint: 0n, failure: null };

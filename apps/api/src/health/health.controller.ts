@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
-import { ProjectionRunner } from '../../../../libs/ledger/src/projection-runner.js';
+import { ProjectionRunner, type RunnerStatus } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
 import { Public } from '../auth/decorators.js';
 import { ProblemError } from '../http/problem.js';
@@ -35,6 +35,17 @@ export interface HealthReport {
      */
     lagEvents: string | null;
     readModels: string[];
+    /** Per read model: the position it reflects and the snapshot it was restored from at start (null: rebuilt). */
+    checkpoints: { name: string; checkpoint: string | null; restoredFrom: string | null }[];
+    /** Read-model snapshots: where, what was restored or rebuilt at start, and the last round written; null when none are kept. */
+    snapshots: {
+      location: string;
+      restoring: boolean;
+      restoreMs: number | null;
+      restored: string[];
+      rebuilt: string[];
+      lastRound: { position: string; readModels: string[]; bytes: number; writeMs: number; maxCaptureMs: number } | null;
+    } | null;
     failure: { readModel: string | null; position: string | null; message: string } | null;
   };
 }
@@ -103,6 +114,8 @@ export class HealthController {
         lag: lag === null ? null : lag.toString(),
         lagEvents: lagEvents === null ? null : lagEvents.toString(),
         readModels: status.readModels,
+        checkpoints: status.checkpoints.map((c) => ({ name: c.name, checkpoint: decimalOrNull(c.checkpoint), restoredFrom: decimalOrNull(c.restoredFrom) })),
+        snapshots: snapshotsView(status.snapshots),
         failure:
           status.failure === null
             ? null
@@ -116,4 +129,19 @@ export class HealthController {
     const page = await this.store.readAll({ after: checkpoint ?? 'start', maxCount: Math.min(LAG_SCAN_LIMIT, this.store.limits.maxReadCount) });
     return page.isEnd ? BigInt(page.events.length) : null;
   }
+}
+
+const decimalOrNull = (position: bigint | null): string | null => (position === null ? null : position.toString());
+
+function snapshotsView(snapshots: RunnerStatus['snapshots']): HealthReport['projections']['snapshots'] {
+  if (snapshots === null) return null;
+  const round = snapshots.lastRound;
+  return {
+    location: snapshots.location,
+    restoring: snapshots.restoring,
+    restoreMs: snapshots.restoreMs,
+    restored: snapshots.restored,
+    rebuilt: snapshots.rebuilt,
+    lastRound: round === null ? null : { position: round.position.toString(), readModels: round.readModels, bytes: round.bytes, writeMs: round.writeMs, maxCaptureMs: round.maxCaptureMs },
+  };
 }
