@@ -78,7 +78,7 @@ describe('restarting the ledger from read-model snapshots', () => {
     expect(restarted.warnings).toEqual([]);
     const status = restarted.runner.status();
     expect(status.snapshots?.restored.sort()).toEqual([...RESTORABLE].sort());
-    expect(status.snapshots?.rebuilt.sort()).toEqual(['incidents', 'trust']);
+    expect(status.snapshots?.rebuilt.sort()).toEqual(['incidents']);
     expect(status.checkpoints.filter((c) => c.restoredFrom !== null).map((c) => c.restoredFrom)).toEqual(RESTORABLE.map(() => BigInt(EVENTS - 1)));
   });
 

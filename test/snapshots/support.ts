@@ -85,7 +85,7 @@ export async function startCaughtUp(store: EventStore, snapshotDir: string, opti
   return { runner, models, warnings };
 }
 
-export const RESTORABLE = ['ledger.idempotency-keys', 'governance.commitments', 'governance.cities', 'governance.bodies', 'governance.agreements', 'governance.findings', 'balances'];
+export const RESTORABLE = ['ledger.idempotency-keys', 'governance.commitments', 'governance.cities', 'governance.bodies', 'governance.agreements', 'governance.findings', 'balances', 'trust'];
 
 /**
  * What the commitments model answers beyond its canonical state: every timeline (the event data as recorded) and

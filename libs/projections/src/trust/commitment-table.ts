@@ -5,6 +5,7 @@
  */
 import type { CommitmentTerms, LifecycleFact, LifecycleKind } from './evidence.js';
 import { COORDINATOR } from './evidence.js';
+import { DeferredRow, TrustSnapshotError, decodeColumn, encodeColumn, expectArray, expectCount, expectFinite, expectRange, expectString } from './snapshot-codec.js';
 
 const KINDS: readonly LifecycleKind[] = ['made', 'fulfilled', 'closed_short', 'defaulted', 'waived', 'reopened', 'finding', 'revoked'];
 const KIND_CODE = new Map<LifecycleKind, number>(KINDS.map((k, i) => [k, i]));
@@ -58,6 +59,23 @@ export class EventIdColumn {
     return other ?? null;
   }
 
+  /** Copies of the first `rows` ids' words and of the ids kept as strings, for a snapshot. */
+  capture(rows: number): { words: Uint32Array; other: [number, string][] } {
+    return { words: this.words.slice(0, rows * 4), other: [...this.other] };
+  }
+
+  static restore(rows: number, words: unknown, other: unknown): EventIdColumn {
+    const column = new EventIdColumn();
+    column.words = decodeColumn(words, rows * 4, 64, (n) => new Uint32Array(n), 'event id words');
+    for (const entry of expectArray(other, 'event ids kept as text')) {
+      const [row, id] = expectArray(entry, 'event id kept as text');
+      const at = expectCount(row, 'event id row');
+      if (at >= rows) throw new TrustSnapshotError(`event id row ${at} is beyond ${rows} facts`);
+      column.other.set(at, expectString(id, 'event id'));
+    }
+    return column;
+  }
+
   get(row: number): string {
     const other = this.other.get(row);
     if (other !== undefined) return other;
@@ -81,7 +99,7 @@ export class FactTable {
   private seq = new Float64Array(this.capacity);
   private fraction = new Float64Array(this.capacity);
   private next = new Int32Array(this.capacity);
-  private readonly eventIds = new EventIdColumn();
+  private eventIds = new EventIdColumn();
 
   get size(): number {
     return this.n;
@@ -145,6 +163,35 @@ export class FactTable {
     return o;
   }
 
+  /** The table as one snapshot row: copies now, base64 when the writer serializes it. */
+  snapshotRow(): DeferredRow {
+    const n = this.n;
+    const columns = [this.kind, this.recordedMs, this.businessMs, this.seq, this.fraction, this.next].map((c) => c.slice(0, n));
+    const ids = this.eventIds.capture(n);
+    return new DeferredRow(() => ['facts', n, ...columns.map(encodeColumn), encodeColumn(ids.words), ids.other]);
+  }
+
+  static restore(row: unknown[]): FactTable {
+    const [tag, count, kind, recordedMs, businessMs, seq, fraction, next, words, other] = row;
+    if (tag !== 'facts' || row.length !== 10) throw new TrustSnapshotError('the facts row is malformed');
+    const n = expectCount(count, 'fact count');
+    const table = new FactTable();
+    const capacity = Math.max(64, n);
+    table.kind = decodeColumn(kind, n, capacity, (k) => new Uint8Array(k), 'fact kinds');
+    for (let i = 0; i < n; i++) if (table.kind[i] >= KINDS.length) throw new TrustSnapshotError(`fact ${i} has an unknown kind`);
+    table.recordedMs = decodeColumn(recordedMs, n, capacity, (k) => new Float64Array(k), 'fact recorded instants');
+    table.businessMs = decodeColumn(businessMs, n, capacity, (k) => new Float64Array(k), 'fact business instants');
+    table.seq = decodeColumn(seq, n, capacity, (k) => new Float64Array(k), 'fact stream orders');
+    table.fraction = decodeColumn(fraction, n, capacity, (k) => new Float64Array(k), 'fact fractions');
+    table.next = decodeColumn(next, n, capacity, (k) => new Int32Array(k), 'fact chains');
+    expectRange(table.next, n, NONE, n, 'fact chain');
+    for (let i = 0; i < n; i++) if (table.next[i] !== NONE && table.next[i] <= i) throw new TrustSnapshotError(`fact ${i} chains backwards`);
+    table.eventIds = EventIdColumn.restore(n, words, other);
+    table.capacity = capacity;
+    table.n = n;
+    return table;
+  }
+
   private before(x: number, y: number): boolean {
     return this.recordedMs[x] < this.recordedMs[y] || (this.recordedMs[x] === this.recordedMs[y] && this.seq[x] <= this.seq[y]);
   }
@@ -178,6 +225,19 @@ export class RowList {
   at(i: number): number {
     return this.rows[i];
   }
+
+  /** A copy of the rows, for a snapshot. */
+  capture(): Int32Array {
+    return this.rows.slice(0, this.n);
+  }
+
+  static restore(text: unknown, size: number, limit: number): RowList {
+    const list = new RowList();
+    list.rows = decodeColumn(text, size, 4, (n) => new Int32Array(n), 'rows of an obligor');
+    expectRange(list.rows, size, 0, limit, 'row of an obligor');
+    list.n = size;
+    return list;
+  }
 }
 
 /** Cities as small integers: an id is stored once, however many commitments name it. */
@@ -204,6 +264,16 @@ export class CityInterner {
 
   all(): readonly string[] {
     return this.ids;
+  }
+
+  static restore(ids: unknown): CityInterner {
+    const interner = new CityInterner();
+    for (const id of expectArray(ids, 'cities')) {
+      const city = expectString(id, 'city');
+      if (interner.index.has(city)) throw new TrustSnapshotError(`city ${city} is listed twice`);
+      interner.intern(city);
+    }
+    return interner;
   }
 }
 
@@ -237,7 +307,7 @@ export class CommitmentTable {
   private count = new Int32Array(this.capacity);
 
   constructor(
-    private readonly facts: FactTable,
+    readonly facts: FactTable,
     private readonly cities: CityInterner,
     private readonly minLeadMs: number,
   ) {}
@@ -368,6 +438,59 @@ export class CommitmentTable {
       at = this.facts.writeCanonical(this.head[row], limit, numbers, at + 3, text);
     }
     flush();
+  }
+
+  /** The table as one snapshot row: copies now, base64 when the writer serializes it. */
+  snapshotRow(): DeferredRow {
+    const n = this.n;
+    const ids = this.ids.slice(0, n);
+    const values = this.values.slice(0, n);
+    const columns = [this.hasTerms, this.obligor, this.obligeeCity, this.weight, this.dueMs, this.madeMs, this.head, this.tail, this.count].map((c) => c.slice(0, n));
+    return new DeferredRow(() => ['commitments', n, ids, values, ...columns.map(encodeColumn)]);
+  }
+
+  static restore(row: unknown[], facts: FactTable, cities: CityInterner, minLeadMs: number): CommitmentTable {
+    if (row[0] !== 'commitments' || row.length !== 13) throw new TrustSnapshotError('the commitments row is malformed');
+    const n = expectCount(row[1], 'commitment count');
+    const table = new CommitmentTable(facts, cities, minLeadMs);
+    const ids = expectArray(row[2], 'commitment ids');
+    const values = expectArray(row[3], 'commitment values');
+    if (ids.length !== n || values.length !== n) throw new TrustSnapshotError(`commitment ids or values do not number ${n}`);
+    ids.forEach((id, i) => {
+      const text = expectString(id, 'commitment id');
+      if (table.byId.has(text)) throw new TrustSnapshotError(`commitment ${text} is listed twice`);
+      table.byId.set(text, i);
+      table.ids.push(text);
+      table.values.push(expectString(values[i], 'commitment value'));
+    });
+    const capacity = Math.max(64, n);
+    const ints = (at: number, what: string): Int32Array<ArrayBuffer> => decodeColumn(row[at], n, capacity, (k) => new Int32Array(k), what);
+    const floats = (at: number, what: string): Float64Array<ArrayBuffer> => decodeColumn(row[at], n, capacity, (k) => new Float64Array(k), what);
+    table.hasTerms = decodeColumn(row[4], n, capacity, (k) => new Uint8Array(k), 'commitment terms flags');
+    table.obligor = ints(5, 'commitment obligors');
+    table.obligeeCity = ints(6, 'commitment obligees');
+    table.weight = floats(7, 'commitment weights');
+    table.dueMs = floats(8, 'commitment due instants');
+    table.madeMs = floats(9, 'commitment made instants');
+    table.head = ints(10, 'commitment fact heads');
+    table.tail = ints(11, 'commitment fact tails');
+    table.count = ints(12, 'commitment fact counts');
+    const cityCount = cities.all().length;
+    for (let i = 0; i < n; i++) {
+      if (table.hasTerms[i] > 1) throw new TrustSnapshotError(`commitment ${i} has a bad terms flag`);
+      if (table.hasTerms[i] === 1) {
+        if (table.obligor[i] < 0 || table.obligor[i] >= cityCount) throw new TrustSnapshotError(`commitment ${i} names an unknown obligor`);
+        if (table.obligeeCity[i] < NONE || table.obligeeCity[i] >= cityCount) throw new TrustSnapshotError(`commitment ${i} names an unknown obligee`);
+        expectFinite(table.dueMs[i], 'commitment due instant');
+        expectFinite(table.madeMs[i], 'commitment made instant');
+      }
+    }
+    expectRange(table.head, n, NONE, facts.size, 'commitment fact head');
+    expectRange(table.tail, n, NONE, facts.size, 'commitment fact tail');
+    expectRange(table.count, n, 0, 2 ** 31 - 1, 'commitment fact count');
+    table.capacity = capacity;
+    table.n = n;
+    return table;
   }
 
   private grow(): void {

@@ -7,6 +7,8 @@
  * order, so an insertion is usually an append; a back-dated one shifts only the rows after it. Each delta carries an
  * id so that a re-resolved commitment can withdraw exactly the deltas it added.
  */
+import { TrustSnapshotError, decodeColumn } from './snapshot-codec.js';
+
 export const COEFFICIENTS = 5;
 
 /** Coefficient slots of a delta: commitments use the first four, findings the last. */
@@ -120,6 +122,23 @@ export class TimeIndex {
       for (let k = 0; k < width; k++) rows[b + k] *= factors[offset + k];
       if (hasProvisional) rows[b + Coef.P0 - offset] += p0PerP1 * p1;
     }
+  }
+
+  /** A copy of the rows in use, for a snapshot. */
+  capture(): Float64Array {
+    return this.rows.slice(0, this.n * this.stride);
+  }
+
+  /** An index holding `size` rows decoded from a capture; throws unless they are in key order. */
+  static restore(coefficients: { offset: number; width: number }, size: number, rows: unknown): TimeIndex {
+    const index = new TimeIndex(size, coefficients);
+    index.rows = decodeColumn(rows, size * index.stride, Math.max(1, size) * index.stride, (n) => new Float64Array(n), 'time index rows');
+    for (let i = 0; i < size; i++) {
+      const key = index.rows[i * index.stride + KEY];
+      if (Number.isNaN(key) || (i > 0 && key < index.rows[(i - 1) * index.stride + KEY])) throw new TrustSnapshotError(`time index row ${i} is out of order`);
+    }
+    index.n = size;
+    return index;
   }
 
   private upperBound(key: number): number {

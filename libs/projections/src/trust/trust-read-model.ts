@@ -14,6 +14,7 @@ import type {
   MemberAdmitted,
   MemberRemoved,
 } from '../../../domain/src/governance/events.js';
+import { FINDING_KINDS } from '../../../domain/src/governance/events.js';
 import { instant, parseInstant, type Instant } from '../../../domain/src/shared/time.js';
 import { systemClock, type Clock } from '../../../event-store/src/clock.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
@@ -38,6 +39,7 @@ import {
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
+import { DeferredRow, TrustSnapshotError, encodeColumn, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
 import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
@@ -197,8 +199,25 @@ interface MembershipEntry {
  * one, and findings (a few per city) get an index only when there is one.
  */
 class Evidence {
-  readonly commitments = new TimeIndex(4, COMMITMENT_COEFFICIENTS);
-  private findingIndex: TimeIndex | null = null;
+  constructor(
+    readonly commitments = new TimeIndex(4, COMMITMENT_COEFFICIENTS),
+    private findingIndex: TimeIndex | null = null,
+  ) {}
+
+  /** Copies of both indices for a snapshot: `[size, rows]`, null when findings never had one. */
+  capture(): () => [[number, string], [number, string] | null] {
+    const commitments = [this.commitments.size, this.commitments.capture()] as const;
+    const findings = this.findingIndex === null ? null : ([this.findingIndex.size, this.findingIndex.capture()] as const);
+    return () => [[commitments[0], encodeColumn(commitments[1])], findings === null ? null : [findings[0], encodeColumn(findings[1])]];
+  }
+
+  static restore(commitments: unknown, findings: unknown): Evidence {
+    const index = (value: unknown, coefficients: { offset: number; width: number }): TimeIndex => {
+      const [size, rows] = expectArray(value, 'time index');
+      return TimeIndex.restore(coefficients, expectCount(size, 'time index size'), rows);
+    };
+    return new Evidence(index(commitments, COMMITMENT_COEFFICIENTS), findings === null ? null : index(findings, FINDING_COEFFICIENTS));
+  }
 
   get findings(): TimeIndex {
     this.findingIndex ??= new TimeIndex(2, FINDING_COEFFICIENTS);
@@ -273,15 +292,15 @@ export class TrustReadModel implements ReadModel {
   /** 2: the canonical state became counted digests of the commitments and findings. */
   readonly version = 2;
 
-  private readonly bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
+  private bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
   /** Known cities, interned: each id is one string however many commitments name it. */
-  private readonly cities = new CityInterner();
+  private cities = new CityInterner();
   /** Commitments as columns, their row number naming their rows in the indices. */
-  private readonly commitments: CommitmentTable;
-  private readonly findings = new Map<string, FindingRecord>();
+  private commitments: CommitmentTable;
+  private findings = new Map<string, FindingRecord>();
   /** Commitment rows per obligor city number. */
-  private readonly commitmentsByObligor: RowList[] = [];
-  private readonly findingsByCity = new Map<string, FindingRecord[]>();
+  private commitmentsByObligor: RowList[] = [];
+  private findingsByCity = new Map<string, FindingRecord[]>();
   /** Reference epoch E, ms; fixed by the first instant seen and moved only to keep factored sums in range. */
   private epochMs: number | null = null;
   private nextFindingOwner = -1;
@@ -299,6 +318,11 @@ export class TrustReadModel implements ReadModel {
     private readonly clock: Clock = systemClock,
   ) {
     this.commitments = new CommitmentTable(new FactTable(), this.cities, parameters.minLeadSeconds * 1000);
+  }
+
+  /** A snapshot taken under another parameter set is discarded: every stored delta depends on the parameters. */
+  get parameterSetVersion(): string {
+    return this.parameters.id;
   }
 
   apply(event: RecordedEvent): void {
@@ -480,6 +504,118 @@ export class TrustReadModel implements ReadModel {
       commitments: { count: this.commitments.size, sha256: commitments.digest('hex') },
       findings: { count: byId.length, sha256: findings.digest('hex') },
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------------- snapshot
+
+  /**
+   * The whole state as rows, exactly as apply left it (the indices' prefix sums are copied, not recomputed, so a
+   * restored model answers bit for bit alike). Columns and lists are copied here; base64 is produced when the writer
+   * serializes each row. Plain objects (facts, membership entries, finding facts) are never mutated once made.
+   */
+  snapshot(): unknown[] {
+    const rows: unknown[] = [['trust', this.version, this.parameters.id, this.epochMs, this.nextFindingOwner], ['cities', [...this.cities.all()]]];
+    rows.push(this.commitments.facts.snapshotRow(), this.commitments.snapshotRow());
+    const obligors: [number, number, Int32Array][] = [];
+    this.commitmentsByObligor.forEach((list, city) => obligors.push([city, list.size, list.capture()]));
+    rows.push(new DeferredRow(() => ['obligors', obligors.map(([city, size, list]) => [city, size, encodeColumn(list)])]));
+    for (const record of this.findings.values()) rows.push(['finding', record.id, record.owner, record.finding, [...record.facts]]);
+    for (const [city, records] of this.findingsByCity) rows.push(['findingsByCity', city, records.map((r) => r.id)]);
+    this.bases.forEach((basis, slot) => {
+      for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
+      for (const [city, evidence] of basis.city) {
+        const all = evidence.all.capture();
+        rows.push(new DeferredRow(() => ['evidence', slot, city, null, ...all()]));
+        for (const [counterparty, pair] of evidence.byCounterparty) {
+          const captured = pair.capture();
+          rows.push(new DeferredRow(() => ['evidence', slot, city, counterparty, ...captured()]));
+        }
+      }
+    });
+    rows.push(['end', rows.length + 1]);
+    return rows;
+  }
+
+  /** Replaces a fresh model's state with a `snapshot()`; checks everything first and changes nothing when it throws. */
+  restore(state: unknown): void {
+    if (!this.isFresh()) throw new TrustSnapshotError('restore needs a model that has applied nothing');
+    const rows = expectArray(state, 'the snapshot');
+    const row = (i: number, tag: string): unknown[] => {
+      const r = expectArray(rows[i], `row ${i}`);
+      if (r[0] !== tag) throw new TrustSnapshotError(`row ${i} is not ${tag}`);
+      return r;
+    };
+    const [, version, parameterSet, epoch, nextOwner] = row(0, 'trust');
+    if (version !== this.version) throw new TrustSnapshotError(`version ${String(version)} is not ${this.version}`);
+    if (parameterSet !== this.parameters.id) throw new TrustSnapshotError(`parameter set ${String(parameterSet)} is not ${this.parameters.id}`);
+    const epochMs = epoch === null ? null : expectFinite(epoch, 'reference epoch');
+    const nextFindingOwner = expectFinite(nextOwner, 'next finding owner');
+    if (!Number.isSafeInteger(nextFindingOwner) || nextFindingOwner > -1) throw new TrustSnapshotError('the next finding owner is not a negative integer');
+    const last = expectArray(rows[rows.length - 1], 'the last row');
+    if (last[0] !== 'end' || last[1] !== rows.length) throw new TrustSnapshotError('the snapshot is truncated');
+    const cities = CityInterner.restore(row(1, 'cities')[1]);
+    const facts = FactTable.restore(row(2, 'facts'));
+    const commitments = CommitmentTable.restore(row(3, 'commitments'), facts, cities, this.parameters.minLeadSeconds * 1000);
+    const commitmentsByObligor: RowList[] = [];
+    for (const entry of expectArray(row(4, 'obligors')[1], 'obligors')) {
+      const [city, size, list] = expectArray(entry, 'obligor');
+      const number = expectCount(city, 'obligor city');
+      if (number >= cities.all().length) throw new TrustSnapshotError(`obligor ${number} is not a known city`);
+      commitmentsByObligor[number] = RowList.restore(list, expectCount(size, 'obligor rows'), commitments.size);
+    }
+    const findings = new Map<string, FindingRecord>();
+    const findingsByCity = new Map<string, FindingRecord[]>();
+    const bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
+    for (let i = 5; i < rows.length - 1; i++) {
+      const r = expectArray(rows[i], `row ${i}`);
+      if (r[0] === 'finding') {
+        const record = findingRecordOf(r);
+        if (findings.has(record.id)) throw new TrustSnapshotError(`finding ${record.id} is listed twice`);
+        findings.set(record.id, record);
+      } else if (r[0] === 'findingsByCity') {
+        const city = expectString(r[1], 'finding city');
+        findingsByCity.set(
+          city,
+          expectArray(r[2], 'findings of a city').map((id) => {
+            const record = findings.get(expectString(id, 'finding id'));
+            if (record === undefined) throw new TrustSnapshotError(`finding ${String(id)} of ${city} is unknown`);
+            return record;
+          }),
+        );
+      } else if (r[0] === 'membership') {
+        const basis = bases[slotOf(r[1])];
+        const body = expectString(r[2], 'body id');
+        basis.membership.set(body, expectArray(r[3], 'membership').map(membershipEntryOf));
+      } else if (r[0] === 'evidence') {
+        const basis = bases[slotOf(r[1])];
+        const city = expectString(r[2], 'evidence city');
+        const evidence = Evidence.restore(r[4], r[5]);
+        if (r[3] === null) basis.city.set(city, { all: evidence, byCounterparty: new Map() });
+        else {
+          const owner = basis.city.get(city);
+          if (owner === undefined) throw new TrustSnapshotError(`pair evidence of ${city} comes before its city's`);
+          owner.byCounterparty.set(expectString(r[3], 'counterparty'), evidence);
+        }
+      } else throw new TrustSnapshotError(`row ${i} has an unknown tag ${String(r[0])}`);
+    }
+    this.cities = cities;
+    this.commitments = commitments;
+    this.commitmentsByObligor = commitmentsByObligor;
+    this.findings = findings;
+    this.findingsByCity = findingsByCity;
+    this.bases = bases;
+    this.epochMs = epochMs;
+    this.nextFindingOwner = nextFindingOwner;
+  }
+
+  private isFresh(): boolean {
+    return (
+      this.epochMs === null &&
+      this.cities.all().length === 0 &&
+      this.commitments.size === 0 &&
+      this.findings.size === 0 &&
+      this.bases.every((b) => b.city.size === 0 && b.membership.size === 0)
+    );
   }
 
   // ---------------------------------------------------------------------------------------------------- apply
@@ -881,6 +1017,63 @@ export class TrustReadModel implements ReadModel {
     answer.omittedContributions = omitted;
     answer.anomalies = sortAnomalies(anomalies).slice(0, MAX_ANOMALIES);
   }
+}
+
+const LIFECYCLE_KINDS: readonly LifecycleKind[] = ['made', 'fulfilled', 'closed_short', 'defaulted', 'waived', 'reopened', 'finding', 'revoked'];
+const MEMBERSHIP_OPS: readonly MembershipEntry['op'][] = ['establish', 'admit', 'remove'];
+
+function slotOf(value: unknown): 0 | 1 {
+  if (value !== 0 && value !== 1) throw new TrustSnapshotError(`basis slot ${String(value)} is unknown`);
+  return value;
+}
+
+function fieldsOf(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TrustSnapshotError(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function lifecycleFactOf(value: unknown): LifecycleFact {
+  const f = fieldsOf(value, 'lifecycle fact');
+  const kind = LIFECYCLE_KINDS.find((k) => k === f.kind);
+  if (kind === undefined) throw new TrustSnapshotError(`lifecycle kind ${String(f.kind)} is unknown`);
+  return {
+    kind,
+    recordedMs: expectFinite(f.recordedMs, 'fact recorded instant'),
+    businessMs: expectFinite(f.businessMs, 'fact business instant'),
+    seq: expectFinite(f.seq, 'fact stream order'),
+    eventId: expectString(f.eventId, 'fact event id'),
+    fraction: expectFinite(f.fraction, 'fact fraction'),
+  };
+}
+
+function findingRecordOf(row: unknown[]): FindingRecord {
+  const id = expectString(row[1], 'finding id');
+  const owner = expectFinite(row[2], 'finding owner');
+  if (!Number.isSafeInteger(owner) || owner >= 0) throw new TrustSnapshotError(`finding ${id} has a bad owner`);
+  let finding: FindingFacts | null = null;
+  if (row[3] !== null) {
+    const f = fieldsOf(row[3], 'finding facts');
+    const kind = FINDING_KINDS.find((k) => k === f.kind);
+    if (kind === undefined) throw new TrustSnapshotError(`finding kind ${String(f.kind)} is unknown`);
+    finding = {
+      findingId: expectString(f.findingId, 'finding id'),
+      cityId: expectString(f.cityId, 'finding city'),
+      counterparty: f.counterparty === null ? null : expectString(f.counterparty, 'finding counterparty'),
+      kind,
+      severity: expectFinite(f.severity, 'finding severity'),
+    };
+  }
+  const facts = expectArray(row[4], 'finding facts').map(lifecycleFactOf);
+  if (facts.length > MAX_LIFECYCLE_EVENTS) throw new TrustSnapshotError(`finding ${id} has too many facts`);
+  return { id, owner, finding, facts };
+}
+
+function membershipEntryOf(value: unknown): MembershipEntry {
+  const e = fieldsOf(value, 'membership entry');
+  const op = MEMBERSHIP_OPS.find((o) => o === e.op);
+  if (op === undefined) throw new TrustSnapshotError(`membership op ${String(e.op)} is unknown`);
+  const cities = expectArray(e.cities, 'membership cities').map((c) => expectString(c, 'membership city'));
+  return { key: expectFinite(e.key, 'membership instant'), seq: expectFinite(e.seq, 'membership order'), op, cities };
 }
 
 function sortAnomalies(list: Anomaly[]): TrustAnomaly[] {
