@@ -131,7 +131,7 @@ const HEX_HASH = /^[0-9a-f]{64}$/;
 const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
 const DEFAULT_PROGRESS_EVERY = 10_000;
 
-interface ParsedLine {
+export interface ParsedLine {
   position: bigint;
   id: string;
   type: string;
@@ -146,6 +146,15 @@ interface ParsedLine {
 
 /** Parses one export line, or says what is wrong with it. */
 function parseLine(text: string, maxLength: number): ParsedLine | string {
+  const parsed = parseExportLine(text, maxLength);
+  return typeof parsed === 'string' ? parsed : parsed.line;
+}
+
+/**
+ * The fields every export line carries, whichever chain model it follows, with the parsed object for the fields a
+ * model adds (the per-stream model's `chain` and `ordinal`); or what is wrong with the line.
+ */
+export function parseExportLine(text: string, maxLength: number): { line: ParsedLine; raw: Record<string, unknown> } | string {
   if (text.length > maxLength) return `the line is longer than ${maxLength} characters`;
   let value: unknown;
   try {
@@ -164,7 +173,7 @@ function parseLine(text: string, maxLength: number): ParsedLine | string {
   if (typeof v.metadata !== 'object' || v.metadata === null || Array.isArray(v.metadata)) return 'metadata is not an object';
   if (typeof v.hash !== 'string' || !HEX_HASH.test(v.hash)) return 'hash is not 64 lowercase hex characters';
   if (typeof v.prevHash !== 'string' || !HEX_HASH.test(v.prevHash)) return 'prevHash is not 64 lowercase hex characters';
-  return {
+  const line: ParsedLine = {
     position: BigInt(v.position),
     id: v.id as string,
     type: v.type as string,
@@ -176,6 +185,7 @@ function parseLine(text: string, maxLength: number): ParsedLine | string {
     hash: v.hash,
     prevHash: v.prevHash,
   };
+  return { line, raw: v };
 }
 
 /**

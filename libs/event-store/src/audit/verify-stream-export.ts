@@ -17,7 +17,8 @@ import type { DigestFile } from './export.js';
 import { STREAM_CHAIN } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
-import type { Discrepancy, DiscrepancyReason, ExportVerification, VerifyExportOptions } from './verify-export.js';
+import type { Discrepancy, DiscrepancyReason, ExportVerification, ParsedLine, VerifyExportOptions } from './verify-export.js';
+import { parseExportLine } from './verify-export.js';
 
 /** Hashed in place of the position on EventStoreDB (see the adapter's envelope). */
 const UNHASHED_POSITION = -1n;
@@ -26,62 +27,23 @@ export const DEFAULT_MAX_STREAMS = 10_000_000;
 const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
 const DEFAULT_PROGRESS_EVERY = 10_000;
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
-const HEX_HASH = /^[0-9a-f]{64}$/;
 /** How a stream-chain line opens (the exporter's layout): enough to tell the chain model from the first line. */
 const STREAM_CHAIN_HEAD = /^\{"position":"(0|[1-9][0-9]{0,19})","ordinal":"(0|[1-9][0-9]{0,19})","chain":"stream"/;
 
 /** True when `text` is a line of a per-stream-chain export (as streamChainExportLine writes it). */
 export const isStreamChainLine = (text: string): boolean => STREAM_CHAIN_HEAD.test(text);
 
-interface StreamChainLine {
-  position: bigint;
+interface StreamChainLine extends ParsedLine {
   ordinal: bigint;
-  id: string;
-  type: string;
-  stream: string;
-  revision: bigint;
-  recordedAt: string;
-  data: unknown;
-  metadata: unknown;
-  hash: string;
-  prevHash: string;
 }
 
 function parseStreamChainLine(text: string, maxLength: number): StreamChainLine | string {
-  if (text.length > maxLength) return `the line is longer than ${maxLength} characters`;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return `not JSON: ${(error as Error).message}`;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const v = value as Record<string, unknown>;
-  if (v.chain !== STREAM_CHAIN) return `chain is not "${STREAM_CHAIN}" (an export holds one chain model throughout)`;
-  for (const field of ['id', 'type', 'stream', 'recordedAt'] as const) {
-    if (typeof v[field] !== 'string') return `${field} is not a string`;
-  }
-  for (const field of ['position', 'ordinal', 'revision'] as const) {
-    const text = v[field];
-    if (typeof text !== 'string' || !DECIMAL.test(text)) return `${field} is not a decimal string`;
-  }
-  if (!('data' in v)) return 'data is missing';
-  if (typeof v.metadata !== 'object' || v.metadata === null || Array.isArray(v.metadata)) return 'metadata is not an object';
-  if (typeof v.hash !== 'string' || !HEX_HASH.test(v.hash)) return 'hash is not 64 lowercase hex characters';
-  if (typeof v.prevHash !== 'string' || !HEX_HASH.test(v.prevHash)) return 'prevHash is not 64 lowercase hex characters';
-  return {
-    position: BigInt(v.position as string),
-    ordinal: BigInt(v.ordinal as string),
-    id: v.id as string,
-    type: v.type as string,
-    stream: v.stream as string,
-    revision: BigInt(v.revision as string),
-    recordedAt: v.recordedAt as string,
-    data: v.data,
-    metadata: v.metadata,
-    hash: v.hash,
-    prevHash: v.prevHash,
-  };
+  const parsed = parseExportLine(text, maxLength);
+  if (typeof parsed === 'string') return parsed;
+  const { line, raw } = parsed;
+  if (raw.chain !== STREAM_CHAIN) return `chain is not "${STREAM_CHAIN}" (an export holds one chain model throughout)`;
+  if (typeof raw.ordinal !== 'string' || !DECIMAL.test(raw.ordinal)) return 'ordinal is not a decimal string';
+  return { ...line, ordinal: BigInt(raw.ordinal) };
 }
 
 /** The stored hash is over the writer's canonical JSON; a faithful re-serialisation is accepted through the canonical form. */
