@@ -68,4 +68,11 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_GROUP_COMMIT: 'off', CONCORDAT_JWT_SECRET: SECRET }).sqliteGroupCommit).toBe(false);
     expect(problemsOf({ CONCORDAT_SQLITE_GROUP_COMMIT: 'yes' })).toEqual([expect.stringContaining('CONCORDAT_SQLITE_GROUP_COMMIT')]);
   });
+
+  it('keeps read-model snapshots beside the SQLite file unless told where, and none for the memory store', () => {
+    const sqlite = loadConfig({ CONCORDAT_SQLITE_PATH: join(dir, 'ledger.sqlite'), CONCORDAT_JWT_SECRET: SECRET });
+    expect(sqlite.snapshotDir).toBe(`${join(dir, 'ledger.sqlite')}.snapshots`);
+    expect(loadConfig({ CONCORDAT_SQLITE_PATH: join(dir, 'ledger.sqlite'), CONCORDAT_SNAPSHOT_DIR: join(dir, 'snaps'), CONCORDAT_JWT_SECRET: SECRET }).snapshotDir).toBe(join(dir, 'snaps'));
+    expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_JWT_SECRET: SECRET }).snapshotDir).toBeNull();
+  });
 });

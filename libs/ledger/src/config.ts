@@ -124,5 +124,5 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     }
   }
 
-  return { port, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, jwtSecret, jwtSecretGenerated };
+  return { port, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, snapshotDir, jwtSecret, jwtSecretGenerated };
 }
