@@ -59,6 +59,10 @@ describe('the dashboard over the demo ledger', () => {
     const address = app.getHttpServer().address();
     url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
     admin = await bearer({ sub: 'demo-admin', role: 'admin' });
+    // The app serves at once while its read models catch up with the demo ledger (from snapshots or the log): like a
+    // load balancer, wait until the replica says it is ready before reading.
+    for (let attempt = 0; attempt < 300 && (await http().get('/health/ready')).status !== 200; attempt++) await new Promise((r) => setTimeout(r, 100));
+    await http().get('/health/ready').expect(200);
     members = (await api<{ members: string[] }>(`/bodies/${BODY}`)).members;
     browser = await launchChromium();
   });
