@@ -6,6 +6,7 @@ import { HealthController } from './health/health.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { fieldErrors, ProblemFilter, RequestValidationError } from './http/problem.js';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor.js';
+import { memoizeValidationMetadata } from './http/validation-metadata-cache.js';
 
 export interface AppModuleOptions extends LedgerModuleOptions {
   contexts: ReadonlyArray<Type | DynamicModule>;
@@ -15,6 +16,7 @@ export interface AppModuleOptions extends LedgerModuleOptions {
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     const { contexts, ...ledger } = options;
+    memoizeValidationMetadata();
     return {
       module: AppModule,
       imports: [LedgerModule.forRoot(ledger), ...contexts],
