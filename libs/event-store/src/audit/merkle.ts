@@ -10,10 +10,16 @@ import { EMPTY_TREE_ROOT, HASH_BYTES, hashChildren, hashLeaf } from './proof-ver
 /** Most leaves one tree may hold here: indices stay exact JavaScript numbers. */
 export const MAX_MERKLE_LEAVES = Number.MAX_SAFE_INTEGER;
 
-/** The hashes of the complete subtrees of one height, in order, packed in one growable buffer. */
+/**
+ * The hashes of the complete subtrees of one height, in order, packed in one growable buffer. Append-only: bytes
+ * below `count` are never written again (growth copies them to a new buffer and leaves the old one as it was), so a
+ * view of them stays valid and unchanged while the level grows.
+ */
 class HashLevel {
-  private bytes = Buffer.alloc(HASH_BYTES * 64);
-  count = 0;
+  constructor(
+    private bytes: Buffer = Buffer.alloc(HASH_BYTES * 64),
+    public count = 0,
+  ) {}
 
   push(hash: Uint8Array): void {
     const offset = this.count * HASH_BYTES;
@@ -32,9 +38,29 @@ class HashLevel {
     return this.bytes.subarray(offset, offset + HASH_BYTES);
   }
 
+  /** The first `count` hashes, as a view (see the class comment for why it may be kept). */
+  prefix(count: number): Buffer {
+    return this.bytes.subarray(0, count * HASH_BYTES);
+  }
+
   get byteLength(): number {
     return this.bytes.length;
   }
+}
+
+/** The level above `level`: one inner node per complete pair, hashed through reused scratch space. */
+function parentLevel(level: HashLevel): HashLevel {
+  const count = Math.floor(level.count / 2);
+  const parents = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
+  const children = level.prefix(count * 2);
+  const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
+  scratch[0] = 0x01;
+  for (let i = 0; i < count; i += 1) {
+    // Left and right siblings sit side by side: one copy gives SHA-256 its whole input after the 0x01 prefix.
+    children.copy(scratch, 1, i * 2 * HASH_BYTES, (i + 1) * 2 * HASH_BYTES);
+    parents.write(hash('sha256', scratch, 'hex'), i * HASH_BYTES, 'hex');
+  }
+  return new HashLevel(parents, count);
 }
 
 /** Largest power of two strictly below n (n ≥ 2): where RFC 6962 splits a tree of n leaves. */
@@ -42,6 +68,14 @@ function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
+}
+
+/** Levels a log of `size` leaves holds: the leaves, and one more per doubling (1 for the empty log). */
+function heightsOf(size: number): number {
+  let heights = 1;
+  // At most 53 turns below 2^53.
+  while (2 ** heights <= size) heights += 1;
+  return heights;
 }
 
 function isPowerOfTwo(n: number): boolean {
@@ -61,6 +95,26 @@ function checkSize(name: string, value: number, max: number): void {
 export class MerkleLog {
   /** levels[h] holds the hashes of the complete subtrees of 2^h leaves, left to right. */
   private readonly levels: HashLevel[] = [new HashLevel()];
+
+  /**
+   * A log holding `leafHashes` (32 bytes each, in order; copied), its inner nodes recomputed level by level: about
+   * one SHA-256 per leaf, with no per-leaf allocation.
+   */
+  static fromLeafHashes(leafHashes: Uint8Array): MerkleLog {
+    if (leafHashes.length % HASH_BYTES !== 0) throw new RangeError(`leaf hashes come in ${HASH_BYTES}-byte units; got ${leafHashes.length} bytes`);
+    const count = leafHashes.length / HASH_BYTES;
+    if (count > MAX_MERKLE_LEAVES) throw new RangeError('too many leaves for one Merkle log');
+    const log = new MerkleLog();
+    const leaves = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
+    leaves.set(leafHashes);
+    log.levels[0] = new HashLevel(leaves, count);
+    // One level per height: at most 53 turns for any count below 2^53.
+    for (let level = log.levels[0]; level.count >= 2; ) {
+      level = parentLevel(level);
+      log.levels.push(level);
+    }
+    return log;
+  }
 
   get size(): number {
     return this.levels[0].count;
@@ -90,6 +144,45 @@ export class MerkleLog {
   /** Appends a leaf by its bytes (for a log entry: the event hash as 32 raw bytes). */
   appendLeaf(leaf: Uint8Array): void {
     this.appendLeafHash(hashLeaf(leaf));
+  }
+
+  /**
+   * A log of `levels[0].length / 32` leaves given every level a log of that size holds (levels[h]: the hashes of its
+   * complete subtrees of 2^h leaves, in order; copied), as `levelsUpTo` answers them. Checks their counts, not their
+   * hashes: the caller vouches for the bytes (a sealed snapshot), which is what makes this cheaper than
+   * fromLeafHashes.
+   */
+  static fromLevels(levels: readonly Uint8Array[]): MerkleLog {
+    const size = levels.length === 0 ? -1 : levels[0].length / HASH_BYTES;
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_MERKLE_LEAVES) throw new RangeError('the leaf level is not whole leaf hashes');
+    const heights = heightsOf(size);
+    if (levels.length !== heights) throw new RangeError(`a log of ${size} leaves has ${heights} levels; got ${levels.length}`);
+    const log = new MerkleLog();
+    log.levels.length = 0;
+    levels.forEach((bytes, height) => {
+      const count = Math.floor(size / 2 ** height);
+      if (bytes.length !== count * HASH_BYTES) throw new RangeError(`level ${height} of a log of ${size} leaves holds ${count} hashes; got ${bytes.length} bytes`);
+      const owned = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
+      owned.set(bytes);
+      log.levels.push(new HashLevel(owned, count));
+    });
+    return log;
+  }
+
+  /**
+   * Every level of the tree of the first `size` leaves (see fromLevels), as views rather than copies: later appends
+   * never change these bytes, so the views may be kept (a snapshot captured between two events) while the log grows.
+   */
+  levelsUpTo(size: number): Buffer[] {
+    checkSize('size', size, this.size);
+    const heights = heightsOf(size);
+    return this.levels.slice(0, heights).map((level, height) => level.prefix(Math.floor(size / 2 ** height)));
+  }
+
+  /** The first `size` leaf hashes, 32 bytes each, as a view (see levelsUpTo). */
+  leafHashesUpTo(size: number): Buffer {
+    checkSize('size', size, this.size);
+    return this.levels[0].prefix(size);
   }
 
   /** The leaf hash at `index`, copied. */

@@ -26,10 +26,20 @@ export type LeafOrder = 'position' | 'ordinal';
 /** Leaf i is the event at position i only where positions are gapless (the embedded stores). */
 export const leafOrderOf = (kind: StoreKind): LeafOrder => (kind === 'esdb' ? 'ordinal' : 'position');
 
-/** The positions of the leaves, in order: increasing, packed 8 bytes each, searched by bisection. */
+/**
+ * The positions of the leaves, in order: increasing, packed 8 bytes each, searched by bisection. Append-only like
+ * the Merkle levels: values below `size` are never written again, so a view of them may be kept.
+ */
 class LeafPositions {
-  private values = new BigInt64Array(1_024);
-  size = 0;
+  constructor(
+    private values = new BigInt64Array(1_024),
+    public size = 0,
+  ) {}
+
+  /** The first `count` positions, as a view. */
+  prefix(count: number): BigInt64Array {
+    return this.values.subarray(0, count);
+  }
 
   push(position: bigint): void {
     if (this.size === this.values.length) {
@@ -61,11 +71,21 @@ class LeafPositions {
   }
 }
 
+/** What a MerkleCache held at some size: views of bytes it never rewrites, so they stay valid while it grows. */
+export interface MerkleCacheCapture {
+  leafOrder: LeafOrder;
+  size: number;
+  /** Every level of the tree of those leaves (MerkleLog.levelsUpTo): leaf hashes first. */
+  levels: Buffer[];
+  /** The leaves' positions (ordinal leaf order only; null where the leaf index is the position). */
+  positions: BigInt64Array | null;
+}
+
 /** The Merkle tree over a store's event hashes, kept current by `apply` (live) or `catchUp` (page by page). */
 export class MerkleCache {
-  readonly log = new MerkleLog();
+  private tree = new MerkleLog();
   /** Null where the leaf order is the position itself. */
-  private readonly positions: LeafPositions | null;
+  private positions: LeafPositions | null;
   /** Catch-ups run one at a time, so two callers never append the same page twice. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -73,8 +93,35 @@ export class MerkleCache {
     this.positions = leafOrder === 'ordinal' ? new LeafPositions() : null;
   }
 
+  get log(): MerkleLog {
+    return this.tree;
+  }
+
   get size(): number {
-    return this.log.size;
+    return this.tree.size;
+  }
+
+  /** The first `size` leaves, in O(1): shares bytes the cache never rewrites instead of copying them. */
+  capture(size: number): MerkleCacheCapture {
+    const levels = this.tree.levelsUpTo(size);
+    return { leafOrder: this.leafOrder, size, levels, positions: this.positions === null ? null : this.positions.prefix(size) };
+  }
+
+  /**
+   * Takes over a tree rebuilt elsewhere (a snapshot's) while this cache is still empty; the caller has checked it
+   * (leaf count, increasing positions). Throws, changing nothing, when the cache already holds leaves or the
+   * leaf orders differ.
+   */
+  adopt(tree: MerkleLog, positions: BigInt64Array | null): void {
+    if (this.tree.size !== 0) throw new AuditHistoryError(`the Merkle cache already holds ${this.tree.size} leaves`);
+    if ((positions === null) !== (this.leafOrder === 'position')) throw new AuditHistoryError(`a tree in another leaf order than ${this.leafOrder}`);
+    if (positions !== null && positions.length !== tree.size) throw new AuditHistoryError(`${positions.length} positions for ${tree.size} leaves`);
+    if (positions !== null) {
+      const values = new BigInt64Array(Math.max(1_024, positions.length));
+      values.set(positions);
+      this.positions = new LeafPositions(values, positions.length);
+    }
+    this.tree = tree;
   }
 
   /** The position of leaf `ordinal` (held by the cache). */

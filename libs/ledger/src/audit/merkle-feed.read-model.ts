@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { decodeMerkleSnapshot, merkleSnapshotRows } from '../../../event-store/src/audit/merkle-snapshot.js';
 import { MerkleCache, merkleCacheFor } from '../../../event-store/src/audit/service.js';
 import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
 import type { ReadModel } from '../../../projections/src/read-model.js';
@@ -10,25 +11,18 @@ export const MERKLE_READ_MODEL = 'audit.merkle';
 export const hasGaplessPositions = (store: Pick<EventStore, 'kind'>): boolean => store.kind !== 'esdb';
 
 /**
- * Feeds the store's MerkleCache as the runner applies events, so digests and proofs never rebuild the tree. Its
- * canonical state is the tree size and root over the events it applied: a rebuild from zero must reach the same root.
- * On EventStoreDB the leaves are taken by ordinal, and the cache keeps each leaf's position.
+ * A MerkleCache fed by the runner. Its canonical state is the tree size and root over the events it applied: a
+ * rebuild from zero must reach the same root. Its snapshot is the leaves it applied (merkle-snapshot.ts): captured
+ * in O(1) by sharing bytes the cache never rewrites, restored by recomputing the inner nodes.
  */
-@Injectable()
-export class MerkleFeedReadModel implements ReadModel {
-  readonly name = MERKLE_READ_MODEL;
+export class MerkleFeed implements ReadModel {
   readonly version = 1;
-  private readonly cache: MerkleCache;
   private applied = 0;
 
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    this.cache = merkleCacheFor(store);
-  }
-
-  /** A rebuild feeds its own tree, never the store's. */
-  fresh(): ReadModel {
-    return new DetachedMerkleFeed(new MerkleCache(this.cache.leafOrder), this.name);
-  }
+  constructor(
+    protected readonly cache: MerkleCache,
+    readonly name: string = MERKLE_READ_MODEL,
+  ) {}
 
   apply(event: RecordedEvent): void {
     // An event the cache already holds (a proof request caught up first) must carry the same hash, or this throws.
@@ -37,30 +31,34 @@ export class MerkleFeedReadModel implements ReadModel {
   }
 
   canonicalState(): unknown {
-    return merkleState(this.cache, this.applied);
+    return { treeSize: String(this.applied), root: this.cache.log.root(this.applied).toString('hex') };
+  }
+
+  snapshot(): unknown {
+    return merkleSnapshotRows(this.cache.capture(this.applied), this.cache.log.root(this.applied).toString('hex'));
+  }
+
+  /** Checks the whole snapshot and rebuilds its tree aside; only then does the cache take it over. */
+  restore(state: unknown): void {
+    if (this.applied !== 0) throw new Error(`${this.name} has applied ${this.applied} events: only a fresh model restores`);
+    const { tree, positions } = decodeMerkleSnapshot(state, this.cache.leafOrder);
+    this.cache.adopt(tree, positions);
+    this.applied = tree.size;
   }
 }
 
-function merkleState(cache: MerkleCache, applied: number): unknown {
-  return { treeSize: String(applied), root: cache.log.root(applied).toString('hex') };
-}
-
-/** The fresh instance of MerkleFeedReadModel: the same state shape over a tree of its own. */
-class DetachedMerkleFeed implements ReadModel {
-  readonly version = 1;
-  private applied = 0;
-
-  constructor(
-    private readonly cache: MerkleCache,
-    readonly name: string,
-  ) {}
-
-  apply(event: RecordedEvent): void {
-    this.cache.apply(event);
-    this.applied += 1;
+/**
+ * Feeds the store's MerkleCache as the runner applies events, so digests and proofs never rebuild the tree.
+ * On EventStoreDB the leaves are taken by ordinal, and the cache keeps each leaf's position.
+ */
+@Injectable()
+export class MerkleFeedReadModel extends MerkleFeed {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super(merkleCacheFor(store));
   }
 
-  canonicalState(): unknown {
-    return merkleState(this.cache, this.applied);
+  /** A rebuild feeds its own tree, never the store's. */
+  fresh(): ReadModel {
+    return new MerkleFeed(new MerkleCache(this.cache.leafOrder), this.name);
   }
 }
