@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
-import { encodeSnapshot, openSnapshot, SnapshotRejected } from './snapshots/snapshot-file.js';
+import { encodeSnapshot, openSnapshot, SnapshotRejected, type SealedSnapshot } from './snapshots/snapshot-file.js';
 import type { SnapshotStore } from './snapshots/snapshot-store.js';
 
 export type RunnerState = 'idle' | 'running' | 'failed' | 'stopped';
@@ -71,6 +71,9 @@ interface Waiter {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
+
+/** A model's snapshot read ahead of its turn: none, sealed (checksum under way), or failed to read or open. */
+type Prepared = { kind: 'none' } | { kind: 'sealed'; sealed: SealedSnapshot } | { kind: 'failed'; error: unknown };
 
 /** When periodic snapshots are taken: whichever comes first, and never two rounds at once. */
 export interface SnapshotPolicy {
@@ -254,7 +257,11 @@ export class ProjectionRunner {
     await this.consume(subscription);
   }
 
-  /** Restores every model it can; returns where the one subscription must start for the lowest model. */
+  /**
+   * Restores every model it can; returns where the one subscription must start for the lowest model. Models are
+   * restored one after the other (parsing is main-thread work), but the next model's file is read and its checksum
+   * computed on the thread pool while the current one is parsed: at most two snapshot files are held at once.
+   */
   private async restoreSnapshots(): Promise<bigint | 'start'> {
     const snapshots = this.options.snapshots;
     if (snapshots === undefined) return 'start';
@@ -263,16 +270,22 @@ export class ProjectionRunner {
     const hashes = new Map<bigint, string | null>();
     try {
       const head = this.startHead;
-      for (let i = 0; i < this.models.length; i++) {
-        if (this.state !== 'running') return 'start';
-        const model = this.models[i];
-        if (model.restore === undefined) {
-          this.rebuilt.push(model.name);
-          continue;
+      const restorable = this.models.flatMap((model, index) => (model.restore === undefined ? [] : [index]));
+      for (const model of this.models) if (model.restore === undefined) this.rebuilt.push(model.name);
+      let next = restorable.length > 0 ? this.prepare(snapshots, this.models[restorable[0]]) : null;
+      for (let k = 0; k < restorable.length && next !== null; k++) {
+        const current = next;
+        next = k + 1 < restorable.length ? this.prepare(snapshots, this.models[restorable[k + 1]]) : null;
+        if (this.state !== 'running') {
+          // Let the file already requested settle before giving up, so no read outlives the start.
+          await next;
+          return 'start';
         }
-        const position = await this.restoreOne(snapshots, model, head, hashes);
-        this.restoredFrom[i] = position;
-        this.snapshotAt[i] = position;
+        const index = restorable[k];
+        const model = this.models[index];
+        const position = await this.restoreOne(snapshots, model, await current, head, hashes);
+        this.restoredFrom[index] = position;
+        this.snapshotAt[index] = position;
         (position === null ? this.rebuilt : this.restored).push(model.name);
       }
     } finally {
@@ -288,18 +301,33 @@ export class ProjectionRunner {
     return lowest;
   }
 
-  /** The position the model was restored at, or null (no snapshot, or one refused with a warning). */
-  private async restoreOne(snapshots: SnapshotStore, model: ReadModel, head: bigint | null, hashes: Map<bigint, string | null>): Promise<bigint | null> {
-    const restore = model.restore?.bind(model);
-    if (restore === undefined) return null;
-    const started = performance.now();
+  /** Reads a model's snapshot, checks its seal and header and starts its checksum; never rejects (see Prepared). */
+  private async prepare(snapshots: SnapshotStore, model: ReadModel): Promise<Prepared> {
     try {
       const bytes = await snapshots.read(model.name);
-      if (bytes === null) {
+      if (bytes === null) return { kind: 'none' };
+      const sealed = openSnapshot(model.name, bytes);
+      // Rejections are collected with the state; this only starts the work early.
+      void sealed.checksum().catch(() => undefined);
+      return { kind: 'sealed', sealed };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  }
+
+  /** The position the model was restored at, or null (no snapshot, or one refused with a warning). */
+  private async restoreOne(snapshots: SnapshotStore, model: ReadModel, prepared: Prepared, head: bigint | null, hashes: Map<bigint, string | null>): Promise<bigint | null> {
+    const restore = model.restore?.bind(model);
+    if (restore === undefined) return null;
+    // Its own turn: the read and checksum that overlapped the previous model are not counted again.
+    const started = performance.now();
+    try {
+      if (prepared.kind === 'none') {
         this.options.onInfo?.(`read model ${model.name}: no snapshot in ${snapshots.location}; building it from the beginning of the log`);
         return null;
       }
-      const sealed = openSnapshot(model.name, bytes);
+      if (prepared.kind === 'failed') throw prepared.error;
+      const { sealed } = prepared;
       const { header } = sealed;
       const reject = (reason: string): never => {
         throw new SnapshotRejected(model.name, reason);

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSnapshot, openSnapshot, SnapshotRejected, type SnapshotHeader } from './snapshot-file.js';
+import { encodeSnapshot, openSnapshot, SnapshotRejected, SNAPSHOT_FORMAT, type SnapshotHeader } from './snapshot-file.js';
 import { DirectorySnapshotStore } from './snapshot-store.js';
 
 const fields = {
@@ -15,10 +16,19 @@ const fields = {
 
 const cities = Array.from({ length: 300 }, (_, i) => [`city-${i}`, { name: `Šanghaj ${i}`, region: '长三角' }, String(i), String(i * 2)]);
 
+/** Trust-like rows: a JSON header row, then typed columns written as their bytes (NaN and infinities included). */
+const instants = Float64Array.from({ length: 5_000 }, (_, i) => (i === 7 ? Number.NaN : i === 8 ? Number.NEGATIVE_INFINITY : 1.7e12 + i * 0.1));
+const kinds = Uint8Array.from({ length: 999 }, (_, i) => (i * 31) % 251);
+const chains = Int32Array.from({ length: 3 }, (_, i) => i - 1);
+const mixed = [['facts', 5_000, { other: [[3, 'ev-3']] }], instants, kinds, ['between', '\n\u0000'], chains, Buffer.alloc(0), Buffer.from('\n\n\n')];
+
+const bytesOf = (view: ArrayBufferView): Buffer => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+
 async function encoded(state: unknown, options: { chunkBytes?: number } = {}): Promise<{ bytes: Buffer; header: SnapshotHeader; yields: number }> {
   const chunks: Buffer[] = [];
   let yields = 0;
-  const header = await encodeSnapshot(fields, state, async (chunk) => void chunks.push(Buffer.from(chunk, 'utf8')), {
+  // The sink copies: the writer may reuse what it handed over once the sink's promise settles.
+  const header = await encodeSnapshot(fields, state, async (chunk) => void chunks.push(Buffer.from(chunk)), {
     ...options,
     sliceMs: 0,
     yieldNow: async () => void yields++,
@@ -36,13 +46,54 @@ const rejection = async (bytes: Buffer, readModel = fields.readModel): Promise<s
   return 'accepted';
 };
 
+/** A file whose payload is `payload` under a header and seal that match it: only the records themselves are wrong. */
+function sealedAround(payload: Buffer, header: SnapshotHeader, rows: number): Buffer {
+  const forged: SnapshotHeader = { ...header, rows, payloadBytes: payload.length, payloadSha256: createHash('sha256').update(payload).digest('hex') };
+  const line = JSON.stringify(forged);
+  return Buffer.concat([payload, Buffer.from(`\n${line}\n${createHash('sha256').update(line).digest('hex')}\n`)]);
+}
+
+const record = (kind: string, body: Buffer): Buffer => {
+  const head = Buffer.alloc(5);
+  head.write(kind, 0, 'latin1');
+  head.writeUInt32LE(body.length, 1);
+  return Buffer.concat([head, body]);
+};
+
 describe('a read-model snapshot file', () => {
   it('gives back the rows it was written with, and its header, whatever the chunking', async () => {
     const { bytes, header } = await encoded(cities, { chunkBytes: 100 });
     const sealed = openSnapshot(fields.readModel, bytes);
     expect(sealed.header).toEqual(header);
-    expect(header).toMatchObject({ position: '41', layout: 'rows', rows: 300, version: 3 });
+    expect(header).toMatchObject({ format: SNAPSHOT_FORMAT, position: '41', layout: 'rows', rows: 300, version: 3 });
     await expect(sealed.state()).resolves.toEqual(cities);
+  });
+
+  it.each([
+    ['in one chunk', 1024 * 1024],
+    ['in chunks smaller than a column', 1_000],
+    ['in chunks smaller than a record head', 3],
+  ])('gives back binary rows as the exact bytes of the typed arrays written, between JSON rows, %s', async (_, chunkBytes) => {
+    const { bytes, header } = await encoded(mixed, { chunkBytes });
+    expect(header.rows).toBe(mixed.length);
+    const rows = (await openSnapshot(fields.readModel, bytes).state()) as unknown[];
+    expect(rows).toHaveLength(mixed.length);
+    expect(rows[0]).toEqual(mixed[0]);
+    expect(rows[3]).toEqual(mixed[3]);
+    for (const at of [1, 2, 4, 5, 6]) {
+      expect(Buffer.isBuffer(rows[at])).toBe(true);
+      expect(Buffer.compare(rows[at] as Buffer, bytesOf(mixed[at] as ArrayBufferView))).toBe(0);
+    }
+    const back = new Float64Array((rows[1] as Buffer).length / 8);
+    new Uint8Array(back.buffer).set(rows[1] as Buffer);
+    expect(Object.is(back[7], Number.NaN)).toBe(true);
+    expect(back).toEqual(instants);
+  });
+
+  it('writes a typed array as its raw bytes, not as text', async () => {
+    const column = new Float64Array(100_000).fill(Math.PI);
+    const { header } = await encoded([column]);
+    expect(header.payloadBytes).toBe(5 + column.byteLength);
   });
 
   it('keeps a state that is not a list as one value', async () => {
@@ -52,40 +103,79 @@ describe('a read-model snapshot file', () => {
     await expect(openSnapshot(fields.readModel, bytes).state()).resolves.toEqual(state);
   });
 
-  it('yields to the event loop while it serializes a long list', async () => {
-    const { yields } = await encoded(cities);
-    expect(yields).toBeGreaterThanOrEqual(cities.length - 1);
+  it('yields to the event loop while it serializes a long list, and inside a large binary row', async () => {
+    expect((await encoded(cities)).yields).toBeGreaterThanOrEqual(cities.length - 1);
+    expect((await encoded([new Uint8Array(10_000)], { chunkBytes: 1_000 })).yields).toBeGreaterThanOrEqual(10);
   });
 
-  it('refuses a payload with one flipped byte', async () => {
-    const { bytes } = await encoded(cities);
-    bytes[17] ^= 0x01;
-    expect(await rejection(bytes)).toBe('the payload does not match its SHA-256');
+  it('checks the payload on request before the rows are parsed, once', async () => {
+    const { bytes } = await encoded(mixed);
+    const sealed = openSnapshot(fields.readModel, bytes);
+    const first = sealed.checksum();
+    expect(sealed.checksum()).toBe(first);
+    await expect(first).resolves.toBe(true);
+    bytes[20] ^= 0x01;
+    await expect(openSnapshot(fields.readModel, bytes).checksum()).resolves.toBe(false);
   });
 
-  it('refuses a header with one flipped byte', async () => {
-    const { bytes, header } = await encoded(cities);
-    bytes[header.payloadBytes + 40] ^= 0x01;
-    expect(await rejection(bytes)).toBe('the header does not match its seal');
-  });
+  describe('refusing anything it did not write exactly, with the reason', () => {
+    it('refuses a payload with one flipped byte, in a JSON row or in a binary one', async () => {
+      const { bytes } = await encoded(mixed);
+      const inJson = Buffer.from(bytes);
+      inJson[8] ^= 0x01;
+      expect(await rejection(inJson)).toBe('the payload does not match its SHA-256');
+      const inBinary = Buffer.from(bytes);
+      inBinary[200] ^= 0x01;
+      expect(await rejection(inBinary)).toBe('the payload does not match its SHA-256');
+    });
 
-  it('refuses a file cut short, empty, or of another read model', async () => {
-    const { bytes } = await encoded(cities);
-    expect(await rejection(bytes.subarray(0, bytes.length - 10))).toBe('the file is truncated (no final newline)');
-    expect(await rejection(bytes.subarray(0, bytes.length - 65))).toBe('the header does not match its seal');
-    expect(await rejection(Buffer.alloc(0))).toBe('the file is empty');
-    expect(await rejection(bytes, 'governance.bodies')).toBe('it is a snapshot of governance.cities');
-  });
+    it('refuses a header with one flipped byte', async () => {
+      const { bytes, header } = await encoded(cities);
+      bytes[header.payloadBytes + 40] ^= 0x01;
+      expect(await rejection(bytes)).toBe('the header does not match its seal');
+    });
 
-  it('refuses rows that are not JSON even under a matching checksum', async () => {
-    const { bytes, header } = await encoded([1, 2]);
-    const payload = Buffer.from('1\n{\n', 'utf8');
-    const forged: SnapshotHeader = { ...header, payloadBytes: payload.length, payloadSha256: (await import('node:crypto')).createHash('sha256').update(payload).digest('hex') };
-    const line = JSON.stringify(forged);
-    const seal = (await import('node:crypto')).createHash('sha256').update(line).digest('hex');
-    const file = Buffer.concat([payload, Buffer.from(`${line}\n${seal}\n`)]);
-    expect(bytes.length).toBeGreaterThan(0);
-    await expect(openSnapshot(fields.readModel, file).state()).rejects.toThrow('row 1 is not JSON');
+    it('refuses a file cut short, empty, without a payload, or of another read model', async () => {
+      const { bytes } = await encoded(mixed);
+      expect(await rejection(bytes.subarray(0, bytes.length - 10))).toBe('the file is truncated (no final newline)');
+      expect(await rejection(bytes.subarray(0, bytes.length - 65))).toBe('the header does not match its seal');
+      expect(await rejection(Buffer.alloc(0))).toBe('the file is empty');
+      expect(await rejection(Buffer.from(`${'0'.repeat(64)}\n`))).toBe('the file has no header');
+      expect(await rejection(bytes.subarray(bytes.indexOf('\n{"format"') + 1))).toBe('the file has no payload before its header');
+      expect(await rejection(bytes, 'governance.bodies')).toBe('it is a snapshot of governance.cities');
+    });
+
+    it('refuses a file of the first format (one JSON row per line), so it is rebuilt rather than misread', async () => {
+      const payload = Buffer.from('["city-1"]\n');
+      const header = { ...fields, format: 'concordat.read-model-snapshot/1', layout: 'rows', rows: 1, payloadBytes: payload.length, payloadSha256: createHash('sha256').update(payload).digest('hex') };
+      const line = JSON.stringify(header);
+      const file = Buffer.concat([payload, Buffer.from(`${line}\n${createHash('sha256').update(line).digest('hex')}\n`)]);
+      expect(await rejection(file)).toBe('unknown format "concordat.read-model-snapshot/1"');
+    });
+
+    it('refuses a header whose payload size is not the payload before it', async () => {
+      const { bytes, header } = await encoded(cities);
+      const payload = bytes.subarray(0, header.payloadBytes);
+      const forged = sealedAround(payload, header, header.rows);
+      expect(await rejection(Buffer.concat([Buffer.from('x'), forged]))).toBe(`the payload is ${header.payloadBytes + 1} bytes, the header says ${header.payloadBytes}`);
+    });
+
+    it('refuses records that do not decode even under a matching checksum', async () => {
+      const { header } = await encoded([1]);
+      const one = record('J', Buffer.from('1'));
+      expect(await rejection(sealedAround(Buffer.concat([one, record('J', Buffer.from('{'))]), header, 2))).toBe('row 1 is not JSON');
+      expect(await rejection(sealedAround(Buffer.concat([one, record('X', Buffer.from('1'))]), header, 2))).toBe('row 1 has an unknown kind 88');
+      expect(await rejection(sealedAround(Buffer.concat([one, record('B', Buffer.from('abcdef')).subarray(0, 8)]), header, 2))).toBe('row 1 of 2 is cut short');
+      expect(await rejection(sealedAround(Buffer.concat([one, Buffer.from('B')]), header, 2))).toBe('row 1 of 2 is missing');
+      expect(await rejection(sealedAround(one, header, 2))).toBe('row 1 of 2 is missing');
+      expect(await rejection(sealedAround(Buffer.concat([one, one]), header, 1))).toBe('the payload has more rows than the header says');
+    });
+
+    it('refuses a value snapshot of more than one row', async () => {
+      const { header } = await encoded({ value: 1 });
+      const one = record('J', Buffer.from('1'));
+      expect(await rejection(sealedAround(Buffer.concat([one, one]), header, 2))).toBe('a value snapshot has exactly one row');
+    });
   });
 
   it('refuses a row that JSON cannot carry rather than writing a snapshot that cannot be restored', async () => {
@@ -103,10 +193,10 @@ describe('the snapshot directory', () => {
   it('replaces a snapshot whole, and leaves the previous one when a write fails midway', async () => {
     const store = new DirectorySnapshotStore(join(dir, 'ledger.sqlite.snapshots'));
     await expect(store.read('trust')).resolves.toBeNull();
-    await store.replace('trust', async (sink) => sink('first\n'));
+    await store.replace('trust', async (sink) => sink(Buffer.from('first\n')));
     await expect(
       store.replace('trust', async (sink) => {
-        await sink('half of the sec');
+        await sink(Buffer.from('half of the sec'));
         throw new Error('disk full');
       }),
     ).rejects.toThrow('disk full');
@@ -116,7 +206,7 @@ describe('the snapshot directory', () => {
 
   it('keeps a read model whose name looks like a path inside its directory', async () => {
     const store = new DirectorySnapshotStore(dir);
-    await store.replace('../escape/audit.correlations', async (sink) => sink('x\n'));
+    await store.replace('../escape/audit.correlations', async (sink) => sink(Buffer.from('x\n')));
     expect(readdirSync(dir)).toEqual(['%2E%2E%2Fescape%2Faudit%2Ecorrelations.snapshot']);
     await store.remove('../escape/audit.correlations');
     expect(readdirSync(dir)).toEqual([]);

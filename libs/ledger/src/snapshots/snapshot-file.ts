@@ -1,8 +1,11 @@
 /**
  * The bytes of one read-model snapshot.
  *
- *   payload   one JSON document per line (layout "rows": the elements of the array `snapshot()` returned, so no single
- *             string has to hold a state of hundreds of MiB; layout "value": one line)
+ *   payload   records, one per row (layout "rows": the elements of the array `snapshot()` returned, so no single
+ *             string has to hold a state of hundreds of MiB; layout "value": one record). A record is a kind byte, the
+ *             length of its body (uint32, little-endian) and the body: 'J' a JSON document in UTF-8, 'B' raw bytes
+ *             (a row that was a Uint8Array or another typed array: its bytes as they are, no base64, no JSON)
+ *   newline   ends the payload, so the header line is found from the end whatever bytes the payload holds
  *   header    one line of JSON: which model, which version, which position of which log, and the payload's SHA-256
  *   seal      one line: the SHA-256 of the header line
  *
@@ -13,12 +16,19 @@
 import { createHash, webcrypto } from 'node:crypto';
 import type { StoreKind } from '../../../event-store/src/port.js';
 
-export const SNAPSHOT_FORMAT = 'concordat.read-model-snapshot/1';
+/** 2: length-prefixed records with binary rows (1 was one JSON document per line; its files are refused as of another format). */
+export const SNAPSHOT_FORMAT = 'concordat.read-model-snapshot/2';
 /** A Buffer larger than this is refused before it is read: it would not fit Node's limits anyway. */
 export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 /** Rows in one snapshot; beyond this the model is rebuilt rather than snapshotted. */
 export const MAX_SNAPSHOT_ROWS = 50_000_000;
 const NEWLINE = 0x0a;
+const JSON_ROW = 0x4a;
+const BYTES_ROW = 0x42;
+/** Kind byte and uint32 length before each record's body. */
+const RECORD_HEAD = 5;
+/** Largest body one record may have (its length field is a uint32). */
+export const MAX_ROW_BYTES = 0xffff_ffff;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 export type SnapshotLayout = 'rows' | 'value';
@@ -99,7 +109,15 @@ function parseHeader(readModel: string, text: string): SnapshotHeader {
 /** A snapshot whose seal and header are intact; `state()` checks the payload's checksum as it parses it. */
 export interface SealedSnapshot {
   header: SnapshotHeader;
-  /** Parses the payload in slices (yielding to the event loop between them) and returns the state. */
+  /**
+   * Starts the payload's SHA-256 on the thread pool (once; `state()` starts it too when nobody did), so the check of
+   * one snapshot can run while another model's rows are parsed. Resolves whether it matches the header.
+   */
+  checksum(): Promise<boolean>;
+  /**
+   * Parses the payload in slices (yielding to the event loop between them) and returns the state: JSON rows as their
+   * values, binary rows as Buffers that view the file's bytes (copy what you keep, so the file can be let go).
+   */
   state(): Promise<unknown>;
 }
 
@@ -119,29 +137,39 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: ParseOpt
   const sealStart = bytes.lastIndexOf(NEWLINE, bytes.length - 2) + 1;
   if (sealStart <= 0) throw new SnapshotRejected(readModel, 'the file has no header');
   const headerStart = bytes.lastIndexOf(NEWLINE, sealStart - 2) + 1;
+  if (headerStart <= 0) throw new SnapshotRejected(readModel, 'the file has no payload before its header');
   const headerBytes = bytes.subarray(headerStart, sealStart - 1);
   const seal = bytes.toString('latin1', sealStart, bytes.length - 1);
   if (!HEX_SHA256.test(seal) || sha256(headerBytes) !== seal) throw new SnapshotRejected(readModel, 'the header does not match its seal');
   const header = parseHeader(readModel, headerBytes.toString('utf8'));
   if (header.readModel !== readModel) throw new SnapshotRejected(readModel, `it is a snapshot of ${header.readModel}`);
-  if (header.payloadBytes !== headerStart) throw new SnapshotRejected(readModel, `the payload is ${headerStart} bytes, the header says ${header.payloadBytes}`);
-  const payload = bytes.subarray(0, headerStart);
+  // The payload ends with the newline before the header.
+  if (header.payloadBytes !== headerStart - 1) throw new SnapshotRejected(readModel, `the payload is ${headerStart - 1} bytes, the header says ${header.payloadBytes}`);
+  const payload = bytes.subarray(0, headerStart - 1);
   const yieldNow = options.yieldNow ?? setImmediateYield;
   const sliceMs = options.sliceMs ?? 20;
+  let digest: Promise<boolean> | null = null;
+  const checksum = (): Promise<boolean> => {
+    // WebCrypto hashes on the thread pool: the checksum is computed while rows (of this or another snapshot) are
+    // parsed on the main thread.
+    digest ??= webcrypto.subtle.digest('SHA-256', payload).then((d) => Buffer.from(d).toString('hex') === header.payloadSha256);
+    return digest;
+  };
   return {
     header,
+    checksum,
     async state(): Promise<unknown> {
-      // WebCrypto hashes on the thread pool: the checksum is computed while the rows are parsed here, and nothing is
-      // returned before it matches. Its verdict comes first: a damaged payload is reported as such, whatever it parsed to.
-      const digest = webcrypto.subtle.digest('SHA-256', payload);
+      const matches = checksum();
       let parsed: { rows: unknown[] } | { refused: SnapshotRejected };
       try {
-        parsed = { rows: await parseRows(readModel, header, payload, yieldNow, sliceMs) };
+        parsed = { rows: await parseRecords(readModel, header, payload, yieldNow, sliceMs) };
       } catch (error) {
         if (!(error instanceof SnapshotRejected)) throw error;
         parsed = { refused: error };
       }
-      if (Buffer.from(await digest).toString('hex') !== header.payloadSha256) throw new SnapshotRejected(readModel, 'the payload does not match its SHA-256');
+      // Nothing is returned before the checksum matches, and its verdict comes first: a damaged payload is reported
+      // as such, whatever it parsed to.
+      if (!(await matches)) throw new SnapshotRejected(readModel, 'the payload does not match its SHA-256');
       if ('refused' in parsed) throw parsed.refused;
       const { rows } = parsed;
       if (header.layout === 'value') {
@@ -153,19 +181,24 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: ParseOpt
   };
 }
 
-async function parseRows(readModel: string, header: SnapshotHeader, payload: Buffer, yieldNow: () => Promise<void>, sliceMs: number): Promise<unknown[]> {
+async function parseRecords(readModel: string, header: SnapshotHeader, payload: Buffer, yieldNow: () => Promise<void>, sliceMs: number): Promise<unknown[]> {
   const rows: unknown[] = [];
   let start = 0;
   let sliceStarted = performance.now();
   for (let row = 0; row < header.rows; row++) {
-    const end = payload.indexOf(NEWLINE, start);
-    if (end < 0) throw new SnapshotRejected(readModel, `row ${row} of ${header.rows} is missing`);
-    try {
-      rows.push(JSON.parse(payload.toString('utf8', start, end)));
-    } catch {
-      throw new SnapshotRejected(readModel, `row ${row} is not JSON`);
-    }
-    start = end + 1;
+    if (start + RECORD_HEAD > payload.length) throw new SnapshotRejected(readModel, `row ${row} of ${header.rows} is missing`);
+    const kind = payload[start];
+    const end = start + RECORD_HEAD + payload.readUInt32LE(start + 1);
+    if (end > payload.length) throw new SnapshotRejected(readModel, `row ${row} of ${header.rows} is cut short`);
+    if (kind === BYTES_ROW) rows.push(payload.subarray(start + RECORD_HEAD, end));
+    else if (kind === JSON_ROW) {
+      try {
+        rows.push(JSON.parse(payload.toString('utf8', start + RECORD_HEAD, end)));
+      } catch {
+        throw new SnapshotRejected(readModel, `row ${row} is not JSON`);
+      }
+    } else throw new SnapshotRejected(readModel, `row ${row} has an unknown kind ${kind}`);
+    start = end;
     if (performance.now() - sliceStarted >= sliceMs) {
       await yieldNow();
       sliceStarted = performance.now();
@@ -175,68 +208,112 @@ async function parseRows(readModel: string, header: SnapshotHeader, payload: Buf
   return rows;
 }
 
-/** Where the encoded bytes go, piece by piece; the sink hashes nothing, the encoder does. */
-export type ChunkSink = (chunk: string) => Promise<void>;
+/** Where the encoded bytes go, piece by piece, each awaited before the next (the bytes may be reused after). */
+export type ChunkSink = (chunk: Uint8Array) => Promise<void>;
 
 export interface EncodeOptions extends ParseOptions {
-  /** Bytes gathered before they are handed to the sink. */
+  /** Bytes gathered before they are handed to the sink; a binary row larger than this goes out in pieces this big. */
   chunkBytes?: number;
 }
 
 type HeaderFields = Omit<SnapshotHeader, 'format' | 'layout' | 'rows' | 'payloadBytes' | 'payloadSha256'>;
 
 /**
- * Writes `state` as a snapshot to `sink`: an array row by row (each row with the native JSON.stringify, yielding to the
- * event loop between slices), anything else as one value. `state` must not change while this runs (see
- * ReadModel.snapshot). Returns the header written.
+ * Writes `state` as a snapshot to `sink`: an array row by row, anything else as one value. A row that is an
+ * ArrayBuffer view (Uint8Array, Float64Array, Buffer…) is written as its raw bytes; any other row with the native
+ * JSON.stringify (so `toJSON` runs here, in the writer's slices). The writer yields to the event loop between slices
+ * of `sliceMs`, also inside a large binary row. `state` must not change while this runs (see ReadModel.snapshot).
+ * Returns the header written.
  */
 export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink: ChunkSink, options: EncodeOptions = {}): Promise<SnapshotHeader> {
   const yieldNow = options.yieldNow ?? setImmediateYield;
   const sliceMs = options.sliceMs ?? 10;
-  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const chunkBytes = Math.max(RECORD_HEAD, options.chunkBytes ?? 1024 * 1024);
   const hash = createHash('sha256');
   let payloadBytes = 0;
-  let pending: string[] = [];
-  let pendingLength = 0;
+  let chunk = Buffer.allocUnsafe(chunkBytes);
+  let used = 0;
+  let sliceStarted = performance.now();
+  const pause = async (): Promise<void> => {
+    if (performance.now() - sliceStarted < sliceMs) return;
+    await yieldNow();
+    sliceStarted = performance.now();
+  };
+  const emit = async (bytes: Uint8Array): Promise<void> => {
+    hash.update(bytes);
+    payloadBytes += bytes.length;
+    if (payloadBytes > MAX_SNAPSHOT_BYTES) throw new RangeError(`the snapshot of ${fields.readModel} is larger than ${MAX_SNAPSHOT_BYTES} bytes`);
+    await sink(bytes);
+  };
   const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const chunk = pending.join('');
-    pending = [];
-    pendingLength = 0;
-    hash.update(chunk, 'utf8');
-    payloadBytes += Buffer.byteLength(chunk, 'utf8');
-    await sink(chunk);
+    if (used === 0) return;
+    const full = chunk.subarray(0, used);
+    // The sink may still hold the bytes it was given until its promise settles; the next ones go to a fresh buffer.
+    chunk = Buffer.allocUnsafe(chunkBytes);
+    used = 0;
+    await emit(full);
+  };
+  const append = async (bytes: Uint8Array): Promise<void> => {
+    if (used + bytes.length <= chunkBytes) {
+      chunk.set(bytes, used);
+      used += bytes.length;
+      return;
+    }
+    await flush();
+    // Large bodies go out as views of the row itself, a piece at a time: nothing copied, the loop served between.
+    for (let at = 0; at < bytes.length; at += chunkBytes) {
+      await emit(bytes.subarray(at, Math.min(bytes.length, at + chunkBytes)));
+      await pause();
+    }
+  };
+  const recordHead = (kind: number, length: number): Uint8Array => {
+    const head = Buffer.allocUnsafe(RECORD_HEAD);
+    head[0] = kind;
+    head.writeUInt32LE(length, 1);
+    return head;
   };
   const push = async (value: unknown, row: number): Promise<void> => {
+    if (ArrayBuffer.isView(value)) {
+      const body = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      if (body.length > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
+      await append(recordHead(BYTES_ROW, body.length));
+      await append(body);
+      return;
+    }
     const line = JSON.stringify(value);
     // JSON.stringify answers undefined for undefined and functions: such a row could not be restored.
     if (typeof line !== 'string') throw new TypeError(`row ${row} of the snapshot of ${fields.readModel} is not JSON-compatible`);
-    pending.push(line, '\n');
-    pendingLength += line.length + 1;
-    if (pendingLength >= chunkBytes) await flush();
+    const length = Buffer.byteLength(line, 'utf8');
+    if (used + RECORD_HEAD + length <= chunkBytes) {
+      // The common small row: encoded straight into the chunk.
+      chunk[used] = JSON_ROW;
+      chunk.writeUInt32LE(length, used + 1);
+      chunk.write(line, used + RECORD_HEAD, 'utf8');
+      used += RECORD_HEAD + length;
+      return;
+    }
+    const body = Buffer.from(line, 'utf8');
+    if (body.length > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
+    await append(recordHead(JSON_ROW, body.length));
+    await append(body);
   };
 
   const layout: SnapshotLayout = Array.isArray(state) ? 'rows' : 'value';
   let rows = 0;
   if (Array.isArray(state)) {
     if (state.length > MAX_SNAPSHOT_ROWS) throw new RangeError(`the snapshot of ${fields.readModel} has more than ${MAX_SNAPSHOT_ROWS} rows`);
-    let sliceStarted = performance.now();
     for (const row of state as unknown[]) {
       await push(row, rows);
       rows++;
-      if (performance.now() - sliceStarted >= sliceMs) {
-        await yieldNow();
-        sliceStarted = performance.now();
-      }
+      await pause();
     }
   } else {
     await push(state, 0);
     rows = 1;
   }
   await flush();
-  if (payloadBytes > MAX_SNAPSHOT_BYTES) throw new RangeError(`the snapshot of ${fields.readModel} is larger than ${MAX_SNAPSHOT_BYTES} bytes`);
   const header: SnapshotHeader = { format: SNAPSHOT_FORMAT, ...fields, layout, rows, payloadBytes, payloadSha256: hash.digest('hex') };
   const headerLine = JSON.stringify(header);
-  await sink(`${headerLine}\n${sha256(Buffer.from(headerLine, 'utf8'))}\n`);
+  await sink(Buffer.from(`\n${headerLine}\n${sha256(Buffer.from(headerLine, 'utf8'))}\n`, 'utf8'));
   return header;
 }

@@ -57,7 +57,12 @@ export class DirectorySnapshotStore implements SnapshotStore {
     let renamed = false;
     try {
       await write(async (chunk) => {
-        await file.write(chunk, null, 'utf8');
+        // A write may take fewer bytes than it was given; one that takes none would never finish, so it fails.
+        for (let at = 0; at < chunk.length; ) {
+          const { bytesWritten } = await file.write(chunk, at, chunk.length - at);
+          if (bytesWritten <= 0) throw new Error(`${tempPath}: the disk took no bytes`);
+          at += bytesWritten;
+        }
       });
       await file.sync();
       await file.close();
