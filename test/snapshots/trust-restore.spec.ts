@@ -3,6 +3,7 @@
  * further events; a snapshot it did not write (corrupted, another version, a model already fed) leaves it unchanged.
  */
 import type { RecordedEvent } from '../../libs/event-store/src/port.js';
+import { encodeSnapshot, openSnapshot } from '../../libs/ledger/src/snapshots/index.js';
 import { COORDINATOR, TRUST_BASES, TrustReadModel, type TrustBasis } from '../../libs/projections/src/trust/index.js';
 import { GovernanceHistory, UUID_IDS } from '../../libs/projections/src/trust/governance-history.js';
 
@@ -60,8 +61,13 @@ function history(idPrefix: string, commitments: number): RecordedEvent[] {
   return h.events;
 }
 
-/** What a snapshot file gives back: each row through JSON, as the writer and reader do. */
-const throughJson = (rows: unknown): unknown[] => (rows as unknown[]).map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+/** What a snapshot file gives back: the rows written by the snapshot writer and read back by its reader. */
+async function throughFile(state: unknown): Promise<unknown[]> {
+  const chunks: Buffer[] = [];
+  const fields = { readModel: 'trust', version: 3, parameterSetVersion: 'cfbt-1', position: '0', store: { kind: 'memory' as const, eventHash: '0'.repeat(64) }, takenAt: new Date(T0).toISOString() };
+  await encodeSnapshot(fields, state, async (chunk) => void chunks.push(Buffer.from(chunk)), { chunkBytes: 4_096 });
+  return (await openSnapshot('trust', Buffer.concat(chunks)).state()) as unknown[];
+}
 
 function feed(model: TrustReadModel, events: readonly RecordedEvent[]): TrustReadModel {
   for (const event of events) model.apply(event);
@@ -95,9 +101,9 @@ describe.each([
   const cut = Math.floor(events.length * 0.6);
   const instants = [T0 + 30 * DAY, T0 + 90 * DAY, T0 + 121 * DAY, T0 + 200 * DAY, T0 + 400 * DAY];
 
-  it('answers every query exactly like the model that wrote the snapshot, before and after further events', () => {
+  it('answers every query exactly like the model that wrote the snapshot, before and after further events', async () => {
     const original = feed(new TrustReadModel(), events.slice(0, cut));
-    const rows = throughJson(original.snapshot());
+    const rows = await throughFile(original.snapshot());
     const restored = new TrustReadModel();
     restored.restore(rows);
     expect(everyAnswer(restored, instants)).toEqual(everyAnswer(original, instants));
@@ -108,16 +114,37 @@ describe.each([
     expect(restored.canonicalState()).toEqual(feed(new TrustReadModel(), events).canonicalState());
   });
 
-  it('keeps the snapshot it captured when the model moves on before the rows are written', () => {
+  it('writes its columns and indices as binary rows, not as text', () => {
+    const rows = feed(new TrustReadModel(), events.slice(0, cut)).snapshot();
+    const binary = rows.filter((row) => ArrayBuffer.isView(row));
+    expect(binary.length).toBeGreaterThan(7 + 9);
+    expect(rows.filter((row) => typeof row === 'string')).toEqual([]);
+  });
+
+  it('restores a snapshot captured while events kept arriving to exactly the state at its capture, and the live model goes on unharmed', async () => {
     const model = feed(new TrustReadModel(), events.slice(0, cut));
     const captured = model.snapshot();
-    const atCapture = throughJson(captured);
-    feed(model, events.slice(cut));
-    expect(throughJson(captured)).toEqual(atCapture);
+    // Events applied before the rows are written: new commitments, lifecycle facts on earlier ones, back-dated
+    // evidence inserted into the indices, findings, revocations and memberships.
+    const second = cut + Math.floor((events.length - cut) / 2);
+    feed(model, events.slice(cut, second));
+    const capturedLater = model.snapshot();
+    feed(model, events.slice(second));
+
+    const atCut = new TrustReadModel();
+    atCut.restore(await throughFile(captured));
+    expect(everyAnswer(atCut, instants)).toEqual(everyAnswer(feed(new TrustReadModel(), events.slice(0, cut)), instants));
+    const atSecond = new TrustReadModel();
+    atSecond.restore(await throughFile(capturedLater));
+    expect(everyAnswer(atSecond, instants)).toEqual(everyAnswer(feed(new TrustReadModel(), events.slice(0, second)), instants));
+    expect(everyAnswer(model, instants)).toEqual(everyAnswer(feed(new TrustReadModel(), events), instants));
   });
 
   describe('refusing a snapshot it did not write, changing nothing', () => {
-    const rows = throughJson(feed(new TrustReadModel(), events.slice(0, cut)).snapshot());
+    let rows: unknown[] = [];
+    beforeAll(async () => {
+      rows = await throughFile(feed(new TrustReadModel(), events.slice(0, cut)).snapshot());
+    });
     const fresh = new TrustReadModel().canonicalState();
 
     const refusedThenRebuilt = (state: unknown[], reason: string): void => {
@@ -130,31 +157,32 @@ describe.each([
       expect(everyAnswer(model, instants.slice(0, 2))).toEqual(everyAnswer(feed(new TrustReadModel(), events), instants.slice(0, 2)));
     };
 
-    const withRow = (index: number, change: (row: unknown[]) => unknown[]): unknown[] => rows.map((row, i) => (i === index ? change([...(row as unknown[])]) : row));
-    const rowIndex = (tag: string): number => rows.findIndex((row) => (row as unknown[])[0] === tag);
+    const withRow = (index: number, row: unknown): unknown[] => rows.map((r, i) => (i === index ? row : r));
+    const rowIndex = (tag: string): number => rows.findIndex((row) => Array.isArray(row) && row[0] === tag);
 
     it('refuses a fact column cut short', () => {
-      const facts = rowIndex('facts');
-      refusedThenRebuilt(withRow(facts, (row) => row.map((cell, i) => (i === 3 ? (cell as string).slice(0, -12) : cell))), 'does not hold');
+      const recordedMs = rowIndex('facts') + 2;
+      refusedThenRebuilt(withRow(recordedMs, (rows[recordedMs] as Buffer).subarray(0, -8)), 'fact recorded instants does not hold');
     });
 
     it('refuses a commitment that names a city it does not list', () => {
-      const commitmentsRow = rows[rowIndex('commitments')] as unknown[];
-      const n = commitmentsRow[1] as number;
-      const obligors = new Int32Array(n).fill(999);
-      const corrupted = withRow(rowIndex('commitments'), (row) => row.map((cell, i) => (i === 5 ? Buffer.from(obligors.buffer).toString('base64') : cell)));
-      refusedThenRebuilt(corrupted, 'names an unknown obligor');
+      const at = rowIndex('commitments');
+      const n = (rows[at] as unknown[])[1] as number;
+      refusedThenRebuilt(withRow(at + 2, Buffer.from(new Int32Array(n).fill(999).buffer)), 'names an unknown obligor');
     });
 
     it('refuses an evidence index whose instants are out of order', () => {
       const at = rowIndex('evidence');
-      const corrupted = withRow(at, (row) => {
-        const [size, text] = row[4] as [number, string];
-        const values = new Float64Array(new Uint8Array(Buffer.from(text, 'base64')).buffer);
-        values[0] = values[(size - 1) * 6] + DAY;
-        return [...row.slice(0, 4), [size, Buffer.from(values.buffer).toString('base64')], row[5]];
-      });
-      refusedThenRebuilt(corrupted, 'out of order');
+      const size = ((rows[at] as unknown[])[1] as [number, string, string | null, number][])[0][3];
+      const values = new Float64Array(size * 6);
+      new Uint8Array(values.buffer).set(rows[at + 1] as Buffer);
+      values[0] = values[(size - 1) * 6] + DAY;
+      refusedThenRebuilt(withRow(at + 1, Buffer.from(values.buffer)), 'out of order');
+    });
+
+    it('refuses a row of another kind than its place holds', () => {
+      refusedThenRebuilt(withRow(1, Buffer.from('cities')), 'row 1 is not cities');
+      refusedThenRebuilt(withRow(rowIndex('facts') + 1, ['kinds']), 'fact kinds is not a binary row');
     });
 
     it('refuses a snapshot missing its last rows', () => {
@@ -162,8 +190,8 @@ describe.each([
     });
 
     it('refuses a snapshot of another version or parameter set', () => {
-      refusedThenRebuilt(withRow(0, (row) => [row[0], 1, ...row.slice(2)]), 'version 1 is not 2');
-      refusedThenRebuilt(withRow(0, (row) => [row[0], row[1], 'cfbt-0', ...row.slice(3)]), 'parameter set cfbt-0');
+      refusedThenRebuilt(withRow(0, ['trust', 2, ...(rows[0] as unknown[]).slice(2)]), 'version 2 is not 3');
+      refusedThenRebuilt(withRow(0, ['trust', 3, 'cfbt-0', ...(rows[0] as unknown[]).slice(3)]), 'parameter set cfbt-0');
     });
 
     it('refuses to restore into a model that has already applied events, keeping its state', () => {

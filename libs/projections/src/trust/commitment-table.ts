@@ -5,7 +5,7 @@
  */
 import type { CommitmentTerms, LifecycleFact, LifecycleKind } from './evidence.js';
 import { COORDINATOR } from './evidence.js';
-import { DeferredRow, TrustSnapshotError, decodeColumn, encodeColumn, expectArray, expectCount, expectFinite, expectRange, expectString } from './snapshot-codec.js';
+import { RowCursor, TrustSnapshotError, decodeColumn, expectArray, expectCount, expectFinite, expectRange, expectString } from './snapshot-codec.js';
 
 const KINDS: readonly LifecycleKind[] = ['made', 'fulfilled', 'closed_short', 'defaulted', 'waived', 'reopened', 'finding', 'revoked'];
 const KIND_CODE = new Map<LifecycleKind, number>(KINDS.map((k, i) => [k, i]));
@@ -59,9 +59,12 @@ export class EventIdColumn {
     return other ?? null;
   }
 
-  /** Copies of the first `rows` ids' words and of the ids kept as strings, for a snapshot. */
+  /**
+   * The first `rows` ids for a snapshot: their words lent as a view (a row's words are written once, when the row is
+   * appended, and growing moves to a new array), the ids kept as strings copied.
+   */
   capture(rows: number): { words: Uint32Array; other: [number, string][] } {
-    return { words: this.words.slice(0, rows * 4), other: [...this.other] };
+    return { words: this.words.subarray(0, rows * 4), other: [...this.other] };
   }
 
   static restore(rows: number, words: unknown, other: unknown): EventIdColumn {
@@ -99,6 +102,8 @@ export class FactTable {
   private seq = new Float64Array(this.capacity);
   private fraction = new Float64Array(this.capacity);
   private next = new Int32Array(this.capacity);
+  /** `next` is viewed by a snapshot being written: copied before its next change to a row the snapshot holds. */
+  private nextLent = false;
   private eventIds = new EventIdColumn();
 
   get size(): number {
@@ -118,7 +123,13 @@ export class FactTable {
     this.fraction[row] = fact.fraction;
     this.next[row] = NONE;
     this.eventIds.set(row, fact.eventId);
-    if (tail !== NONE) this.next[tail] = row;
+    if (tail !== NONE) {
+      if (this.nextLent) {
+        this.next = this.next.slice();
+        this.nextLent = false;
+      }
+      this.next[tail] = row;
+    }
     return row;
   }
 
@@ -163,30 +174,35 @@ export class FactTable {
     return o;
   }
 
-  /** The table as one snapshot row: copies now, base64 when the writer serializes it. */
-  snapshotRow(): DeferredRow {
+  /**
+   * The table as snapshot rows: `['facts', n, ids kept as text]`, then each column as a binary row. Nothing is copied:
+   * rows below `n` are never written again except `next` (a chain's tail gains a successor), which is copied before
+   * that write while a snapshot holds it, so the snapshot keeps the table as it was at the capture.
+   */
+  snapshotRows(): unknown[] {
     const n = this.n;
-    const columns = [this.kind, this.recordedMs, this.businessMs, this.seq, this.fraction, this.next].map((c) => c.slice(0, n));
+    this.nextLent = true;
     const ids = this.eventIds.capture(n);
-    return new DeferredRow(() => ['facts', n, ...columns.map(encodeColumn), encodeColumn(ids.words), ids.other]);
+    const columns = [this.kind, this.recordedMs, this.businessMs, this.seq, this.fraction, this.next].map((c) => c.subarray(0, n));
+    return [['facts', n, ids.other], ...columns, ids.words];
   }
 
-  static restore(row: unknown[]): FactTable {
-    const [tag, count, kind, recordedMs, businessMs, seq, fraction, next, words, other] = row;
-    if (tag !== 'facts' || row.length !== 10) throw new TrustSnapshotError('the facts row is malformed');
-    const n = expectCount(count, 'fact count');
+  static restore(rows: RowCursor): FactTable {
+    const head = rows.tagged('facts');
+    if (head.length !== 3) throw new TrustSnapshotError('the facts row is malformed');
+    const n = expectCount(head[1], 'fact count');
     const table = new FactTable();
     const capacity = Math.max(64, n);
-    table.kind = decodeColumn(kind, n, capacity, (k) => new Uint8Array(k), 'fact kinds');
+    table.kind = decodeColumn(rows.next('fact kinds'), n, capacity, (k) => new Uint8Array(k), 'fact kinds');
     for (let i = 0; i < n; i++) if (table.kind[i] >= KINDS.length) throw new TrustSnapshotError(`fact ${i} has an unknown kind`);
-    table.recordedMs = decodeColumn(recordedMs, n, capacity, (k) => new Float64Array(k), 'fact recorded instants');
-    table.businessMs = decodeColumn(businessMs, n, capacity, (k) => new Float64Array(k), 'fact business instants');
-    table.seq = decodeColumn(seq, n, capacity, (k) => new Float64Array(k), 'fact stream orders');
-    table.fraction = decodeColumn(fraction, n, capacity, (k) => new Float64Array(k), 'fact fractions');
-    table.next = decodeColumn(next, n, capacity, (k) => new Int32Array(k), 'fact chains');
+    table.recordedMs = decodeColumn(rows.next('fact recorded instants'), n, capacity, (k) => new Float64Array(k), 'fact recorded instants');
+    table.businessMs = decodeColumn(rows.next('fact business instants'), n, capacity, (k) => new Float64Array(k), 'fact business instants');
+    table.seq = decodeColumn(rows.next('fact stream orders'), n, capacity, (k) => new Float64Array(k), 'fact stream orders');
+    table.fraction = decodeColumn(rows.next('fact fractions'), n, capacity, (k) => new Float64Array(k), 'fact fractions');
+    table.next = decodeColumn(rows.next('fact chains'), n, capacity, (k) => new Int32Array(k), 'fact chains');
     expectRange(table.next, n, NONE, n, 'fact chain');
     for (let i = 0; i < n; i++) if (table.next[i] !== NONE && table.next[i] <= i) throw new TrustSnapshotError(`fact ${i} chains backwards`);
-    table.eventIds = EventIdColumn.restore(n, words, other);
+    table.eventIds = EventIdColumn.restore(n, rows.next('event id words'), head[2]);
     table.capacity = capacity;
     table.n = n;
     return table;
@@ -204,6 +220,8 @@ export class FactTable {
     this.seq = grown(this.seq, c, (n) => new Float64Array(n));
     this.fraction = grown(this.fraction, c, (n) => new Float64Array(n));
     this.next = grown(this.next, c, (n) => new Int32Array(n));
+    // The grown copy is the table's own; a snapshot keeps viewing the old one.
+    this.nextLent = false;
     this.capacity = c;
   }
 }
@@ -226,14 +244,14 @@ export class RowList {
     return this.rows[i];
   }
 
-  /** A copy of the rows, for a snapshot. */
+  /** The rows for a snapshot, lent as a view: a list only appends, and growing moves to a new array. */
   capture(): Int32Array {
-    return this.rows.slice(0, this.n);
+    return this.rows.subarray(0, this.n);
   }
 
-  static restore(text: unknown, size: number, limit: number): RowList {
+  static restore(bytes: unknown, size: number, limit: number): RowList {
     const list = new RowList();
-    list.rows = decodeColumn(text, size, 4, (n) => new Int32Array(n), 'rows of an obligor');
+    list.rows = decodeColumn(bytes, size, 4, (n) => new Int32Array(n), 'rows of an obligor');
     expectRange(list.rows, size, 0, limit, 'row of an obligor');
     list.n = size;
     return list;
@@ -305,6 +323,8 @@ export class CommitmentTable {
   private head = new Int32Array(this.capacity);
   private tail = new Int32Array(this.capacity);
   private count = new Int32Array(this.capacity);
+  /** The columns are viewed by a snapshot being written: copied before the next change to a row it holds. */
+  private lent = false;
 
   constructor(
     readonly facts: FactTable,
@@ -341,6 +361,7 @@ export class CommitmentTable {
   }
 
   setTerms(row: number, terms: CommitmentTermsRow): void {
+    this.own();
     this.hasTerms[row] = 1;
     this.obligor[row] = terms.obligor;
     this.obligeeCity[row] = terms.obligeeCity;
@@ -383,6 +404,7 @@ export class CommitmentTable {
   }
 
   addFact(row: number, fact: LifecycleFact): void {
+    this.own();
     const added = this.facts.push(fact, this.tail[row]);
     if (this.head[row] === NONE) this.head[row] = added;
     this.tail[row] = added;
@@ -440,21 +462,25 @@ export class CommitmentTable {
     flush();
   }
 
-  /** The table as one snapshot row: copies now, base64 when the writer serializes it. */
-  snapshotRow(): DeferredRow {
+  /**
+   * The table as snapshot rows: `['commitments', n, ids, values]` (copies of the two lists), then each column as a
+   * binary row, lent rather than copied: the first change to an existing row after this copies the columns (see
+   * `own`), so the snapshot keeps the table as it was at the capture.
+   */
+  snapshotRows(): unknown[] {
     const n = this.n;
-    const ids = this.ids.slice(0, n);
-    const values = this.values.slice(0, n);
-    const columns = [this.hasTerms, this.obligor, this.obligeeCity, this.weight, this.dueMs, this.madeMs, this.head, this.tail, this.count].map((c) => c.slice(0, n));
-    return new DeferredRow(() => ['commitments', n, ids, values, ...columns.map(encodeColumn)]);
+    this.lent = true;
+    const columns = [this.hasTerms, this.obligor, this.obligeeCity, this.weight, this.dueMs, this.madeMs, this.head, this.tail, this.count].map((c) => c.subarray(0, n));
+    return [['commitments', n, this.ids.slice(0, n), this.values.slice(0, n)], ...columns];
   }
 
-  static restore(row: unknown[], facts: FactTable, cities: CityInterner, minLeadMs: number): CommitmentTable {
-    if (row[0] !== 'commitments' || row.length !== 13) throw new TrustSnapshotError('the commitments row is malformed');
-    const n = expectCount(row[1], 'commitment count');
+  static restore(rows: RowCursor, facts: FactTable, cities: CityInterner, minLeadMs: number): CommitmentTable {
+    const head = rows.tagged('commitments');
+    if (head.length !== 4) throw new TrustSnapshotError('the commitments row is malformed');
+    const n = expectCount(head[1], 'commitment count');
     const table = new CommitmentTable(facts, cities, minLeadMs);
-    const ids = expectArray(row[2], 'commitment ids');
-    const values = expectArray(row[3], 'commitment values');
+    const ids = expectArray(head[2], 'commitment ids');
+    const values = expectArray(head[3], 'commitment values');
     if (ids.length !== n || values.length !== n) throw new TrustSnapshotError(`commitment ids or values do not number ${n}`);
     ids.forEach((id, i) => {
       const text = expectString(id, 'commitment id');
@@ -464,17 +490,17 @@ export class CommitmentTable {
       table.values.push(expectString(values[i], 'commitment value'));
     });
     const capacity = Math.max(64, n);
-    const ints = (at: number, what: string): Int32Array<ArrayBuffer> => decodeColumn(row[at], n, capacity, (k) => new Int32Array(k), what);
-    const floats = (at: number, what: string): Float64Array<ArrayBuffer> => decodeColumn(row[at], n, capacity, (k) => new Float64Array(k), what);
-    table.hasTerms = decodeColumn(row[4], n, capacity, (k) => new Uint8Array(k), 'commitment terms flags');
-    table.obligor = ints(5, 'commitment obligors');
-    table.obligeeCity = ints(6, 'commitment obligees');
-    table.weight = floats(7, 'commitment weights');
-    table.dueMs = floats(8, 'commitment due instants');
-    table.madeMs = floats(9, 'commitment made instants');
-    table.head = ints(10, 'commitment fact heads');
-    table.tail = ints(11, 'commitment fact tails');
-    table.count = ints(12, 'commitment fact counts');
+    const ints = (what: string): Int32Array<ArrayBuffer> => decodeColumn(rows.next(what), n, capacity, (k) => new Int32Array(k), what);
+    const floats = (what: string): Float64Array<ArrayBuffer> => decodeColumn(rows.next(what), n, capacity, (k) => new Float64Array(k), what);
+    table.hasTerms = decodeColumn(rows.next('commitment terms flags'), n, capacity, (k) => new Uint8Array(k), 'commitment terms flags');
+    table.obligor = ints('commitment obligors');
+    table.obligeeCity = ints('commitment obligees');
+    table.weight = floats('commitment weights');
+    table.dueMs = floats('commitment due instants');
+    table.madeMs = floats('commitment made instants');
+    table.head = ints('commitment fact heads');
+    table.tail = ints('commitment fact tails');
+    table.count = ints('commitment fact counts');
     const cityCount = cities.all().length;
     for (let i = 0; i < n; i++) {
       if (table.hasTerms[i] > 1) throw new TrustSnapshotError(`commitment ${i} has a bad terms flag`);
@@ -493,6 +519,21 @@ export class CommitmentTable {
     return table;
   }
 
+  /** Copies the columns a snapshot still views, before a row it holds changes. */
+  private own(): void {
+    if (!this.lent) return;
+    this.hasTerms = this.hasTerms.slice();
+    this.obligor = this.obligor.slice();
+    this.obligeeCity = this.obligeeCity.slice();
+    this.weight = this.weight.slice();
+    this.dueMs = this.dueMs.slice();
+    this.madeMs = this.madeMs.slice();
+    this.head = this.head.slice();
+    this.tail = this.tail.slice();
+    this.count = this.count.slice();
+    this.lent = false;
+  }
+
   private grow(): void {
     const c = nextCapacity(this.capacity);
     this.hasTerms = grown(this.hasTerms, c, (n) => new Uint8Array(n));
@@ -504,6 +545,7 @@ export class CommitmentTable {
     this.head = grown(this.head, c, (n) => new Int32Array(n));
     this.tail = grown(this.tail, c, (n) => new Int32Array(n));
     this.count = grown(this.count, c, (n) => new Int32Array(n));
+    this.lent = false;
     this.capacity = c;
   }
 }

@@ -47,6 +47,8 @@ export class TimeIndex {
   /** [key, id, prefix sums…] per row: one allocation per index, however many rows. */
   private rows: Float64Array;
   private n = 0;
+  /** `rows` is viewed by a snapshot being written: copied before the next change (see `own`). */
+  private lent = false;
   private readonly offset: number;
   private readonly width: number;
   private readonly stride: number;
@@ -70,7 +72,9 @@ export class TimeIndex {
   /** Adds `sign`·delta at `key`; the id must be unique among the deltas at that key. */
   add(key: number, id: number, delta: CoefVector, sign: 1 | -1 = 1): void {
     const { stride, width, offset } = this;
+    // Growing copies the rows anyway; otherwise a snapshot still viewing them gets them copied first.
     if ((this.n + 1) * stride > this.rows.length) this.grow();
+    else this.own();
     const rows = this.rows;
     const at = this.upperBound(key);
     const n = this.n;
@@ -87,6 +91,7 @@ export class TimeIndex {
 
   /** Withdraws the delta added with this key and id; returns false when there is none. */
   remove(key: number, id: number): boolean {
+    this.own();
     const { rows, stride, width } = this;
     let at = this.lowerBound(key);
     while (at < this.n && rows[at * stride + KEY] === key && rows[at * stride + ID] !== id) at++;
@@ -114,6 +119,7 @@ export class TimeIndex {
 
   /** Moves the reference epoch: scales each coefficient by factors[k] and adds p0PerP1·P1 to the intercept. */
   rebase(factors: ArrayLike<number>, p0PerP1: number): void {
+    this.own();
     const { rows, stride, width, offset } = this;
     const hasProvisional = offset <= Coef.P1 && Coef.P0 < offset + width;
     for (let i = 0; i < this.n; i++) {
@@ -124,15 +130,19 @@ export class TimeIndex {
     }
   }
 
-  /** A copy of the rows in use, for a snapshot. */
+  /**
+   * The rows in use for a snapshot, lent as a view rather than copied (a capture costs nothing however large the
+   * index): the index copies them before its next change, so the snapshot keeps them as they were at the capture.
+   */
   capture(): Float64Array {
-    return this.rows.slice(0, this.n * this.stride);
+    this.lent = true;
+    return this.rows.subarray(0, this.n * this.stride);
   }
 
-  /** An index holding `size` rows decoded from a capture; throws unless they are in key order. */
-  static restore(coefficients: { offset: number; width: number }, size: number, rows: unknown): TimeIndex {
+  /** An index holding `size` rows copied from a capture's bytes; throws unless they are in key order. */
+  static restore(coefficients: { offset: number; width: number }, size: number, bytes: unknown): TimeIndex {
     const index = new TimeIndex(size, coefficients);
-    index.rows = decodeColumn(rows, size * index.stride, Math.max(1, size) * index.stride, (n) => new Float64Array(n), 'time index rows');
+    index.rows = decodeColumn(bytes, size * index.stride, Math.max(1, size) * index.stride, (n) => new Float64Array(n), 'time index rows');
     for (let i = 0; i < size; i++) {
       const key = index.rows[i * index.stride + KEY];
       if (Number.isNaN(key) || (i > 0 && key < index.rows[(i - 1) * index.stride + KEY])) throw new TrustSnapshotError(`time index row ${i} is out of order`);
@@ -167,10 +177,19 @@ export class TimeIndex {
     return lo;
   }
 
+  /** Copies the rows a snapshot still views, before they change. */
+  private own(): void {
+    if (!this.lent) return;
+    this.rows = this.rows.slice();
+    this.lent = false;
+  }
+
   private grow(): void {
     const rows = new Float64Array(nextCapacity(this.rows.length / this.stride) * this.stride);
     rows.set(this.rows.subarray(0, this.n * this.stride));
     this.rows = rows;
+    // The grown copy is the index's own; a snapshot keeps viewing the old one.
+    this.lent = false;
   }
 }
 

@@ -39,7 +39,7 @@ import {
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
-import { DeferredRow, TrustSnapshotError, encodeColumn, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
+import { RowCursor, TrustSnapshotError, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
 import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
@@ -204,19 +204,22 @@ class Evidence {
     private findingIndex: TimeIndex | null = null,
   ) {}
 
-  /** Copies of both indices for a snapshot: `[size, rows]`, null when findings never had one. */
-  capture(): () => [[number, string], [number, string] | null] {
-    const commitments = [this.commitments.size, this.commitments.capture()] as const;
-    const findings = this.findingIndex === null ? null : ([this.findingIndex.size, this.findingIndex.capture()] as const);
-    return () => [[commitments[0], encodeColumn(commitments[1])], findings === null ? null : [findings[0], encodeColumn(findings[1])]];
+  /**
+   * Both indices for a snapshot: their row counts (null for findings when they never had an index) and their rows,
+   * lent as views (each index copies its rows before its next change).
+   */
+  capture(): { sizes: [number, number | null]; rows: Float64Array[] } {
+    const findings = this.findingIndex;
+    const rows = [this.commitments.capture()];
+    if (findings !== null) rows.push(findings.capture());
+    return { sizes: [this.commitments.size, findings === null ? null : findings.size], rows };
   }
 
-  static restore(commitments: unknown, findings: unknown): Evidence {
-    const index = (value: unknown, coefficients: { offset: number; width: number }): TimeIndex => {
-      const [size, rows] = expectArray(value, 'time index');
-      return TimeIndex.restore(coefficients, expectCount(size, 'time index size'), rows);
-    };
-    return new Evidence(index(commitments, COMMITMENT_COEFFICIENTS), findings === null ? null : index(findings, FINDING_COEFFICIENTS));
+  /** The indices of a capture: row counts from the evidence row, rows from the binary rows that follow. */
+  static restore(commitmentRows: unknown, findingRows: unknown, rows: RowCursor): Evidence {
+    const commitments = TimeIndex.restore(COMMITMENT_COEFFICIENTS, expectCount(commitmentRows, 'time index size'), rows.next('time index rows'));
+    const findings = findingRows === null ? null : TimeIndex.restore(FINDING_COEFFICIENTS, expectCount(findingRows, 'time index size'), rows.next('time index rows'));
+    return new Evidence(commitments, findings);
   }
 
   get findings(): TimeIndex {
@@ -289,8 +292,11 @@ const basisSlot = (basis: TrustBasis): 0 | 1 => (basis === 'recorded' ? 0 : 1);
  */
 export class TrustReadModel implements ReadModel {
   readonly name = 'trust';
-  /** 2: the canonical state became counted digests of the commitments and findings. */
-  readonly version = 2;
+  /**
+   * 2: the canonical state became counted digests of the commitments and findings. 3: snapshot columns and indices
+   * as binary rows.
+   */
+  readonly version = 3;
 
   private bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
   /** Known cities, interned: each id is one string however many commitments name it. */
@@ -509,29 +515,48 @@ export class TrustReadModel implements ReadModel {
   // ---------------------------------------------------------------------------------------------------- snapshot
 
   /**
-   * The whole state as rows, exactly as apply left it (the indices' prefix sums are copied, not recomputed, so a
-   * restored model answers bit for bit alike). Columns and lists are copied here; base64 is produced when the writer
-   * serializes each row. Plain objects (facts, membership entries, finding facts) are never mutated once made.
+   * The whole state as rows, exactly as apply left it (the indices' prefix sums are kept, not recomputed, so a
+   * restored model answers bit for bit alike): JSON rows for the small parts and binary rows for the columns and
+   * indices. The capture copies no column: the tables and indices lend their arrays as views and copy an array only
+   * before their own next change to it (copy-on-write), so this costs a walk over the indices, not a copy of the
+   * state, and the snapshot still holds the state of this instant while later events are applied. Plain objects
+   * (facts, membership entries, finding facts) are never mutated once made; the lists holding them are copied.
+   *
+   * Rows: `['trust', version, parameter set, epoch, next finding owner]`, `['cities', ids]`, the fact table (a row
+   * and 7 columns), the commitment table (a row and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
+   * rows, the findings, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
+   * commitment rows, finding rows | null]…]]` and each index's rows in that order, then `['end', number of rows]`.
    */
   snapshot(): unknown[] {
     const rows: unknown[] = [['trust', this.version, this.parameters.id, this.epochMs, this.nextFindingOwner], ['cities', [...this.cities.all()]]];
-    rows.push(this.commitments.facts.snapshotRow(), this.commitments.snapshotRow());
-    const obligors: [number, number, Int32Array][] = [];
-    this.commitmentsByObligor.forEach((list, city) => obligors.push([city, list.size, list.capture()]));
-    rows.push(new DeferredRow(() => ['obligors', obligors.map(([city, size, list]) => [city, size, encodeColumn(list)])]));
+    rows.push(...this.commitments.facts.snapshotRows(), ...this.commitments.snapshotRows());
+    const obligors: [number, number][] = [];
+    const obligorRows: Int32Array[] = [];
+    this.commitmentsByObligor.forEach((list, city) => {
+      obligors.push([city, list.size]);
+      obligorRows.push(list.capture());
+    });
+    rows.push(['obligors', obligors], ...obligorRows);
     for (const record of this.findings.values()) rows.push(['finding', record.id, record.owner, record.finding, [...record.facts]]);
     for (const [city, records] of this.findingsByCity) rows.push(['findingsByCity', city, records.map((r) => r.id)]);
     this.bases.forEach((basis, slot) => {
       for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
-      for (const [city, evidence] of basis.city) {
-        const all = evidence.all.capture();
-        rows.push(new DeferredRow(() => ['evidence', slot, city, null, ...all()]));
-        for (const [counterparty, pair] of evidence.byCounterparty) {
-          const captured = pair.capture();
-          rows.push(new DeferredRow(() => ['evidence', slot, city, counterparty, ...captured()]));
-        }
+    });
+    const evidence: [number, string, string | null, number, number | null][] = [];
+    const evidenceRows: Float64Array[] = [];
+    const capture = (slot: number, city: string, counterparty: string | null, of: Evidence): void => {
+      const captured = of.capture();
+      evidence.push([slot, city, counterparty, ...captured.sizes]);
+      evidenceRows.push(...captured.rows);
+    };
+    this.bases.forEach((basis, slot) => {
+      for (const [city, cityEvidence] of basis.city) {
+        capture(slot, city, null, cityEvidence.all);
+        for (const [counterparty, pair] of cityEvidence.byCounterparty) capture(slot, city, counterparty, pair);
       }
     });
+    rows.push(['evidence', evidence]);
+    for (const indexRows of evidenceRows) rows.push(indexRows);
     rows.push(['end', rows.length + 1]);
     return rows;
   }
@@ -539,35 +564,33 @@ export class TrustReadModel implements ReadModel {
   /** Replaces a fresh model's state with a `snapshot()`; checks everything first and changes nothing when it throws. */
   restore(state: unknown): void {
     if (!this.isFresh()) throw new TrustSnapshotError('restore needs a model that has applied nothing');
-    const rows = expectArray(state, 'the snapshot');
-    const row = (i: number, tag: string): unknown[] => {
-      const r = expectArray(rows[i], `row ${i}`);
-      if (r[0] !== tag) throw new TrustSnapshotError(`row ${i} is not ${tag}`);
-      return r;
-    };
-    const [, version, parameterSet, epoch, nextOwner] = row(0, 'trust');
+    const all = expectArray(state, 'the snapshot');
+    const last = all[all.length - 1];
+    if (!Array.isArray(last) || last[0] !== 'end' || last[1] !== all.length) throw new TrustSnapshotError('the snapshot is truncated');
+    const rows = new RowCursor(all);
+    const [, version, parameterSet, epoch, nextOwner] = rows.tagged('trust');
     if (version !== this.version) throw new TrustSnapshotError(`version ${String(version)} is not ${this.version}`);
     if (parameterSet !== this.parameters.id) throw new TrustSnapshotError(`parameter set ${String(parameterSet)} is not ${this.parameters.id}`);
     const epochMs = epoch === null ? null : expectFinite(epoch, 'reference epoch');
     const nextFindingOwner = expectFinite(nextOwner, 'next finding owner');
     if (!Number.isSafeInteger(nextFindingOwner) || nextFindingOwner > -1) throw new TrustSnapshotError('the next finding owner is not a negative integer');
-    const last = expectArray(rows[rows.length - 1], 'the last row');
-    if (last[0] !== 'end' || last[1] !== rows.length) throw new TrustSnapshotError('the snapshot is truncated');
-    const cities = CityInterner.restore(row(1, 'cities')[1]);
-    const facts = FactTable.restore(row(2, 'facts'));
-    const commitments = CommitmentTable.restore(row(3, 'commitments'), facts, cities, this.parameters.minLeadSeconds * 1000);
+    const cities = CityInterner.restore(rows.tagged('cities')[1]);
+    const facts = FactTable.restore(rows);
+    const commitments = CommitmentTable.restore(rows, facts, cities, this.parameters.minLeadSeconds * 1000);
     const commitmentsByObligor: RowList[] = [];
-    for (const entry of expectArray(row(4, 'obligors')[1], 'obligors')) {
-      const [city, size, list] = expectArray(entry, 'obligor');
+    for (const entry of expectArray(rows.tagged('obligors')[1], 'obligors')) {
+      const [city, size] = expectArray(entry, 'obligor');
       const number = expectCount(city, 'obligor city');
       if (number >= cities.all().length) throw new TrustSnapshotError(`obligor ${number} is not a known city`);
-      commitmentsByObligor[number] = RowList.restore(list, expectCount(size, 'obligor rows'), commitments.size);
+      commitmentsByObligor[number] = RowList.restore(rows.next('rows of an obligor'), expectCount(size, 'obligor rows'), commitments.size);
     }
     const findings = new Map<string, FindingRecord>();
     const findingsByCity = new Map<string, FindingRecord[]>();
     const bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
-    for (let i = 5; i < rows.length - 1; i++) {
-      const r = expectArray(rows[i], `row ${i}`);
+    // Each turn takes one row, so this ends with the rows at the latest.
+    for (let tag = rows.peekTag(); tag !== 'evidence'; tag = rows.peekTag()) {
+      if (typeof tag !== 'string') throw new TrustSnapshotError(`row ${rows.position} is not a tagged row`);
+      const r = rows.tagged(tag);
       if (r[0] === 'finding') {
         const record = findingRecordOf(r);
         if (findings.has(record.id)) throw new TrustSnapshotError(`finding ${record.id} is listed twice`);
@@ -586,18 +609,21 @@ export class TrustReadModel implements ReadModel {
         const basis = bases[slotOf(r[1])];
         const body = expectString(r[2], 'body id');
         basis.membership.set(body, expectArray(r[3], 'membership').map(membershipEntryOf));
-      } else if (r[0] === 'evidence') {
-        const basis = bases[slotOf(r[1])];
-        const city = expectString(r[2], 'evidence city');
-        const evidence = Evidence.restore(r[4], r[5]);
-        if (r[3] === null) basis.city.set(city, { all: evidence, byCounterparty: new Map() });
-        else {
-          const owner = basis.city.get(city);
-          if (owner === undefined) throw new TrustSnapshotError(`pair evidence of ${city} comes before its city's`);
-          owner.byCounterparty.set(expectString(r[3], 'counterparty'), evidence);
-        }
-      } else throw new TrustSnapshotError(`row ${i} has an unknown tag ${String(r[0])}`);
+      } else throw new TrustSnapshotError(`row ${rows.position - 1} has an unknown tag ${String(r[0])}`);
     }
+    for (const entry of expectArray(rows.tagged('evidence')[1], 'evidence')) {
+      const [slot, cityId, counterparty, commitmentRows, findingRows] = expectArray(entry, 'evidence entry');
+      const basis = bases[slotOf(slot)];
+      const city = expectString(cityId, 'evidence city');
+      const evidence = Evidence.restore(commitmentRows, findingRows, rows);
+      if (counterparty === null) basis.city.set(city, { all: evidence, byCounterparty: new Map() });
+      else {
+        const owner = basis.city.get(city);
+        if (owner === undefined) throw new TrustSnapshotError(`pair evidence of ${city} comes before its city's`);
+        owner.byCounterparty.set(expectString(counterparty, 'counterparty'), evidence);
+      }
+    }
+    rows.tagged('end');
     this.cities = cities;
     this.commitments = commitments;
     this.commitmentsByObligor = commitmentsByObligor;
