@@ -23,9 +23,10 @@ export interface ReadModel {
   /**
    * Optional: the JSON-compatible state a snapshot stores; default `canonicalState()`. Called between two events; the
    * value is serialized afterwards in slices while later events are applied, so it must not share anything the
-   * model mutates in place (copy arrays that grow; immutable values may be shared). Returning an array lets the
-   * writer serialize it row by row; a row may defer its conversion with `toJSON`, which then runs in those slices
-   * rather than in the capture that blocks the event loop.
+   * model mutates in place (copy arrays that grow, or lend them copy-on-write; immutable values may be shared).
+   * Returning an array lets the writer serialize it row by row; a row may defer its conversion with `toJSON`, which
+   * then runs in those slices rather than in the capture that blocks the event loop. A row that is a typed array
+   * (or a SnapshotBytes) is written as its raw bytes and comes back to `restore` as one Buffer.
    */
   snapshot?(): unknown;
   /**
@@ -34,6 +35,18 @@ export interface ReadModel {
    * it from the log. Models without `restore` are always rebuilt from the beginning of the log.
    */
   restore?(state: unknown): void;
+}
+
+/**
+ * A snapshot row of raw bytes made of several pieces, written one after the other as one binary row and read back as
+ * one Buffer: many small arrays (per-city indices) travel as one row without being copied together at the capture.
+ */
+export class SnapshotBytes {
+  readonly byteLength: number;
+
+  constructor(readonly pieces: readonly ArrayBufferView[]) {
+    this.byteLength = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+  }
 }
 
 /** A projection found the history inconsistent with an invariant. Never caught and ignored: it stops the runner. */

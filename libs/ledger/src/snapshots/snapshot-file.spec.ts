@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSnapshot, openSnapshot, SnapshotRejected, SNAPSHOT_FORMAT, type SnapshotHeader } from './snapshot-file.js';
+import { SnapshotBytes } from '../../../projections/src/read-model.js';
 import { DirectorySnapshotStore } from './snapshot-store.js';
 
 const fields = {
@@ -88,6 +89,14 @@ describe('a read-model snapshot file', () => {
     new Uint8Array(back.buffer).set(rows[1] as Buffer);
     expect(Object.is(back[7], Number.NaN)).toBe(true);
     expect(back).toEqual(instants);
+  });
+
+  it('writes the pieces of a SnapshotBytes one after the other as one binary row', async () => {
+    const pieces = [instants.subarray(0, 3), kinds, new Float64Array(0), chains];
+    const { bytes } = await encoded([new SnapshotBytes(pieces), ['after']], { chunkBytes: 64 });
+    const [joined, after] = (await openSnapshot(fields.readModel, bytes).state()) as [Buffer, unknown];
+    expect(Buffer.compare(joined, Buffer.concat(pieces.map(bytesOf)))).toBe(0);
+    expect(after).toEqual(['after']);
   });
 
   it('writes a typed array as its raw bytes, not as text', async () => {

@@ -15,6 +15,7 @@
  */
 import { createHash, webcrypto } from 'node:crypto';
 import type { StoreKind } from '../../../event-store/src/port.js';
+import { SnapshotBytes } from '../../../projections/src/read-model.js';
 
 /** 2: length-prefixed records with binary rows (1 was one JSON document per line; its files are refused as of another format). */
 export const SNAPSHOT_FORMAT = 'concordat.read-model-snapshot/2';
@@ -220,7 +221,8 @@ type HeaderFields = Omit<SnapshotHeader, 'format' | 'layout' | 'rows' | 'payload
 
 /**
  * Writes `state` as a snapshot to `sink`: an array row by row, anything else as one value. A row that is an
- * ArrayBuffer view (Uint8Array, Float64Array, Buffer…) is written as its raw bytes; any other row with the native
+ * ArrayBuffer view (Uint8Array, Float64Array, Buffer…) is written as its raw bytes, a SnapshotBytes as its pieces'
+ * bytes one after the other in one row; any other row with the native
  * JSON.stringify (so `toJSON` runs here, in the writer's slices). The writer yields to the event loop between slices
  * of `sliceMs`, also inside a large binary row. `state` must not change while this runs (see ReadModel.snapshot).
  * Returns the header written.
@@ -272,12 +274,16 @@ export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink:
     head.writeUInt32LE(length, 1);
     return head;
   };
+  const bytesOf = (view: ArrayBufferView): Uint8Array => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   const push = async (value: unknown, row: number): Promise<void> => {
-    if (ArrayBuffer.isView(value)) {
-      const body = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      if (body.length > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
-      await append(recordHead(BYTES_ROW, body.length));
-      await append(body);
+    if (ArrayBuffer.isView(value) || value instanceof SnapshotBytes) {
+      const pieces = value instanceof SnapshotBytes ? value.pieces : [value];
+      if (value.byteLength > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
+      await append(recordHead(BYTES_ROW, value.byteLength));
+      for (const piece of pieces) {
+        await append(bytesOf(piece));
+        await pause();
+      }
       return;
     }
     const line = JSON.stringify(value);

@@ -7,7 +7,7 @@
  * order, so an insertion is usually an append; a back-dated one shifts only the rows after it. Each delta carries an
  * id so that a re-resolved commitment can withdraw exactly the deltas it added.
  */
-import { TrustSnapshotError, decodeColumn } from './snapshot-codec.js';
+import { TrustSnapshotError } from './snapshot-codec.js';
 
 export const COEFFICIENTS = 5;
 
@@ -53,11 +53,16 @@ export class TimeIndex {
   private readonly width: number;
   private readonly stride: number;
 
-  constructor(initialCapacity = 4, coefficients: { offset: number; width: number } = { offset: 0, width: COEFFICIENTS }) {
+  constructor(initialCapacity = 4, coefficients: { offset: number; width: number } = { offset: 0, width: COEFFICIENTS }, rows?: Float64Array) {
     this.offset = coefficients.offset;
     this.width = coefficients.width;
     this.stride = SUM + this.width;
-    this.rows = new Float64Array(Math.max(1, initialCapacity) * this.stride);
+    this.rows = rows ?? new Float64Array(Math.max(1, initialCapacity) * this.stride);
+  }
+
+  /** Numbers per row for these coefficients: instant, owner id, one prefix sum per coefficient. */
+  static strideOf(coefficients: { width: number }): number {
+    return SUM + coefficients.width;
   }
 
   get size(): number {
@@ -139,10 +144,11 @@ export class TimeIndex {
     return this.rows.subarray(0, this.n * this.stride);
   }
 
-  /** An index holding `size` rows copied from a capture's bytes; throws unless they are in key order. */
-  static restore(coefficients: { offset: number; width: number }, size: number, bytes: unknown): TimeIndex {
-    const index = new TimeIndex(size, coefficients);
-    index.rows = decodeColumn(bytes, size * index.stride, Math.max(1, size) * index.stride, (n) => new Float64Array(n), 'time index rows');
+  /** An index that takes over `rows`, exactly the rows of a capture; throws unless they are in key order. */
+  static restore(coefficients: { offset: number; width: number }, rows: Float64Array): TimeIndex {
+    const index = new TimeIndex(0, coefficients, rows);
+    if (rows.length % index.stride !== 0) throw new TrustSnapshotError(`time index rows do not come in rows of ${index.stride}`);
+    const size = rows.length / index.stride;
     for (let i = 0; i < size; i++) {
       const key = index.rows[i * index.stride + KEY];
       if (Number.isNaN(key) || (i > 0 && key < index.rows[(i - 1) * index.stride + KEY])) throw new TrustSnapshotError(`time index row ${i} is out of order`);

@@ -18,7 +18,7 @@ import { FINDING_KINDS } from '../../../domain/src/governance/events.js';
 import { instant, parseInstant, type Instant } from '../../../domain/src/shared/time.js';
 import { systemClock, type Clock } from '../../../event-store/src/clock.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { ProjectionInvariantError, SnapshotBytes, type ReadModel } from '../read-model.js';
 import {
   DAY_MS,
   TRUST_BASES,
@@ -39,7 +39,7 @@ import {
 import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
-import { RowCursor, TrustSnapshotError, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
+import { RowCursor, TrustSnapshotError, decodeColumn, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
 import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
 
 /**
@@ -215,10 +215,10 @@ class Evidence {
     return { sizes: [this.commitments.size, findings === null ? null : findings.size], rows };
   }
 
-  /** The indices of a capture: row counts from the evidence row, rows from the binary rows that follow. */
-  static restore(commitmentRows: unknown, findingRows: unknown, rows: RowCursor): Evidence {
-    const commitments = TimeIndex.restore(COMMITMENT_COEFFICIENTS, expectCount(commitmentRows, 'time index size'), rows.next('time index rows'));
-    const findings = findingRows === null ? null : TimeIndex.restore(FINDING_COEFFICIENTS, expectCount(findingRows, 'time index size'), rows.next('time index rows'));
+  /** The indices of a capture: row counts from the evidence row, rows taken in turn from the packed rows. */
+  static restore(commitmentRows: unknown, findingRows: unknown, take: (rows: number, coefficients: { width: number }) => Float64Array): Evidence {
+    const commitments = TimeIndex.restore(COMMITMENT_COEFFICIENTS, take(expectCount(commitmentRows, 'time index size'), COMMITMENT_COEFFICIENTS));
+    const findings = findingRows === null ? null : TimeIndex.restore(FINDING_COEFFICIENTS, take(expectCount(findingRows, 'time index size'), FINDING_COEFFICIENTS));
     return new Evidence(commitments, findings);
   }
 
@@ -525,7 +525,8 @@ export class TrustReadModel implements ReadModel {
    * Rows: `['trust', version, parameter set, epoch, next finding owner]`, `['cities', ids]`, the fact table (a row
    * and 7 columns), the commitment table (a row and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
    * rows, the findings, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
-   * commitment rows, finding rows | null]…]]` and each index's rows in that order, then `['end', number of rows]`.
+   * commitment rows, finding rows | null]…]]` and one binary row of every index's rows in that order (one row rather
+   * than one per index: there are tens of thousands), then `['end', number of rows]`.
    */
   snapshot(): unknown[] {
     const rows: unknown[] = [['trust', this.version, this.parameters.id, this.epochMs, this.nextFindingOwner], ['cities', [...this.cities.all()]]];
@@ -555,8 +556,7 @@ export class TrustReadModel implements ReadModel {
         for (const [counterparty, pair] of cityEvidence.byCounterparty) capture(slot, city, counterparty, pair);
       }
     });
-    rows.push(['evidence', evidence]);
-    for (const indexRows of evidenceRows) rows.push(indexRows);
+    rows.push(['evidence', evidence], new SnapshotBytes(evidenceRows));
     rows.push(['end', rows.length + 1]);
     return rows;
   }
@@ -611,11 +611,24 @@ export class TrustReadModel implements ReadModel {
         basis.membership.set(body, expectArray(r[3], 'membership').map(membershipEntryOf));
       } else throw new TrustSnapshotError(`row ${rows.position - 1} has an unknown tag ${String(r[0])}`);
     }
-    for (const entry of expectArray(rows.tagged('evidence')[1], 'evidence')) {
+    const entries = expectArray(rows.tagged('evidence')[1], 'evidence');
+    const bytes = rows.next('evidence rows');
+    if (!(bytes instanceof Uint8Array) || bytes.length % Float64Array.BYTES_PER_ELEMENT !== 0) throw new TrustSnapshotError('the evidence rows are not a binary row of numbers');
+    // One aligned copy of the file's bytes, then each index takes its own rows out of it.
+    const packed = decodeColumn(bytes, bytes.length / Float64Array.BYTES_PER_ELEMENT, 0, (n) => new Float64Array(n), 'evidence rows');
+    let taken = 0;
+    const take = (count: number, coefficients: { width: number }): Float64Array => {
+      const end = taken + count * TimeIndex.strideOf(coefficients);
+      if (end > packed.length) throw new TrustSnapshotError('the evidence rows are fewer than the indices hold');
+      const indexRows = packed.slice(taken, end);
+      taken = end;
+      return indexRows;
+    };
+    for (const entry of entries) {
       const [slot, cityId, counterparty, commitmentRows, findingRows] = expectArray(entry, 'evidence entry');
       const basis = bases[slotOf(slot)];
       const city = expectString(cityId, 'evidence city');
-      const evidence = Evidence.restore(commitmentRows, findingRows, rows);
+      const evidence = Evidence.restore(commitmentRows, findingRows, take);
       if (counterparty === null) basis.city.set(city, { all: evidence, byCounterparty: new Map() });
       else {
         const owner = basis.city.get(city);
@@ -623,6 +636,7 @@ export class TrustReadModel implements ReadModel {
         owner.byCounterparty.set(expectString(counterparty, 'counterparty'), evidence);
       }
     }
+    if (taken !== packed.length) throw new TrustSnapshotError('the evidence rows are more than the indices hold');
     rows.tagged('end');
     this.cities = cities;
     this.commitments = commitments;
