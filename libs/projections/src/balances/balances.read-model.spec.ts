@@ -10,6 +10,7 @@ import { treasuryDecider } from '../../../domain/src/compensation/treasury.js';
 import { ProjectionInvariantError } from '../read-model.js';
 import { proposeBodySettlement, settlementContext } from '../settlement/settlement.queries.js';
 import { LedgerHarness } from './balances.harness.js';
+import { BalancesReadModel } from './balances.read-model.js';
 
 const RULES: CompensationRules = {
   currency: 'CNY',
@@ -337,6 +338,66 @@ describe('balances read model', () => {
         }
       }
     }
+
+    /** What a snapshot file gives back for JSON rows: each row through JSON. */
+    const throughJson = (rows: unknown[]): unknown[] => rows.map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+
+    function runSteps(ledger: LedgerHarness, steps: readonly Step[], from: number, transferIds: string[]): void {
+      steps.forEach((s, i) => {
+        try {
+          apply(ledger, s, from + i, transferIds);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+      });
+    }
+
+    it('a snapshot captured while commands go on restores to exactly the state at its capture, and the restored model goes on alike', () => {
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), fc.array(step, { minLength: 1, maxLength: 15 }), (before, after) => {
+          const ledger = establishedLedger();
+          const transferIds: string[] = [];
+          runSteps(ledger, before, 0, transferIds);
+          const atCapture = JSON.stringify(ledger.balances.canonicalState());
+          const captured = ledger.balances.snapshot();
+          runSteps(ledger, after, before.length, transferIds);
+          const restored = new BalancesReadModel();
+          restored.restore(throughJson(captured));
+          expect(JSON.stringify(restored.canonicalState())).toBe(atCapture);
+          const now = ledger.balances.snapshot();
+          const restoredNow = new BalancesReadModel();
+          restoredNow.restore(throughJson(now));
+          expect(restoredNow.canonicalState()).toEqual(ledger.balances.canonicalState());
+          expect(restoredNow.openObligations({ limit: 500 })).toEqual(ledger.balances.openObligations({ limit: 500 }));
+          expect(restoredNow.fundBalance('delta')).toEqual(ledger.balances.fundBalance('delta'));
+        }),
+        { numRuns: 30 },
+      );
+    });
+
+    it('refuses a snapshot it did not write, staying fresh', () => {
+      const ledger = establishedLedger();
+      runSteps(ledger, [{ kind: 'incident', origin: 0, costs: [[1, 250_000n]], averted: null }, { kind: 'pay', pick: 0, fraction: 50 }], 0, []);
+      const rows = throughJson(ledger.balances.snapshot()) as unknown[][];
+      const fresh = JSON.stringify(new BalancesReadModel().canonicalState());
+      const obligationRow = rows.findIndex((row) => row[0] === 'o');
+      const withRow = (row: unknown[]): unknown[][] => rows.map((r, i) => (i === obligationRow ? row : r));
+      const firstObligation = (rows[obligationRow][1] as unknown[][])[0];
+      const withObligation = (change: (tuple: unknown[]) => unknown[]): unknown[][] => withRow(['o', [change([...firstObligation])]]);
+      for (const [state, reason] of [
+        [rows.slice(0, -1), 'no sequence row'],
+        [withRow(['x', []]), 'unknown kind x'],
+        [withObligation((tuple) => tuple.slice(1)), 'not a tuple of 16'],
+        [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? '12.5' : v))), 'amount 12.5 is not an integer'],
+        [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? 2 ** 60 : v))), 'is not a safe integer'],
+        [withObligation((tuple) => tuple.map((v, i) => (i === 5 ? 'gift' : v))), 'reason gift is unknown'],
+        [[...rows, ['seq', 0, '0']], 'rows after its sequence row'],
+      ] as const) {
+        const model = new BalancesReadModel();
+        expect(() => model.restore(state)).toThrow(reason);
+        expect(JSON.stringify(model.canonicalState())).toBe(fresh);
+      }
+    });
 
     it('money is conserved after every step, and a refused command changes nothing', () => {
       fc.assert(

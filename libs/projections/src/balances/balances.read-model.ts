@@ -21,6 +21,7 @@ import { DomainError } from '../../../domain/src/shared/errors.js';
 import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
 import type { GovernanceEvent } from '../../../domain/src/governance/events.js';
 import {
+  OBLIGATION_REASONS,
   partyKey,
   penaltyObligationId,
   type CompensationEvent,
@@ -176,7 +177,8 @@ const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class BalancesReadModel implements ReadModel {
   readonly name = 'balances';
-  readonly version = 2;
+  /** 3: snapshot rows of tuples in chunks, amounts as JSON integers where safe. */
+  readonly version = 3;
 
   private readonly obligations = new Map<string, ObligationRow>();
   /**
@@ -729,55 +731,64 @@ export class BalancesReadModel implements ReadModel {
   }
 
   /**
-   * Tagged rows in each map's insertion order (some answers list rows as they were created): `['o'|'t'|'f'|'c'|'p'|
-   * 'n'|'fc'|'fd'|'tr', key, value]`, then `['seq', nextSeq, position]`. Rows change in place, so each is copied at
-   * the capture; the bigints become decimal text only when the row is serialized (toJSON, in the writer's slices).
+   * The state as rows of up to SNAPSHOT_CHUNK entries each, in each map's insertion order (some answers list rows as
+   * they were created): `[tag, entries]` with each entry a tuple (see SNAPSHOT_SHAPES), then `['seq', nextSeq,
+   * position]`. Amounts are JSON integers where they are safe integers and decimal text beyond. Few large rows parse
+   * far faster than one small row per entry, and tuples faster than objects.
+   *
+   * The capture copies every field into one flat array per map (references to strings, bigints and immutable
+   * terms; no object per entry): rows change in place afterwards, the copy does not. The tuples are built when the
+   * writer serializes each chunk (toJSON, in its slices).
    */
-  snapshot(): unknown {
-    const str = (v: bigint): string => v.toString();
+  snapshot(): unknown[] {
     const rows: { toJSON(): unknown[] }[] = [];
-    const add = (tag: string, key: string, toJson: () => unknown): void => void rows.push({ toJSON: () => [tag, key, toJson()] });
-    for (const [k, r] of this.obligations) {
-      const c = { ...r };
-      add('o', k, () => ({ ...c, obligated: str(c.obligated), settled: str(c.settled), netted: str(c.netted), settledInKind: str(c.settledInKind), pending: str(c.pending), writtenOff: str(c.writtenOff) }));
+    const chunked = (tag: SnapshotTag, flat: readonly unknown[]): void => {
+      const width = SNAPSHOT_SHAPES[tag].length;
+      const step = SNAPSHOT_CHUNK * width;
+      for (let from = 0; from < flat.length; from += step) {
+        const until = Math.min(flat.length, from + step);
+        rows.push({ toJSON: () => [tag, tuplesOf(flat, from, until, width)] });
+      }
+    };
+    const o: unknown[] = [];
+    for (const r of this.obligations.values()) {
+      o.push(r.obligationId, r.bodyId, r.payer, r.payee, r.currency, r.reason, r.source.kind, r.source.id, r.seq, r.obligated, r.settled, r.netted, r.settledInKind, r.pending, r.writtenOff, r.revoked);
     }
-    for (const [k, t] of this.transfers) {
-      const c = { ...t };
-      add('t', k, () => ({ ...c, amount: str(c.amount), reversed: str(c.reversed) }));
-    }
-    for (const [k, f] of this.funds) {
-      const c = { ...f };
-      add('f', k, () => ({ ...c, moneyIn: str(c.moneyIn), moneyOut: str(c.moneyOut), balance: str(c.balance), pendingOut: str(c.pendingOut) }));
-    }
-    for (const [k, currency] of this.fundCurrencies) add('c', k, () => currency);
-    for (const [k, p] of this.pairs) {
-      const c = { ...p };
-      add('p', k, () => ({ obligated: str(c.obligated), settled: str(c.settled), settledInKind: str(c.settledInKind), pending: str(c.pending) }));
-    }
-    for (const [k, m] of this.net) {
-      const entries = [...m.entries()];
-      add('n', k, () => entries.map(([party, v]) => [party, str(v)]));
-    }
-    for (const [k, c] of this.fundCommitments) add('fc', k, () => c);
-    for (const [k, v] of this.fundDeliveries) add('fd', k, () => str(v));
-    for (const [k, v] of this.treasuryRevisions) add('tr', k, () => v);
+    chunked('o', o);
+    const t: unknown[] = [];
+    for (const [k, r] of this.transfers) t.push(k, r.terms, r.bodyId, r.amount, r.status, r.reversed);
+    chunked('t', t);
+    const f: unknown[] = [];
+    for (const [k, r] of this.funds) f.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut);
+    chunked('f', f);
+    const c: unknown[] = [];
+    for (const [k, currency] of this.fundCurrencies) c.push(k, currency);
+    chunked('c', c);
+    const p: unknown[] = [];
+    for (const [k, r] of this.pairs) p.push(k, r.obligated, r.settled, r.settledInKind, r.pending);
+    chunked('p', p);
+    const n: unknown[] = [];
+    for (const [currency, positions] of this.net) for (const [party, v] of positions) n.push(currency, party, v);
+    chunked('n', n);
+    const fc: unknown[] = [];
+    for (const [k, r] of this.fundCommitments) fc.push(k, r.fundId, r.currency);
+    chunked('fc', fc);
+    const fd: unknown[] = [];
+    for (const [k, v] of this.fundDeliveries) fd.push(k, v);
+    chunked('fd', fd);
+    const tr: unknown[] = [];
+    for (const [k, v] of this.treasuryRevisions) tr.push(k, v);
+    chunked('tr', tr);
     const seq = this.nextSeq;
     const position = this.position;
-    rows.push({ toJSON: () => ['seq', String(seq), str(position)] });
+    rows.push({ toJSON: () => ['seq', seq, position.toString()] });
     return rows;
   }
 
+  /** Replaces a fresh model's state with a `snapshot()`; checks every entry first and changes nothing when it throws. */
   restore(state: unknown): void {
     if (this.position !== -1n || this.obligations.size > 0) throw new Error('balances: snapshot restored into a model that already applied events');
     if (!Array.isArray(state)) throw new Error('balances: snapshot is not a list of rows');
-    const big = (v: unknown): bigint => {
-      if (typeof v !== 'string' || !/^-?(0|[1-9]\d{0,40})$/.test(v)) throw new Error(`balances: snapshot amount ${String(v)} is not an integer`);
-      return BigInt(v);
-    };
-    const obj = (v: unknown): Record<string, unknown> => {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('balances: snapshot row is not an object');
-      return v as Record<string, unknown>;
-    };
     const o = new Map<string, ObligationRow>();
     const t = new Map<string, TransferRow>();
     const f = new Map<string, FundRow>();
@@ -787,67 +798,88 @@ export class BalancesReadModel implements ReadModel {
     const fc = new Map<string, { fundId: string; currency: string }>();
     const fd = new Map<string, bigint>();
     const tr = new Map<string, number>();
-    let seq: number | null = null;
-    let position: bigint | null = null;
+    let sequence: { seq: number; position: bigint } | null = null;
     for (const row of state as unknown[]) {
-      if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'string') throw new Error('balances: snapshot row is not [tag, key, value]');
-      const [tag, key, value] = row as [string, string, unknown];
-      switch (tag) {
-        case 'o': {
-          const r = obj(value);
-          // The row as apply built it; only its amounts travelled as text.
-          o.set(key, { ...(r as unknown as ObligationRow), obligated: big(r.obligated), settled: big(r.settled), netted: big(r.netted), settledInKind: big(r.settledInKind), pending: big(r.pending), writtenOff: big(r.writtenOff) });
-          break;
+      if (sequence !== null) throw new Error('balances: snapshot has rows after its sequence row');
+      if (!Array.isArray(row) || typeof row[0] !== 'string') throw new Error('balances: snapshot row is not [tag, …]');
+      const tag = row[0];
+      if (tag === 'seq') {
+        const [, seq, position] = row as unknown[];
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Error('balances: snapshot sequence is not a count');
+        sequence = { seq, position: snapshotAmount(position) };
+        continue;
+      }
+      if (!isSnapshotTag(tag) || row.length !== 2 || !Array.isArray(row[1])) throw new Error(`balances: snapshot row of unknown kind ${tag}`);
+      for (const entry of row[1] as unknown[]) {
+        const e = snapshotTuple(tag, entry);
+        switch (tag) {
+          case 'o': {
+            const reason = e[5];
+            const sourceKind = e[6];
+            if (!isObligationReason(reason)) throw new Error(`balances: snapshot obligation reason ${String(reason)} is unknown`);
+            if (sourceKind !== 'incident' && sourceKind !== 'finding' && sourceKind !== 'settlement') throw new Error(`balances: snapshot obligation source ${String(sourceKind)} is unknown`);
+            const obligationId = text(e[0]);
+            if (o.has(obligationId)) throw new Error(`balances: snapshot lists obligation ${obligationId} twice`);
+            o.set(obligationId, {
+              obligationId,
+              bodyId: text(e[1]),
+              payer: text(e[2]),
+              payee: text(e[3]),
+              currency: text(e[4]),
+              reason,
+              source: { kind: sourceKind, id: text(e[7]) },
+              seq: count(e[8]),
+              obligated: snapshotAmount(e[9]),
+              settled: snapshotAmount(e[10]),
+              netted: snapshotAmount(e[11]),
+              settledInKind: snapshotAmount(e[12]),
+              pending: snapshotAmount(e[13]),
+              writtenOff: snapshotAmount(e[14]),
+              revoked: flag(e[15]),
+            });
+            break;
+          }
+          case 't': {
+            const status = e[4];
+            if (status !== 'pending' && status !== 'settled' && status !== 'voided') throw new Error(`balances: snapshot transfer status ${String(status)} is unknown`);
+            const terms = e[1];
+            if (typeof terms !== 'object' || terms === null || Array.isArray(terms)) throw new Error('balances: snapshot transfer terms are not an object');
+            // The terms as the event carried them; only the amounts travelled as numbers or text.
+            t.set(text(e[0]), { terms: terms as TransferTerms, bodyId: text(e[2]), amount: snapshotAmount(e[3]), status, reversed: snapshotAmount(e[5]) });
+            break;
+          }
+          case 'f':
+            f.set(text(e[0]), { fundId: text(e[1]), currency: text(e[2]), established: flag(e[3]), moneyIn: snapshotAmount(e[4]), moneyOut: snapshotAmount(e[5]), balance: snapshotAmount(e[6]), pendingOut: snapshotAmount(e[7]) });
+            break;
+          case 'c':
+            c.set(text(e[0]), text(e[1]));
+            break;
+          case 'p':
+            p.set(text(e[0]), { obligated: snapshotAmount(e[1]), settled: snapshotAmount(e[2]), settledInKind: snapshotAmount(e[3]), pending: snapshotAmount(e[4]) });
+            break;
+          case 'n': {
+            const currency = text(e[0]);
+            let positions = n.get(currency);
+            if (positions === undefined) {
+              positions = new Map();
+              n.set(currency, positions);
+            }
+            positions.set(text(e[1]), snapshotAmount(e[2]));
+            break;
+          }
+          case 'fc':
+            fc.set(text(e[0]), { fundId: text(e[1]), currency: text(e[2]) });
+            break;
+          case 'fd':
+            fd.set(text(e[0]), snapshotAmount(e[1]));
+            break;
+          case 'tr':
+            tr.set(text(e[0]), count(e[1]));
+            break;
         }
-        case 't': {
-          const r = obj(value);
-          t.set(key, { ...(r as unknown as TransferRow), amount: big(r.amount), reversed: big(r.reversed) });
-          break;
-        }
-        case 'f': {
-          const r = obj(value);
-          f.set(key, { ...(r as unknown as FundRow), moneyIn: big(r.moneyIn), moneyOut: big(r.moneyOut), balance: big(r.balance), pendingOut: big(r.pendingOut) });
-          break;
-        }
-        case 'c':
-          if (typeof value !== 'string') throw new Error('balances: snapshot fund currency is not text');
-          c.set(key, value);
-          break;
-        case 'p': {
-          const r = obj(value);
-          p.set(key, { obligated: big(r.obligated), settled: big(r.settled), settledInKind: big(r.settledInKind), pending: big(r.pending) });
-          break;
-        }
-        case 'n': {
-          if (!Array.isArray(value)) throw new Error('balances: snapshot net positions are not a list');
-          n.set(key, new Map((value as unknown[]).map((e) => {
-            if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') throw new Error('balances: snapshot net position is malformed');
-            return [e[0], big(e[1])];
-          })));
-          break;
-        }
-        case 'fc': {
-          const r = obj(value);
-          if (typeof r.fundId !== 'string' || typeof r.currency !== 'string') throw new Error('balances: snapshot fund commitment is malformed');
-          fc.set(key, { fundId: r.fundId, currency: r.currency });
-          break;
-        }
-        case 'fd':
-          fd.set(key, big(value));
-          break;
-        case 'tr':
-          if (!Number.isSafeInteger(value)) throw new Error('balances: snapshot treasury revision is not an integer');
-          tr.set(key, value as number);
-          break;
-        case 'seq':
-          seq = Number(key);
-          position = big(value);
-          break;
-        default:
-          throw new Error(`balances: snapshot row of unknown kind ${tag}`);
       }
     }
-    if (seq === null || position === null || !Number.isSafeInteger(seq)) throw new Error('balances: snapshot has no sequence row');
+    if (sequence === null) throw new Error('balances: snapshot has no sequence row');
     for (const [k, v] of o) this.obligations.set(k, v);
     for (const [k, v] of t) this.transfers.set(k, v);
     for (const [k, v] of f) this.funds.set(k, v);
@@ -857,8 +889,8 @@ export class BalancesReadModel implements ReadModel {
     for (const [k, v] of fc) this.fundCommitments.set(k, v);
     for (const [k, v] of fd) this.fundDeliveries.set(k, v);
     for (const [k, v] of tr) this.treasuryRevisions.set(k, v);
-    this.nextSeq = seq;
-    this.position = position;
+    this.nextSeq = sequence.seq;
+    this.position = sequence.position;
   }
 
   canonicalState(): unknown {
@@ -877,6 +909,75 @@ export class BalancesReadModel implements ReadModel {
       nextSeq: this.nextSeq,
     };
   }
+}
+
+/** Entries per snapshot row: large enough that rows are few, small enough that one row serializes in a few ms. */
+const SNAPSHOT_CHUNK = 2_000;
+
+/** The fields of each map's snapshot tuples, in order (the key first). */
+const SNAPSHOT_SHAPES = {
+  o: ['obligationId', 'bodyId', 'payer', 'payee', 'currency', 'reason', 'sourceKind', 'sourceId', 'seq', 'obligated', 'settled', 'netted', 'settledInKind', 'pending', 'writtenOff', 'revoked'],
+  t: ['transferId', 'terms', 'bodyId', 'amount', 'status', 'reversed'],
+  f: ['key', 'fundId', 'currency', 'established', 'moneyIn', 'moneyOut', 'balance', 'pendingOut'],
+  c: ['fundId', 'currency'],
+  p: ['key', 'obligated', 'settled', 'settledInKind', 'pending'],
+  n: ['currency', 'party', 'net'],
+  fc: ['commitmentId', 'fundId', 'currency'],
+  fd: ['delivery', 'amount'],
+  tr: ['bodyId', 'revision'],
+} as const;
+
+type SnapshotTag = keyof typeof SNAPSHOT_SHAPES;
+
+const isSnapshotTag = (tag: string): tag is SnapshotTag => Object.hasOwn(SNAPSHOT_SHAPES, tag);
+
+const isObligationReason = (value: unknown): value is ObligationReason => typeof value === 'string' && (OBLIGATION_REASONS as readonly string[]).includes(value);
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A flat run of fields as tuples, bigints as JSON integers where exact and as decimal text beyond. */
+function tuplesOf(flat: readonly unknown[], from: number, until: number, width: number): unknown[][] {
+  const tuples: unknown[][] = [];
+  for (let at = from; at < until; at += width) {
+    const tuple = flat.slice(at, at + width);
+    for (let k = 0; k < width; k++) {
+      const v = tuple[k];
+      if (typeof v === 'bigint') tuple[k] = v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
+    }
+    tuples.push(tuple);
+  }
+  return tuples;
+}
+
+function snapshotTuple(tag: SnapshotTag, entry: unknown): unknown[] {
+  if (!Array.isArray(entry) || entry.length !== SNAPSHOT_SHAPES[tag].length) throw new Error(`balances: snapshot entry of ${tag} is not a tuple of ${SNAPSHOT_SHAPES[tag].length}`);
+  return entry as unknown[];
+}
+
+/** An amount in minor units: a safe JSON integer, or decimal text for one beyond. */
+function snapshotAmount(v: unknown): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new Error(`balances: snapshot amount ${v} is not a safe integer`);
+    return BigInt(v);
+  }
+  if (typeof v !== 'string' || !/^-?(0|[1-9]\d{0,40})$/.test(v)) throw new Error(`balances: snapshot amount ${String(v)} is not an integer`);
+  return BigInt(v);
+}
+
+function text(v: unknown): string {
+  if (typeof v !== 'string') throw new Error('balances: snapshot field is not text');
+  return v;
+}
+
+function count(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error('balances: snapshot field is not an integer');
+  return v;
+}
+
+function flag(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Error('balances: snapshot field is not a boolean');
+  return v;
 }
 
 function obligationStatus(r: ObligationRow): ObligationStatus {
