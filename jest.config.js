@@ -17,7 +17,14 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/dashboard/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swc],
+    // ESM-only packages that CommonJS packages require (Node 20.19+ does require(esm); Jest's module runtime does not
+    // before Node 24.9): compiled to CommonJS for the tests. Today: content-disposition 3, required by @fastify/static
+    // (which serves /docs).
+    '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' }, jsc: { target: 'es2022' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(?:@fastify/static/node_modules/)?content-disposition/)'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -4,7 +4,7 @@
  * screenshots of each view are taken over the demo ledger, in demo.e2e.ts.)
  */
 import { jest } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -43,7 +43,7 @@ interface PairBalance {
 
 describe('the dashboard, read in a browser', () => {
   const temp = tempDir();
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let url: string;
   let browser: Browser;
   let who: Officials;

@@ -4,7 +4,7 @@
  * of each view taken from it.
  */
 import { jest } from '@jest/globals';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -34,7 +34,7 @@ interface Party {
 
 describe('the dashboard over the demo ledger', () => {
   const temp = tempDir();
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let url: string;
   let browser: Browser;
   let admin: string;

@@ -1,5 +1,5 @@
 /** The API serves the dashboard's files at `/`, works before they are built, and offers a token only in development. */
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -10,7 +10,7 @@ import { FakeClock } from '../../libs/event-store/src/clock.js';
 import { loadConfig, type LedgerConfig } from '../../libs/ledger/src/config.js';
 import { tempDir, testConfig } from '../http/support.js';
 
-const start = (config: LedgerConfig, directory: string): Promise<NestExpressApplication> =>
+const start = (config: LedgerConfig, directory: string): Promise<NestFastifyApplication> =>
   createApp(config, { clock: new FakeClock(), contexts: [DashboardModule.register({ directory })], logger: false });
 
 describe('serving the dashboard from the API', () => {

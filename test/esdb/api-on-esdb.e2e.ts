@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { issueToken } from '../../apps/api/src/auth/tokens.js';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { FakeClock } from '../../libs/event-store/src/clock.js';
@@ -14,8 +14,8 @@ const SECRET = 'a-test-secret-long-enough-for-hs256-tokens';
  */
 describe('two API replicas on one EventStoreDB', () => {
   let target: Awaited<ReturnType<typeof testServerTarget>>;
-  let replicaA: NestExpressApplication;
-  let replicaB: NestExpressApplication;
+  let replicaA: NestFastifyApplication;
+  let replicaB: NestFastifyApplication;
   let admin: string;
 
   beforeAll(async () => {

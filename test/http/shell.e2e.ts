@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { issueToken } from '../../apps/api/src/auth/tokens.js';
 import type { EventStore } from '../../libs/event-store/src/port.js';
@@ -8,7 +8,7 @@ import { bearer, SECRET, startApp, testConfig } from './support.js';
 const PROBLEM = /^application\/problem\+json/;
 
 describe('the HTTP shell on the in-memory store', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let officerOfLyon: string;
   let admin: string;
   let auditor: string;

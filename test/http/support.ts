@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +16,13 @@ export function testConfig(store: 'memory' | 'sqlite', sqlitePath?: string): Led
   return loadConfig({ CONCORDAT_STORE: store, CONCORDAT_JWT_SECRET: SECRET, ...(sqlitePath === undefined ? {} : { CONCORDAT_SQLITE_PATH: sqlitePath }) });
 }
 
-export async function startApp(config: LedgerConfig, contexts: ReadonlyArray<Type | DynamicModule> = [CounterContextModule]): Promise<NestExpressApplication> {
+export async function startApp(config: LedgerConfig, contexts: ReadonlyArray<Type | DynamicModule> = [CounterContextModule]): Promise<NestFastifyApplication> {
   return (await startLedgerApi(config, contexts, new FakeClock())).app;
 }
 
 /** An API on a fake ledger clock, as the context suites drive it: the app, its clock, and a client for its server. */
 export interface LedgerApi {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   clock: FakeClock;
   http: () => ReturnType<typeof request>;
 }

@@ -156,8 +156,9 @@ export function queryCases(op: Operation): QueryCase[] {
 }
 
 /**
- * Query strings whose parameters arrive as arrays or objects (`?p=a&p=b`, `?p[k]=v`): Express parses both, so a
- * handler that takes a parameter for a string must be protected by its DTO. Raw strings, so nothing re-encodes them.
+ * Query strings whose parameters arrive as arrays or objects (`?p=a&p=b`, `?p[k]=v`): repeated names arrive as an
+ * array and a query parser may build objects from brackets, so a handler that takes a parameter for a string must be
+ * protected by its DTO, whatever the HTTP layer. Raw strings, so nothing re-encodes them.
  */
 export function queryShapeCases(op: Operation): { label: string; query: string }[] {
   return op.query.flatMap(({ name }) => [

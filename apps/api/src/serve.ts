@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LedgerConfig } from '../../../libs/ledger/src/config.js';
 import { issueToken } from './auth/tokens.js';
 import { createApp, type CreateAppOptions } from './create-app.js';
@@ -8,7 +8,7 @@ import { createApp, type CreateAppOptions } from './create-app.js';
 const DEV_TOKEN_TTL_SECONDS = 8 * 3600;
 
 export interface Serving {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   /** The admin token printed for this run, when the secret was generated. */
   devAdminToken: string | null;
@@ -17,7 +17,7 @@ export interface Serving {
 /** Starts the API on the configured port (what `concordat serve` and `npm start` run). */
 export async function serve(config: LedgerConfig, options: CreateAppOptions = {}, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<Serving> {
   const app = await createApp(config, options);
-  await app.listen(config.port);
+  await app.listen(config.port, config.host ?? '::');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://localhost:${port}`;

@@ -59,8 +59,10 @@ describe('configuration from the environment', () => {
 
   it('accepts NORMAL durability and a port given as digits', () => {
     const config = loadConfig({ PORT: '8080', CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_SYNCHRONOUS: 'normal', CONCORDAT_JWT_SECRET: SECRET });
-    expect(config).toMatchObject({ port: 8080, sqliteSynchronous: 'NORMAL' });
+    expect(config).toMatchObject({ port: 8080, host: '::', sqliteSynchronous: 'NORMAL' });
+    expect(loadConfig({ HOST: '127.0.0.1', CONCORDAT_STORE: 'memory', CONCORDAT_JWT_SECRET: SECRET }).host).toBe('127.0.0.1');
     expect(problemsOf({ PORT: '80a' })).toEqual([expect.stringContaining('PORT')]);
+    expect(problemsOf({ HOST: 'in valid' })).toEqual([expect.stringContaining('HOST')]);
   });
 
   it('shares one durable transaction among concurrent appends unless group commit is turned off', () => {

@@ -8,6 +8,8 @@ export type SqliteSynchronous = 'FULL' | 'NORMAL';
 /** The validated configuration the ledger runs with. Built once at start-up from the environment. */
 export interface LedgerConfig {
   port: number;
+  /** Address the API listens on: `::` (every IPv6 and IPv4 address, as Node does by default) unless HOST says otherwise. */
+  host?: string;
   production: boolean;
   store: StoreChoice;
   /** Absolute path of the SQLite file (store = sqlite). */
@@ -62,6 +64,13 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     } else {
       port = parsed;
     }
+  }
+
+  let host = '::';
+  const hostText = present(env, 'HOST');
+  if (hostText !== undefined) {
+    if (/^[A-Za-z0-9.:-]{1,253}$/.test(hostText)) host = hostText;
+    else problems.push(`HOST must be a host name or an IPv4/IPv6 address, got "${hostText}"`);
   }
 
   let store: StoreChoice = 'sqlite';
@@ -124,5 +133,5 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     }
   }
 
-  return { port, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, snapshotDir, jwtSecret, jwtSecretGenerated };
+  return { port, host, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, snapshotDir, jwtSecret, jwtSecretGenerated };
 }

@@ -1,7 +1,7 @@
 /** HTTP resources of the audit: history, past state, state digests and replay, Merkle digests and proofs, export. */
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AuditHistoryError, AuditRangeError } from '../../../../libs/event-store/src/audit/errors.js';
@@ -11,6 +11,7 @@ import { NotRebuildableError } from '../../../../libs/ledger/src/audit/state-dig
 import type { BuildLimit } from '../../../../libs/ledger/src/projection-runner.js';
 import { Roles } from '../auth/decorators.js';
 import { ProblemError } from '../http/problem.js';
+import { streamedResponse } from '../http/streamed-response.js';
 import { ConsistencyQueryDto, CorrelationHistoryQueryDto, DigestQueryDto, ExportQueryDto, HistoryQueryDto, InclusionQueryDto, PastStateQueryDto, StreamHistoryQueryDto } from './audit.dto.js';
 
 /** Largest canonical state (or section of one) answered inline; beyond it the answer has the digest and the size only. */
@@ -142,13 +143,14 @@ export class AuditController {
   @Get('export.ndjson')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({ summary: 'The log as NDJSON (one event with its hash and prevHash per line), streamed with back-pressure' })
-  async export(@Query() q: ExportQueryDto, @Res() res: ServerResponse): Promise<void> {
+  async export(@Query() q: ExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const head = await this.audit.headPosition();
     const from = big(q.from) ?? 0n;
     // A fixed end, so the export is one prefix of the log even while it grows.
     const to = big(q.to) ?? head;
     if (to !== null && to < from) throw ProblemError.of(422, 'audit_range', `an export cannot end (${to}) before it starts (${from})`);
     if (from > 0n && (head === null || from > head)) throw ProblemError.of(422, 'audit_range', `position ${from} is beyond the log's head (${head ?? 'empty log'})`);
+    const res = streamedResponse(reply);
     res.statusCode = 200;
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="concordat-export.ndjson"');

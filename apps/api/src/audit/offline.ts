@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import { AuditService } from '../../../../libs/ledger/src/audit/audit.service.js';
 import type { LedgerConfig } from '../../../../libs/ledger/src/config.js';
@@ -19,9 +19,9 @@ export interface OfflineAudit {
  * What `concordat replay` uses to discover and rebuild the read models.
  */
 export async function openOfflineAudit(config: LedgerConfig, store: EventStore): Promise<OfflineAudit> {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, store, contexts: BOUNDED_CONTEXTS }), { logger: false, abortOnError: false });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, store, contexts: BOUNDED_CONTEXTS }), new FastifyAdapter(), { logger: false, abortOnError: false });
   } catch (error) {
     await store.close();
     throw error;

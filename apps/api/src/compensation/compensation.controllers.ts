@@ -2,7 +2,7 @@
 import { Body, Controller, Get, Injectable, Param, Post, Query, Res, type PipeTransform } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { Party } from '../../../../libs/domain/src/compensation/events.js';
 import type { WriteAcknowledgement } from '../../../../libs/ledger/src/acknowledgement.js';
 import {
@@ -72,6 +72,7 @@ import {
   VoidTransferDto,
 } from './compensation.dto.js';
 import { streamCsv } from './csv.js';
+import { streamedResponse } from '../http/streamed-response.js';
 
 const Ack = () => ApiCreatedResponse({ type: WriteAcknowledgementDto, description: 'Where the write landed (stream revision, global position): pass position as ?atLeast= to read it' });
 const page = (q: { limit?: number; cursor?: string }) => ({ limit: q.limit, cursor: q.cursor });
@@ -262,10 +263,10 @@ export class ObligationsController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, RFC 4180, streamed page by page' })
   @ApiForbiddenResponse({ description: 'problem+json role_forbidden' })
-  async csv(@Query() query: ObligationListQueryDto, @CurrentActor() actor: Actor, @Res() res: ServerResponse): Promise<void> {
+  async csv(@Query() query: ObligationListQueryDto, @CurrentActor() actor: Actor, @Res() reply: FastifyReply): Promise<void> {
     const filter = { ...obligationFilter(query), party: exportParty(actor, query.party) };
     await streamCsv(
-      res,
+      () => streamedResponse(reply),
       'obligations.csv',
       ['obligationId', 'bodyId', 'payer', 'payee', 'currency', 'reason', 'sourceKind', 'sourceId', 'obligated', 'settled', 'netted', 'settledInKind', 'pending', 'writtenOff', 'outstanding'],
       // The first page starts after the client's cursor (a cut-short export's trailer names it); later pages follow.
@@ -350,10 +351,10 @@ export class TransfersController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, RFC 4180, streamed page by page' })
   @ApiForbiddenResponse({ description: 'problem+json role_forbidden' })
-  async csv(@Query() query: TransferListQueryDto, @CurrentActor() actor: Actor, @Res() res: ServerResponse): Promise<void> {
+  async csv(@Query() query: TransferListQueryDto, @CurrentActor() actor: Actor, @Res() reply: FastifyReply): Promise<void> {
     const filter = { ...transferFilter(query), party: exportParty(actor, query.party) };
     await streamCsv(
-      res,
+      () => streamedResponse(reply),
       'transfers.csv',
       ['transferId', 'bodyId', 'obligationId', 'payer', 'payee', 'amount', 'currency', 'form', 'valuationDescription', 'valuationRef', 'reverses', 'status', 'reversed'],
       // The first page starts after the client's cursor (a cut-short export's trailer names it); later pages follow.

@@ -35,7 +35,7 @@ describe('a streamed CSV export', () => {
 
   it('aborts the transfer when a later page fails, so a reader never takes a short file for a whole one', async () => {
     const { server, url, finished } = await serve((res) =>
-      streamCsv(res, 'x.csv', ['id'], async (cursor) => {
+      streamCsv(() => res, 'x.csv', ['id'], async (cursor) => {
         if (cursor === null) return { rows: [['first']], nextCursor: 'page-2' };
         throw new Error('read model gone');
       }),
@@ -60,7 +60,7 @@ describe('a streamed CSV export', () => {
     const bigRow = ['x'.repeat(1024 * 1024)];
     let pages = 0;
     const { server, url, finished } = await serve((res) =>
-      streamCsv(res, 'x.csv', ['id'], async () => {
+      streamCsv(() => res, 'x.csv', ['id'], async () => {
         pages += 1;
         return { rows: [bigRow, bigRow, bigRow, bigRow], nextCursor: `page-${pages + 1}` };
       }),

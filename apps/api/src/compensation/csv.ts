@@ -19,15 +19,18 @@ export const CSV_MAX_PAGES = 200;
 /**
  * Streams a CSV: the header, then page after page (each fetched only when the previous one is written, honouring
  * back-pressure), bounded by CSV_MAX_PAGES. `nextPage(cursor)` answers rows and the next cursor (null at the end).
+ * `open()` hands over the response once the first page is read, so a refusal of the first page (a bad cursor, a
+ * read model behind) is still answered as a problem.
  */
 export async function streamCsv(
-  res: ServerResponse,
+  open: () => ServerResponse,
   filename: string,
   header: readonly string[],
   nextPage: (cursor: string | null) => Promise<{ rows: (string | number | null)[][]; nextCursor: string | null }>,
 ): Promise<void> {
   let cursor: string | null = null;
   let page = await nextPage(cursor);
+  const res = open();
   res.statusCode = 200;
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);

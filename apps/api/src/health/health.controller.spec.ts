@@ -1,5 +1,3 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createMemoryEventStore } from '../../../../libs/event-store/src/memory/index.js';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
@@ -19,7 +17,14 @@ class RunnerAt extends ProjectionRunner {
 const record = (store: EventStore, stream: string) =>
   store.appendToStream(stream, [{ id: randomUUID(), type: 'CounterIncremented', data: { by: 1 }, metadata: { actor: 'a', role: 'admin', correlationId: randomUUID(), schemaVersion: 1 } }], 'any');
 
-const response = (): ServerResponse => new ServerResponse(new IncomingMessage(new Socket()));
+/** The reply /health sets its status on, as Fastify's does. */
+const response = (): { statusCode: number; status(code: number): unknown } => ({
+  statusCode: 200,
+  status(code: number) {
+    this.statusCode = code;
+    return this;
+  },
+});
 
 async function refusal(health: HealthController): Promise<ProblemError> {
   const error = await health.ready().catch((e: unknown) => e);

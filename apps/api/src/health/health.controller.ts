@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { ServerResponse } from 'node:http';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import { ProjectionRunner, type RunnerStatus } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
@@ -50,6 +49,11 @@ export interface HealthReport {
   };
 }
 
+/** The part of the reply /health uses: Fastify's reply, whose status the report's own may turn to 503. */
+interface StatusReply {
+  status(code: number): unknown;
+}
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -68,9 +72,9 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Store kind, last global position, projection checkpoint and lag', security: [] })
   @ApiOkResponse({ description: 'Serving (503 when the read models have stopped)' })
-  async health(@Res({ passthrough: true }) response: ServerResponse): Promise<HealthReport> {
+  async health(@Res({ passthrough: true }) reply: StatusReply): Promise<HealthReport> {
     const report = await this.report();
-    if (report.status === 'failing') response.statusCode = 503;
+    if (report.status === 'failing') reply.status(503);
     return report;
   }
 

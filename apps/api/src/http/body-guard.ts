@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemError } from './problem.js';
 
 /** Deepest nesting of arrays and objects a request body may have: every DTO here is at most a few levels deep. */
@@ -37,22 +37,28 @@ export function bodyProblem(body: unknown): ProblemError | null {
   return null;
 }
 
-const hasBody = (request: IncomingMessage): boolean =>
-  request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-const isJson = (contentType: string | undefined): boolean => {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-};
+/** application/json and application/<anything>+json: the media types whose bodies the API parses. */
+export const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+
+const isJson = (contentType: string | undefined): boolean => JSON_MEDIA_TYPE.test((contentType ?? '').split(';')[0].trim().toLowerCase());
 
 /**
- * Runs after the JSON body parser, before routing: a write whose body is not JSON is refused (415) rather than run
- * with its body silently ignored, and a parsed body too deep or carrying inherited property names is refused (400).
+ * Runs after the JSON body parser, before the route (a Fastify preValidation hook): a write whose body is not JSON is
+ * refused (415) rather than run with its body silently ignored, and a parsed body too deep or carrying inherited
+ * property names is refused (400). Null when the request may go on.
  */
-export function guardRequestBody(request: IncomingMessage & { body?: unknown }, _response: ServerResponse, next: (error?: unknown) => void): void {
-  if (WRITES.has(request.method ?? '') && hasBody(request) && !isJson(request.headers['content-type'])) {
-    next(ProblemError.of(415, 'unsupported_media_type', 'a request body must be application/json', { contentType: request.headers['content-type'] ?? null }));
-    return;
+export function requestBodyProblem(method: string, headers: IncomingHttpHeaders, body: unknown): ProblemError | null {
+  if (WRITES.has(method) && hasBody(headers) && !isJson(headers['content-type'])) {
+    return ProblemError.of(415, 'unsupported_media_type', 'a request body must be application/json', { contentType: headers['content-type'] ?? null });
   }
-  next(request.body === undefined ? undefined : (bodyProblem(request.body) ?? undefined));
+  if (body === undefined) return null;
+  // Like body-parser's strict mode: a command is a JSON object; null, a number, a string or an array is refused here
+  // rather than read as "no fields" by a route whose fields are all optional.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return ProblemError.of(400, 'body_not_object', 'a request body must be a JSON object', { got: body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body });
+  }
+  return bodyProblem(body);
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import type { WriteAcknowledgement } from '../../../../libs/ledger/src/acknowledgement.js';
@@ -8,7 +8,7 @@ import { IdempotencyKeysReadModel, requestHash } from '../../../../libs/ledger/s
 import { ProjectionRunner } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
 import { ProblemError } from './problem.js';
-import type { LedgerRequest } from './request.js';
+import { pathOf, type LedgerRequest } from './request.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -35,16 +35,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<LedgerRequest>();
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (!WRITE_METHODS.has(request.method) || header === undefined || request.actor === undefined) return next.handle();
-    const response = context.switchToHttp().getResponse<ServerResponse>();
-    return from(this.handle(request, response, header, next));
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return from(this.handle(request, reply, header, next));
   }
 
-  private async handle(request: LedgerRequest, response: ServerResponse, header: string | string[], next: CallHandler): Promise<unknown> {
+  private async handle(request: LedgerRequest, reply: FastifyReply, header: string | string[], next: CallHandler): Promise<unknown> {
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw ProblemError.of(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters, sent once');
     }
     const actor = request.actor?.id ?? '';
-    const hash = requestHash({ method: request.method, path: request.path, body: request.body, actor });
+    const hash = requestHash({ method: request.method, path: pathOf(request), body: request.body, actor });
     request.idempotency = { key: header, requestHash: hash };
 
     const head = await this.store.headPosition();
@@ -52,7 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const earlier = this.keys.find(header);
     if (earlier !== undefined) {
       if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError(header);
-      response.setHeader(REPLAYED_HEADER, 'true');
+      reply.header(REPLAYED_HEADER, 'true');
       const replay: WriteAcknowledgement = earlier.acknowledgement;
       return replay;
     }

@@ -1,11 +1,11 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '../../../../libs/domain/src/shared/errors.js';
 import { EventStoreError, EventTooLargeError, StreamNotFoundError, TooManyEventsError, WrongExpectedRevisionError } from '../../../../libs/event-store/src/errors.js';
 import { ProjectionUnavailableError, TooManyWaitersError } from '../../../../libs/ledger/src/projection-runner.js';
 import { TokenRejectedError } from '../auth/tokens.js';
-import type { LedgerRequest } from './request.js';
+import { pathOf, type LedgerRequest } from './request.js';
 
 export const PROBLEM_BASE = 'https://concordat.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -132,29 +132,40 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
     const detail = status >= 500 ? 'the server could not complete the request' : error.message;
     return { problem: problem(status, code, detail), headers: {}, unexpected: status >= 500 };
   }
-  // body-parser's errors (malformed JSON, a body over the limit) carry an HTTP status and an `expose` flag.
-  if (error instanceof Error && 'status' in error && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
-    const [code] = STATUS_CODES[error.status] ?? ['bad_request'];
-    const detail = 'expose' in error && error.expose === true ? error.message : 'the request could not be read';
-    return { problem: problem(error.status, code, detail), headers: {}, unexpected: false };
+  // The HTTP layer's own refusals (malformed JSON, a body over the limit, an empty JSON body) carry a 4xx status;
+  // their messages describe the client's own input.
+  const status = httpLayerStatus(error);
+  if (status !== null) {
+    const [code] = STATUS_CODES[status] ?? ['bad_request'];
+    return { problem: problem(status, code, error instanceof Error ? error.message : 'the request could not be read'), headers: {}, unexpected: false };
   }
   return { problem: problem(500, 'internal_error', 'the server could not complete the request'), headers: {}, unexpected: true };
 }
 
-export function sendProblem(response: ServerResponse, request: { originalUrl?: string; url?: string }, error: unknown, logger: Logger): void {
+/** The 4xx status Fastify (or its JSON parser) put on an error it raised before the route ran, or null. */
+function httpLayerStatus(error: unknown): number | null {
+  if (!(error instanceof Error) || !('statusCode' in error)) return null;
+  const status = error.statusCode;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : null;
+}
+
+/**
+ * Answers `error` as problem+json on `reply`. When the answer has already started (a streamed export that failed
+ * midway), the connection is cut instead: a reader must never take a short file for a whole one.
+ */
+export function sendProblem(reply: FastifyReply, request: { url: string }, error: unknown, logger: Logger): void {
   const { problem: body, headers, unexpected } = toProblem(error);
   if (unexpected) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  const instance = request.originalUrl ?? request.url;
-  const payload = JSON.stringify(instance === undefined ? body : { ...body, instance: instance.split('?')[0] });
-  if (response.headersSent) {
-    response.end();
+  if (reply.sent || reply.raw.headersSent) {
+    if (!reply.raw.writableEnded) reply.raw.destroy();
     return;
   }
-  response.statusCode = body.status;
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
-  response.setHeader('Content-Length', Buffer.byteLength(payload));
-  response.end(payload);
+  const payload = JSON.stringify({ ...body, instance: pathOf(request) });
+  void reply
+    .code(body.status)
+    .headers(headers)
+    .header('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+    .send(payload);
 }
 
 /** Every error a route raises leaves as RFC 9457 problem+json; stack traces stay in the server log. */
@@ -164,6 +175,6 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<ServerResponse>(), http.getRequest<LedgerRequest>(), error, this.logger);
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<LedgerRequest>(), error, this.logger);
   }
 }
