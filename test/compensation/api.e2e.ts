@@ -146,6 +146,12 @@ describe('the compensation API', () => {
       await g.http().get('/obligations?limit=501').set('Authorization', who.auditor).expect(400);
     });
 
+    it('answers a settlement proposal for a body that was never established with 404, not an empty proposal', async () => {
+      const res = await g.http().get('/settlements/no-such-body/proposal?currency=CNY').set('Authorization', who.auditor).expect(404);
+      expect(res.body).toMatchObject({ code: 'body_not_found', id: 'no-such-body' });
+      await g.http().get(`/settlements/${BODY}/proposal?currency=CNY`).set('Authorization', who.auditor).expect(200);
+    });
+
     it('shows pair balances and net positions that sum to zero', async () => {
       const pair = await g.http().get('/balances/pair?payer=city:origin-city&payee=city:a-city&currency=CNY').set('Authorization', who.auditor).expect(200);
       expect(pair.body).toMatchObject({ obligated: '500.00', settled: '70.00', pending: '0.00', outstanding: '430.00' });

@@ -1,5 +1,9 @@
 /** Query messages and handlers of compensation: thin reads of the balances and incidents read models, paged. */
+import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { EventStore } from '../../../event-store/src/port.js';
+import { bodyOf } from '../governance/context-reads.js';
+import { EVENT_STORE } from '../tokens.js';
 import { cityParty, fundParty, type Party } from '../../../domain/src/compensation/events.js';
 import { positionsFromObligations } from '../../../domain/src/compensation/settlement.js';
 import { proposeBodySettlement, type BodySettlementProposal } from '../../../projections/src/settlement/settlement.queries.js';
@@ -212,8 +216,13 @@ export class GetFundHandler implements IQueryHandler<GetFund> {
 
 @QueryHandler(GetSettlementProposal)
 export class GetSettlementProposalHandler implements IQueryHandler<GetSettlementProposal> {
-  constructor(private readonly balances: BalancesReadModel) {}
+  constructor(
+    private readonly balances: BalancesReadModel,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
   async execute({ bodyId, currency }: GetSettlementProposal): Promise<ProposalView> {
+    // A body that was never established has nothing to settle because it does not exist: 404, not an empty proposal.
+    if ((await bodyOf(this.store, bodyId)) === null) throw notFound('body', bodyId);
     const positions = positionsFromObligations(bodyId, currency, this.balances.settleableObligations(bodyId, currency)).positions;
     const proposal = proposeBodySettlement(this.balances, bodyId, currency);
     const nonZero = Object.fromEntries(Object.entries(positions).filter(([, amount]) => /[1-9]/.test(amount)));
