@@ -42,10 +42,14 @@ export interface ReadModel {
  * one Buffer: many small arrays (per-city indices) travel as one row without being copied together at the capture.
  */
 export class SnapshotBytes {
-  readonly byteLength: number;
+  private length: number | null = null;
 
-  constructor(readonly pieces: readonly ArrayBufferView[]) {
-    this.byteLength = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+  constructor(readonly pieces: readonly ArrayBufferView[]) {}
+
+  /** Summed when the writer asks, not at the capture. */
+  get byteLength(): number {
+    this.length ??= this.pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+    return this.length;
   }
 }
 

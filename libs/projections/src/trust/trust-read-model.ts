@@ -524,7 +524,7 @@ export class TrustReadModel implements ReadModel {
    *
    * Rows: `['trust', version, parameter set, epoch, next finding owner]`, `['cities', ids]`, the fact table (a row
    * and 7 columns), the commitment table (a row and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
-   * rows, the findings, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
+   * rows, `['findings', [[id, owner, finding, facts]…]]` in chunks, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
    * commitment rows, finding rows | null]…]]` and one binary row of every index's rows in that order (one row rather
    * than one per index: there are tens of thousands), then `['end', number of rows]`.
    */
@@ -538,7 +538,14 @@ export class TrustReadModel implements ReadModel {
       obligorRows.push(list.capture());
     });
     rows.push(['obligors', obligors], ...obligorRows);
-    for (const record of this.findings.values()) rows.push(['finding', record.id, record.owner, record.finding, [...record.facts]]);
+    // A record's facts only ever grow and its finding is replaced, never changed: its length and finding now are
+    // enough to write it as it is now, later, in chunks of rows (a capture of 30,000 findings allocates nothing per finding).
+    const findings: (FindingRecord | FindingFacts | number | null)[] = [];
+    for (const record of this.findings.values()) findings.push(record, record.finding, record.facts.length);
+    for (let from = 0; from < findings.length; from += FINDINGS_PER_ROW * 3) {
+      const until = Math.min(findings.length, from + FINDINGS_PER_ROW * 3);
+      rows.push({ toJSON: () => ['findings', findingTuples(findings, from, until)] });
+    }
     for (const [city, records] of this.findingsByCity) rows.push(['findingsByCity', city, records.map((r) => r.id)]);
     this.bases.forEach((basis, slot) => {
       for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
@@ -591,10 +598,12 @@ export class TrustReadModel implements ReadModel {
     for (let tag = rows.peekTag(); tag !== 'evidence'; tag = rows.peekTag()) {
       if (typeof tag !== 'string') throw new TrustSnapshotError(`row ${rows.position} is not a tagged row`);
       const r = rows.tagged(tag);
-      if (r[0] === 'finding') {
-        const record = findingRecordOf(r);
-        if (findings.has(record.id)) throw new TrustSnapshotError(`finding ${record.id} is listed twice`);
-        findings.set(record.id, record);
+      if (r[0] === 'findings') {
+        for (const entry of expectArray(r[1], 'findings')) {
+          const record = findingRecordOf(expectArray(entry, 'finding'));
+          if (findings.has(record.id)) throw new TrustSnapshotError(`finding ${record.id} is listed twice`);
+          findings.set(record.id, record);
+        }
       } else if (r[0] === 'findingsByCity') {
         const city = expectString(r[1], 'finding city');
         findingsByCity.set(
@@ -1086,13 +1095,26 @@ function lifecycleFactOf(value: unknown): LifecycleFact {
   };
 }
 
+/** Findings per snapshot row. */
+const FINDINGS_PER_ROW = 2_000;
+
+/** `[id, owner, finding, facts]` per finding of a capture's flat run of (record, finding, fact count). */
+function findingTuples(flat: readonly (FindingRecord | FindingFacts | number | null)[], from: number, until: number): unknown[][] {
+  const tuples: unknown[][] = [];
+  for (let at = from; at < until; at += 3) {
+    const record = flat[at] as FindingRecord;
+    tuples.push([record.id, record.owner, flat[at + 1], record.facts.slice(0, flat[at + 2] as number)]);
+  }
+  return tuples;
+}
+
 function findingRecordOf(row: unknown[]): FindingRecord {
-  const id = expectString(row[1], 'finding id');
-  const owner = expectFinite(row[2], 'finding owner');
+  const id = expectString(row[0], 'finding id');
+  const owner = expectFinite(row[1], 'finding owner');
   if (!Number.isSafeInteger(owner) || owner >= 0) throw new TrustSnapshotError(`finding ${id} has a bad owner`);
   let finding: FindingFacts | null = null;
-  if (row[3] !== null) {
-    const f = fieldsOf(row[3], 'finding facts');
+  if (row[2] !== null) {
+    const f = fieldsOf(row[2], 'finding facts');
     const kind = FINDING_KINDS.find((k) => k === f.kind);
     if (kind === undefined) throw new TrustSnapshotError(`finding kind ${String(f.kind)} is unknown`);
     finding = {
@@ -1103,7 +1125,7 @@ function findingRecordOf(row: unknown[]): FindingRecord {
       severity: expectFinite(f.severity, 'finding severity'),
     };
   }
-  const facts = expectArray(row[4], 'finding facts').map(lifecycleFactOf);
+  const facts = expectArray(row[3], 'finding facts').map(lifecycleFactOf);
   if (facts.length > MAX_LIFECYCLE_EVENTS) throw new TrustSnapshotError(`finding ${id} has too many facts`);
   return { id, owner, finding, facts };
 }
