@@ -16,7 +16,7 @@ import { Ledger } from '../../libs/ledger/src/ledger.service.js';
 import { counterDecider, type CounterCommand } from '../../libs/ledger/src/testing/counter.js';
 import type { ReadModel } from '../../libs/projections/src/read-model.js';
 import { CurrentActor, RequestContext, Roles } from '../../apps/api/src/auth/decorators.js';
-import { assertActsFor } from '../../apps/api/src/auth/scope.js';
+import { assertActsFor } from '../../libs/ledger/src/scope.js';
 import { PageQueryDto, ReadQueryDto } from '../../apps/api/src/http/query.dto.js';
 import type { Actor } from '../../libs/ledger/src/context.js';
 

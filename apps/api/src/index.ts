@@ -1,7 +1,6 @@
 export * from './app.module.js';
 export * from './auth/auth.guard.js';
 export * from './auth/decorators.js';
-export * from './auth/scope.js';
 export * from './auth/tokens.js';
 export * from './contexts.js';
 export * from './create-app.js';

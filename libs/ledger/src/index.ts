@@ -9,5 +9,6 @@ export * from './ledger.module.js';
 export * from './ledger.service.js';
 export * from './pagination.js';
 export * from './projection-runner.js';
+export * from './scope.js';
 export * from './store-provider.js';
 export * from './tokens.js';

@@ -18,8 +18,9 @@ import type { Clock } from '../../../event-store/src/clock.js';
 import type { EventStore } from '../../../event-store/src/port.js';
 import { proposeBodySettlement, settlementContext } from '../../../projections/src/settlement/settlement.queries.js';
 import { executeAndAcknowledge, type WriteAcknowledgement } from '../acknowledgement.js';
-import type { Actor, CommandContext, Scope } from '../context.js';
+import type { Actor, CommandContext, Role } from '../context.js';
 import { agreementOf, bodyOf, firstEvent, fundOf } from '../governance/context-reads.js';
+import { assertActsFor, partiesTarget } from '../scope.js';
 import { LEDGER_CLOCK } from '../tokens.js';
 import {
   ExecuteFundCommand,
@@ -32,15 +33,8 @@ import {
 } from './commands.js';
 import { CompensationViews } from './views.js';
 
-const scopeOf = (party: Party): Scope => ({ kind: party.kind, id: party.id });
-
-/** Refuses (403 out_of_scope) unless the actor's scope is one of `scopes`. Process managers act for the ledger. */
-function assertScope(actor: Actor, scopes: readonly Scope[], what: string): void {
-  if (actor.role === 'system') return;
-  if (actor.scope !== null && scopes.some((s) => s.kind === actor.scope?.kind && s.id === actor.scope.id)) return;
-  const own = actor.scope === null ? 'no scope' : `${actor.scope.kind} ${actor.scope.id}`;
-  throw new DomainError('out_of_scope', `${actor.role} ${actor.id} (${own}) may not act for ${what}`, { role: actor.role, target: scopes.map((s) => `${s.kind}:${s.id}`) }, 403);
-}
+/** Compensation commands are checked against the actor's scope only: an unscoped role (admin) acts for no body's money. */
+const SCOPED_ONLY: readonly Role[] = [];
 
 async function bodyMembers(store: EventStore, bodyId: string): Promise<string[] | null> {
   return (await bodyOf(store, bodyId))?.members ?? null;
@@ -92,7 +86,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
     const store = this.views.store;
     if (input.type === 'OpenIncident') {
       const agreement = await agreementContext(store, input.agreementId, occurredAt);
-      if (agreement !== null) assertScope(actor, [{ kind: 'body', id: agreement.bodyId }], `body ${agreement.bodyId}`);
+      if (agreement !== null) assertActsFor(actor, { bodies: [agreement.bodyId] }, SCOPED_ONLY);
       return { ...input, incidentId, occurredAt, context: { agreement } };
     }
     if (input.type === 'ClaimResponseCost') {
@@ -101,7 +95,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
       return { ...input, occurredAt, context: { actorCityId: scope !== null && scope.kind === 'city' ? scope.id : '' } };
     }
     const opening = await incidentOpening(store, incidentId);
-    if (opening !== null) assertScope(actor, [{ kind: 'body', id: opening.bodyId }], `body ${opening.bodyId}`);
+    if (opening !== null) assertActsFor(actor, { bodies: [opening.bodyId] }, SCOPED_ONLY);
     switch (input.type) {
       case 'AddAffectedCity': {
         const agreement = opening === null ? null : await agreementContext(store, opening.agreementId, occurredAt);
@@ -129,7 +123,7 @@ export class FundCommandHandler implements ICommandHandler<ExecuteFundCommand> {
   async execute({ input, context }: ExecuteFundCommand): Promise<WriteAcknowledgement> {
     const store = this.views.store;
     const bodyId = requireId(input.bodyId, 'bodyId');
-    assertScope(context.actor, [{ kind: 'body', id: bodyId }, { kind: 'fund', id: bodyId }], `the fund of body ${bodyId}`);
+    assertActsFor(context.actor, { bodies: [bodyId], funds: [bodyId] }, SCOPED_ONLY);
     const occurredAt = occurredAtOf(this.clock, input.occurredAt);
     let command: FundCommand;
     switch (input.type) {
@@ -169,7 +163,7 @@ export class InitiateTransferHandler implements ICommandHandler<InitiateTransfer
         // A reversal runs back: the payee of the original pays, through the same treasury.
         route = { payer: reversed.payee, payee: reversed.payer, currency: reversed.terms.currency, bodyId: reversed.bodyId };
       }
-      assertScope(context.actor, [scopeOf(route.payer)], `payer ${route.payer.kind} ${route.payer.id}`);
+      assertActsFor(context.actor, partiesTarget([route.payer]), SCOPED_ONLY);
       // A transfer id is unique in the whole ledger; the treasury decider sees only its own body's book.
       const existing = balances.transferStatus(input.transferId);
       if (existing !== null && existing.bodyId !== route.bodyId) {
@@ -202,7 +196,7 @@ abstract class FinishTransferHandler {
     await this.views.caughtUp();
     const transfer = this.views.balances.transferStatus(transferId);
     if (transfer === null) throw notFound('transfer', transferId);
-    assertScope(context.actor, [scopeOf(transfer.payer), scopeOf(transfer.payee)], `transfer ${transferId}`);
+    assertActsFor(context.actor, partiesTarget([transfer.payer, transfer.payee]), SCOPED_ONLY);
     return executeAndAcknowledge(this.views.store, { stream: streams.treasury(transfer.bodyId), decider: treasuryDecider(transfer.bodyId), command, context });
   }
 }
@@ -239,7 +233,7 @@ export class ExecuteSettlementHandler implements ICommandHandler<ExecuteSettleme
   async execute({ input, context }: ExecuteSettlementCommand): Promise<WriteAcknowledgement> {
     const bodyId = requireId(input.bodyId, 'bodyId');
     const members = (await bodyMembers(this.views.store, bodyId)) ?? [];
-    assertScope(context.actor, [{ kind: 'fund', id: bodyId }, ...members.map((id): Scope => ({ kind: 'city', id }))], `the settlement of body ${bodyId}`);
+    assertActsFor(context.actor, { funds: [bodyId], cities: members }, SCOPED_ONLY);
     const occurredAt = occurredAtOf(this.clock, input.occurredAt);
     return this.views.fresh(() => {
       const balances = this.views.balances;
