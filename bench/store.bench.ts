@@ -7,10 +7,19 @@
  *   - raw: better-sqlite3 with prepared statements writing rows of the same shape and size (a placeholder where
  *     concordat keeps the hash), with no checks, no canonical JSON and no hashing: the floor;
  *   - Emmett: @event-driven-io/emmett-sqlite 0.38.5 at its best: one connection kept open, its own append and
- *     batch-read functions.
- * Measured: durable single-event appends/s (one appender awaiting each acknowledgement; and for concordat also
- * 64 appenders sharing fsyncs through group commit), 1000-event batch appends/s, read-all events/s, and verify
- * events/s beside a raw SHA-256 chain over the same rows.
+ *     batch-read functions, its own synchronous setting (read back and reported; its bundled SQLite's default is FULL).
+ * Measured: durable single-event appends/s, two ways:
+ *   - one appender awaiting each acknowledgement (every store, raw included, is bound by one fsync per append:
+ *     this row measures the disk, not the store);
+ *   - the same single-event appends issued by 64 concurrent appenders to different streams, what a ledger serving
+ *     many users sees: concordat with group commit beside Emmett under the same load. Emmett's connection keeps one
+ *     transaction counter for all its callers, so concurrent appends on it would join one open transaction and be
+ *     acknowledged before their COMMIT (and one failure could roll back others' acknowledged appends); over
+ *     separate connections it fails with SQLITE_BUSY and leaves that counter wrong. Its durable best is therefore
+ *     the one connection with appends taken one at a time; the unserialized figure is reported beside it, marked
+ *     as not durable at acknowledgement, and not used for any ratio.
+ * Also: 1000-event batch appends/s, read-all events/s, and verify events/s beside a raw SHA-256 chain over the
+ * same rows.
  *
  * The machine is shared and fsync times drift, so each figure is taken in ROUNDS interleaved slices, the
  * contenders' order rotating every round: a slow minute hurts all of them alike.
@@ -42,7 +51,7 @@ const MAX_EVENTS = 1_000_000;
 const ROUNDS = 5;
 /** Concurrent appenders for the group-commit figure; never more than there are streams (see concurrentAppends). */
 const WRITERS = 64;
-const TARGETS = { singleVsEmmett: 3, batchVsRaw: 0.8, readVsEmmett: 2, verifyVsRawChain: 0.8 } as const;
+const TARGETS = { singleVsEmmett: 3, concurrentVsOneFsyncPerCommand: 4, batchVsRaw: 0.8, readVsEmmett: 2, verifyVsRawChain: 0.8 } as const;
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, out: { type: 'string' } } });
 const eventCount = Number(values.events);
@@ -189,12 +198,44 @@ function rawChain(path: string): number {
   return hashed;
 }
 
-async function openEmmett(path: string): Promise<SQLiteConnection> {
+/** SQLite's names for PRAGMA synchronous values. */
+const SYNCHRONOUS_NAMES: Readonly<Record<number, string>> = { 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' };
+
+interface EmmettDurability {
+  journalMode: string;
+  synchronous: string;
+}
+
+/** Emmett as it opens itself: WAL (set by sqliteConnection), synchronous left at its SQLite's default, read back. */
+async function openEmmett(path: string): Promise<{ connection: SQLiteConnection; durability: EmmettDurability }> {
   const connection = sqliteConnection({ fileName: path });
-  // Emmett sets WAL itself and leaves synchronous at SQLite's default; say FULL explicitly, as for the others.
-  await connection.command('PRAGMA synchronous = FULL');
   await createEventStoreSchema(connection);
-  return connection;
+  const journal = await connection.querySingle<{ journal_mode: string }>('PRAGMA journal_mode');
+  const synchronous = await connection.querySingle<{ synchronous: number }>('PRAGMA synchronous');
+  const level = synchronous?.synchronous ?? -1;
+  return {
+    connection,
+    durability: { journalMode: journal?.journal_mode ?? 'unknown', synchronous: SYNCHRONOUS_NAMES[level] ?? `unknown (${level})` },
+  };
+}
+
+async function emmettAppendOne(connection: SQLiteConnection, f: Fixture): Promise<void> {
+  // Emmett counts stream versions from 1: the version after `revision` events is `revision`.
+  const result = await emmettAppend(connection, f.stream, 'transfer', [asEmmett(f.event)], { expectedStreamVersion: BigInt(f.revision) });
+  if (!result.success) throw new Error(`emmett refused ${f.stream}@${f.revision}`);
+}
+
+/**
+ * Emmett's one connection shared by concurrent appenders, each append run alone (a promise chain): every
+ * append its own transaction, acknowledged after its own COMMIT.
+ */
+function serializedOn(connection: SQLiteConnection): (f: Fixture) => Promise<void> {
+  let tail: Promise<void> = Promise.resolve();
+  return (f) => {
+    const append = tail.then(() => emmettAppendOne(connection, f));
+    tail = append.catch(() => undefined);
+    return append;
+  };
 }
 
 const asEmmett = (e: ProposedEvent) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata: { ...e.metadata, id: e.id } });
@@ -222,19 +263,20 @@ async function concordatReadAll(store: EventStore, expected: number): Promise<nu
   return read;
 }
 
+const appendWithConcordat = (store: EventStore) => async (f: Fixture): Promise<void> => {
+  await store.appendToStream(f.stream, [f.event], f.revision === 0 ? 'no_stream' : BigInt(f.revision - 1));
+};
+
 /**
  * WRITERS appenders, each awaiting its own acknowledgement. A writer takes the next event in order; with fewer
  * writers than streams, an event's predecessor in its stream was acknowledged before it is taken, so every
- * expected revision is exact.
+ * expected revision is exact and no two appenders ever write to the same stream at once.
  */
-async function concurrentAppends(store: EventStore, slice: readonly Fixture[], streamCount: number): Promise<void> {
+async function concurrentAppends(appendOne: (f: Fixture) => Promise<void>, slice: readonly Fixture[], streamCount: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(WRITERS, streamCount) }, async () => {
-      for (let i = next++; i < slice.length; i = next++) {
-        const f = slice[i] as Fixture;
-        await store.appendToStream(f.stream, [f.event], f.revision === 0 ? 'no_stream' : BigInt(f.revision - 1));
-      }
+      for (let i = next++; i < slice.length; i = next++) await appendOne(slice[i] as Fixture);
     }),
   );
 }
@@ -259,34 +301,40 @@ async function main(): Promise<void> {
     const grouped = openSqliteEventStore({ path: join(dir, 'concordat-grouped.sqlite'), groupCommit: true });
     const raw = openRaw(join(dir, 'raw-single.sqlite'));
     const emmett = await openEmmett(join(dir, 'emmett-single.sqlite'));
+    const emmettConcurrent = await openEmmett(join(dir, 'emmett-concurrent.sqlite'));
+    const emmettUnserialized = await openEmmett(join(dir, 'emmett-unserialized.sqlite'));
     const singleSlices = slices(all);
-    const single = await interleaved('single-event durable appends/s', eventCount, {
-      concordat: async (r) => {
-        for (const f of singleSlices[r] as Fixture[]) {
-          await ours.appendToStream(f.stream, [f.event], f.revision === 0 ? 'no_stream' : BigInt(f.revision - 1));
-        }
-      },
-      concordatGroupCommit: (r) => concurrentAppends(grouped, singleSlices[r] as Fixture[], streamCount),
+    const appendSequentially = async (r: number, appendOne: (f: Fixture) => Promise<void>): Promise<void> => {
+      for (const f of singleSlices[r] as Fixture[]) await appendOne(f);
+    };
+    const single = await interleaved('single-event durable appends/s, one appender', eventCount, {
+      concordat: (r) => appendSequentially(r, appendWithConcordat(ours)),
       raw: (r) => {
         for (const f of singleSlices[r] as Fixture[]) raw.one.immediate(f);
       },
-      emmett: async (r) => {
-        for (const f of singleSlices[r] as Fixture[]) {
-          const result = await emmettAppend(emmett, f.stream, 'transfer', [asEmmett(f.event)], { expectedStreamVersion: BigInt(f.revision) });
-          if (!result.success) throw new Error(`emmett refused ${f.stream}@${f.revision}`);
-        }
-      },
+      emmett: (r) => appendSequentially(r, (f) => emmettAppendOne(emmett.connection, f)),
+    });
+    const emmettSerialized = serializedOn(emmettConcurrent.connection);
+    const concurrent = await interleaved(`single-event appends/s, ${WRITERS} concurrent appenders`, eventCount, {
+      concordatGroupCommit: (r) => concurrentAppends(appendWithConcordat(grouped), singleSlices[r] as Fixture[], streamCount),
+      emmett: (r) => concurrentAppends(emmettSerialized, singleSlices[r] as Fixture[], streamCount),
+      emmettUnserializedNotDurable: (r) =>
+        concurrentAppends((f) => emmettAppendOne(emmettUnserialized.connection, f), singleSlices[r] as Fixture[], streamCount),
     });
     const groupedCheck = await grouped.verify();
     expect('group commit events verified', groupedCheck.checked, eventCount);
+    for (const [what, e] of [['emmett concurrent', emmettConcurrent], ['emmett unserialized', emmettUnserialized]] as const) {
+      const stored = await e.connection.querySingle<{ n: number }>('SELECT count(*) AS n FROM emt_messages');
+      expect(`${what} events stored`, stored?.n ?? 0, eventCount);
+    }
     await Promise.all([ours.close(), grouped.close()]);
     raw.db.close();
-    emmett.close();
+    for (const e of [emmett, emmettConcurrent, emmettUnserialized]) e.connection.close();
 
     const concordatFile = join(dir, 'concordat.sqlite');
     const store = openSqliteEventStore({ path: concordatFile });
     const rawB = openRaw(join(dir, 'raw.sqlite'));
-    const emmettB = await openEmmett(join(dir, 'emmett.sqlite'));
+    const { connection: emmettB } = await openEmmett(join(dir, 'emmett.sqlite'));
     const batchSlices = slices(batches(all));
     const batch = await interleaved('1000-event batch appends/s', eventCount, {
       concordat: async (r) => {
@@ -335,18 +383,35 @@ async function main(): Promise<void> {
       },
       events: eventCount,
       averageEventBytes: Math.round(bytes / eventCount),
-      durability: 'WAL, synchronous=FULL for all three; one connection each',
-      method: `${ROUNDS} interleaved rounds per figure, contenders' order rotating; group commit with ${WRITERS} concurrent appenders`,
+      durability: `concordat and raw: WAL, synchronous=FULL; Emmett as it opens itself: journal_mode=${emmett.durability.journalMode}, synchronous=${emmett.durability.synchronous}; one connection each`,
+      emmettDurability: emmett.durability,
+      method: `${ROUNDS} interleaved rounds per figure, contenders' order rotating; concurrent figures with ${WRITERS} appenders to different streams`,
       eventsPerSecond: {
-        singleEventDurableAppends: { concordat: single.concordat, raw: single.raw, emmett: single.emmett },
-        singleEventDurableAppendsGroupCommit: { concordat: single.concordatGroupCommit, writers: WRITERS },
+        singleEventDurableAppends: {
+          note: 'one appender awaiting each acknowledgement: every store pays one fsync per append, so this measures the disk',
+          concordat: single.concordat,
+          raw: single.raw,
+          emmett: single.emmett,
+        },
+        singleEventDurableAppendsGroupCommit: { concordat: concurrent.concordatGroupCommit, writers: WRITERS },
+        concurrentSingleEventAppends: {
+          note: `the same single-event appends from ${WRITERS} concurrent appenders to different streams, in one run: concordat with group commit; Emmett on its one connection, one append at a time (durable at acknowledgement); Emmett unserialized acknowledges before COMMIT, shown for reference only`,
+          writers: WRITERS,
+          concordatGroupCommit: concurrent.concordatGroupCommit,
+          emmett: concurrent.emmett,
+          emmettUnserializedNotDurable: concurrent.emmettUnserializedNotDurable,
+        },
         batchAppends1000: batch,
         readAll: read,
         verify,
       },
       ratios: {
         singleVsEmmett: ratio((single.concordat as number) / (single.emmett as number), TARGETS.singleVsEmmett),
-        singleGroupCommitVsEmmett: ratio((single.concordatGroupCommit as number) / (single.emmett as number), TARGETS.singleVsEmmett),
+        concurrentVsEmmett: ratio((concurrent.concordatGroupCommit as number) / (concurrent.emmett as number), TARGETS.singleVsEmmett),
+        concurrentVsOneFsyncPerCommand: ratio(
+          (concurrent.concordatGroupCommit as number) / (single.concordat as number),
+          TARGETS.concurrentVsOneFsyncPerCommand,
+        ),
         batchVsRaw: ratio((batch.concordat as number) / (batch.raw as number), TARGETS.batchVsRaw),
         readVsEmmett: ratio((read.concordat as number) / (read.emmett as number), TARGETS.readVsEmmett),
         verifyVsRawChain: ratio((verify.concordat as number) / (verify.rawSha256Chain as number), TARGETS.verifyVsRawChain),

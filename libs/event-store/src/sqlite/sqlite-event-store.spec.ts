@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEventStoreContract, type ContractFactory } from '../contract/event-store.contract.js';
 import { WrongExpectedRevisionError } from '../errors.js';
+import { canonicalJson, eventHash } from '../integrity.js';
 import type { EventStore } from '../port.js';
 import { openSqliteEventStore } from './sqlite-event-store.js';
 import { tempLogPath, transfers } from './test-support.js';
@@ -32,6 +33,62 @@ const sqliteSubject =
 const capabilities = { gaplessPositions: true, globalHashChain: true, durable: true };
 describeEventStoreContract('SQLite', sqliteSubject(false), capabilities);
 describeEventStoreContract('SQLite with group commit', sqliteSubject(true), capabilities);
+
+describe('SQLite appends larger than one INSERT statement', () => {
+  // The store writes an append in multi-row INSERTs of at most 100 rows: 250 events take three of them.
+  const LARGE = 250;
+  let file: ReturnType<typeof tempLogPath>;
+  afterEach(() => file.remove());
+
+  for (const groupCommit of [false, true]) {
+    describe(groupCommit ? 'with group commit' : 'one append per commit', () => {
+      let store: EventStore;
+      beforeEach(() => {
+        file = tempLogPath();
+        store = openSqliteEventStore({ path: file.path, groupCommit });
+      });
+      afterEach(() => store.close());
+
+      it('writes every event of a large append at consecutive revisions and positions, each hash chained to the one before', async () => {
+        await store.appendToStream('fund-a', transfers(3), 'no_stream');
+        const batch = transfers(LARGE, 3);
+        expect(await store.appendToStream('fund-a', batch, 2n)).toEqual({ nextExpectedRevision: BigInt(LARGE + 2), position: BigInt(LARGE + 2) });
+        const read = await store.readStream('fund-a', { fromRevision: 3n, maxCount: LARGE });
+        expect(read.map((e) => e.id)).toEqual(batch.map((e) => e.id));
+        expect(read.map((e) => e.revision)).toEqual(Array.from({ length: LARGE }, (_, i) => BigInt(i + 3)));
+        expect(read.map((e) => e.position)).toEqual(Array.from({ length: LARGE }, (_, i) => BigInt(i + 3)));
+        const [before] = await store.readStream('fund-a', { fromRevision: 2n, maxCount: 1 });
+        if (before === undefined) throw new Error('revision 2 should be there');
+        let previous = before.hash;
+        for (const event of read) {
+          expect(event.hash).toBe(eventHash(previous, { ...event, dataJson: canonicalJson(event.data), metadataJson: canonicalJson(event.metadata) }));
+          previous = event.hash;
+        }
+        expect(await store.verify()).toMatchObject({ ok: true, checked: LARGE + 3 });
+      });
+
+      it('answers a repeat of a large append with its first result and writes nothing', async () => {
+        const batch = transfers(LARGE);
+        const first = await store.appendToStream('fund-a', batch, 'no_stream');
+        expect(await store.appendToStream('fund-a', batch, 'no_stream')).toEqual(first);
+        expect(await store.headPosition()).toBe(BigInt(LARGE - 1));
+      });
+
+      it('refuses a large append whose last event was already written, leaving nothing of its earlier rows', async () => {
+        const [written] = transfers(1);
+        if (written === undefined) throw new Error('one event expected');
+        await store.appendToStream('fund-a', [written], 'no_stream');
+        const overlapping = [...transfers(LARGE - 1, 1), written];
+        await expect(store.appendToStream('fund-a', overlapping, 'any')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await store.streamRevision('fund-a')).toBe(0n);
+        expect(await store.headPosition()).toBe(0n);
+        const next = await store.appendToStream('fund-a', transfers(2, 1), 0n);
+        expect(next).toEqual({ nextExpectedRevision: 2n, position: 2n });
+        expect(await store.verify()).toMatchObject({ ok: true, checked: 3 });
+      });
+    });
+  }
+});
 
 describe('SQLite group commit', () => {
   let file: ReturnType<typeof tempLogPath>;
