@@ -1,5 +1,5 @@
 /** The page formats the API's numbers and never recomputes them; tokens are read for display only. */
-import { formatInstant, formatMoney, formatRatio, groupDigits, shortHash } from '../../apps/dashboard/src/format.js';
+import { formatInstant, formatMoney, formatRatio, groupDigits, moneyCurrencies, shortHash } from '../../apps/dashboard/src/format.js';
 import { code, translate } from '../../apps/dashboard/src/i18n.js';
 import { holderOf, looksLikeToken, mayExecuteSettlement, mayVerifyChain } from '../../apps/dashboard/src/token.js';
 import { issueToken } from '../../apps/api/src/auth/tokens.js';
@@ -14,6 +14,13 @@ describe('showing the API numbers', () => {
     expect(formatMoney('0.00', 'CNY')).toBe('0.00 CNY');
     // Anything that is not a plain decimal string is shown exactly as it came.
     expect(groupDigits('1e21')).toBe('1e21');
+  });
+
+  it('offers each currency of a body’s money once, the fund’s first, and never mixes them', () => {
+    expect(moneyCurrencies('CNY', ['USD', 'CNY', 'EUR', 'USD'])).toEqual(['CNY', 'EUR', 'USD']);
+    expect(moneyCurrencies(null, ['USD', 'CNY'])).toEqual(['CNY', 'USD']);
+    expect(moneyCurrencies('HKD', [])).toEqual(['HKD']);
+    expect(moneyCurrencies(null, [])).toEqual([]);
   });
 
   it('shows opinion numbers with three decimals and instants in UTC to the minute', () => {

@@ -37,3 +37,13 @@ export const partyLabel = (party: { kind: string; id: string }): string => (part
 
 /** A long hash shortened for a table cell; the full value stays in the title attribute. */
 export const shortHash = (hash: string): string => (hash.length > 20 ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : hash);
+
+/**
+ * The currencies a body's money is kept in, for the currency choice of the money view: the fund's first (the one a
+ * proposal defaults to), then every other currency its members' obligations are in, sorted. Amounts in different
+ * currencies are never added or netted together, so the view shows one currency at a time.
+ */
+export function moneyCurrencies(fundCurrency: string | null, pairCurrencies: readonly string[]): string[] {
+  const others = [...new Set(pairCurrencies)].filter((c) => c !== fundCurrency).sort();
+  return fundCurrency === null ? others : [fundCurrency, ...others];
+}

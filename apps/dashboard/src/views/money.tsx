@@ -2,7 +2,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { allPages, apiGet, apiPost, ApiError, isMissingRoute, query, useLoad } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { formatInstant, formatMoney, partyLabel, shortHash } from '../format.js';
+import { formatInstant, formatMoney, moneyCurrencies, partyLabel, shortHash } from '../format.js';
 import { useSession, useWords } from '../session.js';
 import { mayExecuteSettlement } from '../token.js';
 import { Facts, Section, Show } from '../ui.js';
@@ -19,7 +19,9 @@ export function MoneyView() {
   // After a write, reads wait for its position (?atLeast=) so the page shows the ledger after the write.
   const [atLeast, setAtLeast] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [loaded, reload] = useLoad(`money:${bodyId}:${atLeast ?? ''}`, async () => {
+  // One currency at a time: amounts in different currencies are never added, netted or drawn on one graph.
+  const [chosenCurrency, setChosenCurrency] = useState<string | null>(null);
+  const [loaded, reload] = useLoad(`money:${bodyId}:${atLeast ?? ''}:${chosenCurrency ?? ''}`, async () => {
     const consistent = query({ atLeast });
     const fund = await apiGet<FundView>(`/funds/${encodeURIComponent(bodyId)}${consistent}`, token).catch((error: unknown) => {
       if (error instanceof ApiError && error.status === 404 && !isMissingRoute(error)) return null;
@@ -29,13 +31,14 @@ export function MoneyView() {
     const pairs = await allPages<PairBalance>(`/balances/pairs${consistent}`, token, 5000);
     // The API lists every pair of the ledger; this body's are those between its members and its fund.
     const ours = pairs.items.filter((p) => partyKeys.has(keyOf(p.payer)) && partyKeys.has(keyOf(p.payee)));
-    const currency = fund?.established === true ? fund.currency : (ours[0]?.currency ?? 'CNY');
+    const currencies = moneyCurrencies(fund?.established === true ? fund.currency : null, ours.map((p) => p.currency));
+    const currency = chosenCurrency !== null && currencies.includes(chosenCurrency) ? chosenCurrency : (currencies[0] ?? 'CNY');
     const [proposal, movements, moneyIn] = await Promise.all([
       apiGet<Proposal>(`/settlements/${encodeURIComponent(bodyId)}/proposal${query({ currency, atLeast })}`, token),
       apiGet<{ items: TransferView[]; nextCursor: string | null }>(`/transfers${query({ party: `fund:${bodyId}`, limit: 100, atLeast })}`, token),
       fund === null ? Promise.resolve([]) : fundMoneyIn(bodyId, token),
     ]);
-    return { fund, pairs: ours, currency, proposal, movements, moneyIn };
+    return { fund, pairs: ours.filter((p) => p.currency === currency), currencies, currency, proposal, movements, moneyIn };
   });
 
   return (
@@ -47,8 +50,22 @@ export function MoneyView() {
         </p>
       )}
       <Show loaded={loaded} onRetry={reload}>
-        {({ fund, pairs, currency, proposal, movements, moneyIn }) => (
+        {({ fund, pairs, currencies, currency, proposal, movements, moneyIn }) => (
           <>
+            {currencies.length > 1 ? (
+              <p>
+                <label>
+                  {t('currency')}{' '}
+                  <select data-testid="money-currency" value={currency} onChange={(e) => setChosenCurrency(e.currentTarget.value)}>
+                    {currencies.map((code) => (
+                      <option key={code} value={code}>
+                        {code}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              </p>
+            ) : null}
             <OwesGraph pairs={pairs} />
             <Section title={t('fundHeading')} id="fund">
               {fund === null || !fund.established ? (
