@@ -6,3 +6,6 @@ export * from './verify-export.js';
 export * from './service.js';
 export { inThreadLineChecker, isSelfConsistentCanonicalLine, type LineChecker } from './canonical-line.js';
 export { workerLineChecker, MAX_VERIFY_WORKERS } from './worker-pool.js';
+export { verifyExportBytes, type VerifyExportBytesOptions } from './verify-export-bytes.js';
+export { inThreadBlockChecker, workerBlockChecker, MAX_BLOCK_WORKERS, type BlockChecker } from './block-checker.js';
+export { decodeMerkleSnapshot, merkleSnapshotRows, MerkleSnapshotRejected, MERKLE_SNAPSHOT_FORMAT } from './merkle-snapshot.js';

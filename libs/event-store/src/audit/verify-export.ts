@@ -128,8 +128,8 @@ function startsWithPosition(text: string, position: bigint): boolean {
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
-const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
-const DEFAULT_PROGRESS_EVERY = 10_000;
+export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
+export const DEFAULT_PROGRESS_EVERY = 10_000;
 
 export interface ParsedLine {
   position: bigint;
@@ -272,13 +272,36 @@ export async function verifyExport(
   return verifyGlobalChainExport(peeked.all, digest, options);
 }
 
-async function verifyGlobalChainExport(
+/**
+ * Where a verification of one global chain stands: what a caller that verified a prefix some other way (the byte
+ * fast path, verify-export-bytes.ts) hands over for the rest of the lines.
+ */
+export interface GlobalChainProgress {
+  /** The tree over the events verified so far (taken over, not copied). */
+  frontier: MerkleFrontier;
+  /** Events verified so far (from genesis) and lines read for them, blank ones included. */
+  verified: number;
+  lineNumber: number;
+  /** Hash of the last event verified (GENESIS_HASH before the first). */
+  previousHash: string;
+  /** True once the digest's root and head were reproduced. */
+  digestMatched: boolean;
+  /** When verification started (options.nowMs's clock), for the ETA. */
+  startedMs: number;
+}
+
+/**
+ * Verifies `lines` as one global hash chain; with `from`, as the continuation of an export whose first
+ * `from.verified` events (from genesis) were verified already.
+ */
+export async function verifyGlobalChainExport(
   lines: AsyncIterable<string> | Iterable<string>,
   digest: DigestFile | undefined,
   options: VerifyExportOptions,
+  from?: GlobalChainProgress,
 ): Promise<ExportVerification> {
   const nowMs = options.nowMs ?? Date.now;
-  const startedMs = nowMs();
+  const startedMs = from?.startedMs ?? nowMs();
   const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   const progressEvery = Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY);
   const digestSize = digest === undefined ? null : BigInt(digest.treeSize);
@@ -286,13 +309,13 @@ async function verifyGlobalChainExport(
   const digestCount = digestSize === null ? -1 : Number(digestSize);
   const eventsTotal = options.eventsTotal ?? (digestSize === null ? null : Number(digestSize));
 
-  const frontier = new MerkleFrontier();
-  let expected: bigint | null = null;
-  let previousHash = GENESIS_HASH;
+  const frontier = from?.frontier ?? new MerkleFrontier();
+  let verified = from?.verified ?? 0;
+  let expected: bigint | null = verified > 0 ? BigInt(verified) : null;
+  let previousHash = from?.previousHash ?? GENESIS_HASH;
   let fromGenesis = true;
-  let verified = 0;
-  let lineNumber = 0;
-  let digestMatched = false;
+  let lineNumber = from?.lineNumber ?? 0;
+  let digestMatched = from?.digestMatched ?? false;
 
   const report = (): void => {
     if (options.onProgress === undefined) return;

@@ -1,0 +1,78 @@
+/**
+ * Where the byte fast path checks its blocks: in the calling thread, or in worker threads (each block is handed over
+ * and back, not copied). The hash chain is sequential, but a block's own lines are not: workers check whole blocks,
+ * the calling thread only joins them (first position, first link, a few subtree roots per block).
+ */
+import { Worker } from 'node:worker_threads';
+import { verifyBlock, type BlockVerdict } from './line-bytes.js';
+
+export const MAX_BLOCK_WORKERS = 16;
+
+export interface CheckedBlock {
+  verdict: BlockVerdict;
+  /** The block's bytes (the same ones, handed back when they went to a worker). */
+  block: Uint8Array;
+}
+
+export interface BlockChecker {
+  /** How many blocks to keep in flight: enough to keep every thread busy. */
+  readonly parallelism: number;
+  /** Checks `block`; the caller must not touch `block` until this settles (a worker may hold it meanwhile). */
+  check(block: Uint8Array, digestSize: number): Promise<CheckedBlock>;
+  close(): Promise<void>;
+}
+
+/** Checks blocks in the calling thread (the default). */
+export const inThreadBlockChecker: BlockChecker = {
+  parallelism: 1,
+  check: (block, digestSize) => Promise.resolve({ verdict: verifyBlock(block, digestSize), block }),
+  close: () => Promise.resolve(),
+};
+
+interface Waiting {
+  resolve: (checked: CheckedBlock) => void;
+  reject: (error: Error) => void;
+}
+
+/** A pool of `workers` threads running block-worker.js (the compiled build), blocks handed out in turn. */
+export function workerBlockChecker(workers: number, script: URL = new URL('./block-worker.js', import.meta.url)): BlockChecker {
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_BLOCK_WORKERS) {
+    throw new RangeError(`workers must be 1..${MAX_BLOCK_WORKERS}; got ${workers}`);
+  }
+  const waiting = new Map<number, Waiting>();
+  const failAll = (error: Error): void => {
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  const threads = Array.from({ length: workers }, () => {
+    const worker = new Worker(script);
+    worker.on('message', (message: { id: number; verdict: BlockVerdict; block: Uint8Array }) => {
+      const w = waiting.get(message.id);
+      waiting.delete(message.id);
+      w?.resolve({ verdict: message.verdict, block: message.block });
+    });
+    worker.on('error', failAll);
+    worker.on('exit', (code) => {
+      if (code !== 0) failAll(new Error(`a verify worker exited with code ${code}`));
+    });
+    return worker;
+  });
+  let nextId = 0;
+  return {
+    parallelism: workers,
+    check(block, digestSize) {
+      const id = nextId;
+      nextId += 1;
+      return new Promise<CheckedBlock>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        // A block that views part of a larger buffer is copied first: only whole buffers can be handed over.
+        const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+        threads[id % threads.length].postMessage({ id, block: own, digestSize }, [own.buffer as ArrayBuffer]);
+      });
+    },
+    async close() {
+      await Promise.all(threads.map((t) => t.terminate()));
+      failAll(new Error('the verify workers were closed'));
+    },
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * The verifier's fast path over raw bytes: a block of whole export lines checked without decoding or parsing them.
+ *
+ * A line is vouched for when it is in the exporter's exact layout and SHA-256 over the bytes of its own fields (with
+ * its own prevHash, in the order integrity.ts's eventHashInput lays them out) is its recorded hash, its position is
+ * the one before it plus one and its prevHash the hash of the line before. That alone proves nothing about the log:
+ * the caller checks the block's first position and link against what it already verified, and the blocks are only
+ * used under a digest, whose Merkle root (checked when the count reaches it) binds every recorded hash to the
+ * store's. Given that, SHA-256 collision resistance makes a vouched line the store's canonical event byte for byte:
+ * no field can hold a newline (lines are cut at newlines), so the hash input fixes every field. Anything else stops
+ * the block; the caller hands that line and the rest to the parser, which judges and names the problem.
+ *
+ * Pure and self-contained (node:crypto only) so worker threads can run it on blocks they are handed.
+ */
+import { hash } from 'node:crypto';
+
+const HASH_HEX = 64;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Decimal digits a position or revision may have (as the parser's /^(0|[1-9][0-9]{0,19})$/). */
+const MAX_DIGITS = 20;
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const POSITION_KEY = ascii('{"position":"');
+const ID_KEY = ascii('","id":"');
+const TYPE_KEY = ascii('","type":"');
+const STREAM_KEY = ascii('","stream":"');
+const REVISION_KEY = ascii('","revision":"');
+const RECORDED_AT_KEY = ascii('","recordedAt":"');
+const DATA_KEY = ascii('","data":');
+const METADATA_KEY = ascii(',"metadata":');
+const HASH_KEY = ascii(',"hash":"');
+const PREV_HASH_KEY = ascii('","prevHash":"');
+const END = ascii('"}');
+const TAIL_LENGTH = HASH_KEY.length + HASH_HEX + PREV_HASH_KEY.length + HASH_HEX + END.length;
+
+/** The subtree roots (hex) a block contributes to the log's tree, left to right, each at a height where it starts. */
+export interface BlockSubtree {
+  height: number;
+  root: string;
+}
+
+export interface BlockVerdict {
+  /** Lines (blank ones included) vouched for from the block's start. */
+  lines: number;
+  /** Where the first line not vouched for starts (the block's length when every line was). */
+  bytes: number;
+  /** Events among those lines. */
+  events: number;
+  /** Position and prevHash of the first event, and the hash of the last (meaningful when events > 0). */
+  firstPosition: number;
+  firstPrevHash: string;
+  lastHash: string;
+  /** The events' Merkle leaves as aligned complete subtrees, leaf index = position (what the caller appends). */
+  subtrees: BlockSubtree[];
+}
+
+/** Reusable buffers of one checker (one per thread): no allocation per line beyond the hash's own result. */
+class Scratch {
+  input = Buffer.alloc(64 * 1024);
+  readonly leaf = Buffer.alloc(1 + 32);
+  readonly node = Buffer.alloc(1 + 64);
+  constructor() {
+    this.node[0] = 0x01;
+  }
+  /** A hash input of `length` bytes fits (a longer line grows it; bounded by the caller's line limit). */
+  ensure(length: number): void {
+    if (length > this.input.length) this.input = Buffer.alloc(Math.max(length, this.input.length * 2));
+  }
+}
+
+const startsWith = (bytes: Uint8Array, at: number, key: Uint8Array): boolean => {
+  if (at + key.length > bytes.length) return false;
+  for (let i = 0; i < key.length; i += 1) if (bytes[at + i] !== key[i]) return false;
+  return true;
+};
+
+/** End of a canonical decimal starting at `at` (before `limit`), or -1: "0" or no leading zero, at most 20 digits. */
+function decimalEnd(bytes: Uint8Array, at: number, limit: number): number {
+  let end = at;
+  while (end < limit && end - at <= MAX_DIGITS && bytes[end] >= ZERO && bytes[end] <= NINE) end += 1;
+  const digits = end - at;
+  if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && bytes[at] === ZERO)) return -1;
+  return end;
+}
+
+/** End of a name (no quote, no backslash) starting at `at`: the index of its closing quote, or -1. */
+function nameEnd(bytes: Buffer, at: number, limit: number): number {
+  // A loop, not indexOf: names are a few dozen bytes, less than a native call costs.
+  for (let i = at; i < limit; i += 1) {
+    const b = bytes[i];
+    if (b === QUOTE) return i;
+    if (b === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+/** The value of a decimal known to be canonical, as a number (exact below 2^53; larger ones are refused). */
+function decimalValue(bytes: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i += 1) value = value * 10 + (bytes[i] - ZERO);
+  return value;
+}
+
+/** Parsed offsets of a line in the layout, or null. */
+interface LineFields {
+  position: number;
+  hashAt: number;
+  prevHashAt: number;
+  /** The hash input's length (and it is left in scratch.input). */
+  inputLength: number;
+}
+
+/**
+ * Copies bytes [start, end) of `from` to `to` at `at` after a newline; answers the end. A loop: most fields are a few
+ * dozen bytes, where Buffer#copy's own checks cost more than the copy; long ones (data, metadata) go natively.
+ */
+function field(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
+  to[at] = NEWLINE;
+  let out = at + 1;
+  if (end - start > 96) return out + from.copy(to, out, start, end);
+  for (let i = start; i < end; i += 1) to[out++] = from[i];
+  return out;
+}
+
+/** Lays the hash input of the line [start, end) out in scratch.input, or answers null when it is not in the layout. */
+function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): LineFields | null {
+  if (end - start < POSITION_KEY.length + TAIL_LENGTH || !startsWith(bytes, start, POSITION_KEY)) return null;
+  const tail = end - TAIL_LENGTH;
+  const hashAt = tail + HASH_KEY.length;
+  const prevHashAt = hashAt + HASH_HEX + PREV_HASH_KEY.length;
+  if (!startsWith(bytes, tail, HASH_KEY) || !startsWith(bytes, hashAt + HASH_HEX, PREV_HASH_KEY) || !startsWith(bytes, end - END.length, END)) return null;
+  const positionAt = start + POSITION_KEY.length;
+  const positionEnd = decimalEnd(bytes, positionAt, tail);
+  if (positionEnd < 0 || !startsWith(bytes, positionEnd, ID_KEY)) return null;
+  const position = decimalValue(bytes, positionAt, positionEnd);
+  if (!Number.isSafeInteger(position)) return null;
+  const idAt = positionEnd + ID_KEY.length;
+  const idEnd = nameEnd(bytes, idAt, tail);
+  if (idEnd < 0 || !startsWith(bytes, idEnd, TYPE_KEY)) return null;
+  const typeAt = idEnd + TYPE_KEY.length;
+  const typeEnd = nameEnd(bytes, typeAt, tail);
+  if (typeEnd < 0 || !startsWith(bytes, typeEnd, STREAM_KEY)) return null;
+  const streamAt = typeEnd + STREAM_KEY.length;
+  const streamEnd = nameEnd(bytes, streamAt, tail);
+  if (streamEnd < 0 || !startsWith(bytes, streamEnd, REVISION_KEY)) return null;
+  const revisionAt = streamEnd + REVISION_KEY.length;
+  const revisionEnd = decimalEnd(bytes, revisionAt, tail);
+  if (revisionEnd < 0 || !startsWith(bytes, revisionEnd, RECORDED_AT_KEY)) return null;
+  const recordedAt = revisionEnd + RECORDED_AT_KEY.length;
+  const recordedAtEnd = nameEnd(bytes, recordedAt, tail);
+  if (recordedAtEnd < 0 || !startsWith(bytes, recordedAtEnd, DATA_KEY)) return null;
+  const dataAt = recordedAtEnd + DATA_KEY.length;
+  // The first ',"metadata":' may sit inside the data; then the hash will not match and the parser takes the line.
+  const cut = bytes.indexOf(METADATA_KEY, dataAt);
+  if (cut < 0 || cut > tail) return null;
+
+  scratch.ensure(end - start + 2 * HASH_HEX);
+  const input = scratch.input;
+  for (let i = 0; i < HASH_HEX; i += 1) input[i] = bytes[prevHashAt + i];
+  let at = field(bytes, idAt, idEnd, input, HASH_HEX);
+  at = field(bytes, typeAt, typeEnd, input, at);
+  at = field(bytes, streamAt, streamEnd, input, at);
+  at = field(bytes, revisionAt, revisionEnd, input, at);
+  at = field(bytes, positionAt, positionEnd, input, at);
+  at = field(bytes, recordedAt, recordedAtEnd, input, at);
+  at = field(bytes, dataAt, cut, input, at);
+  at = field(bytes, cut + METADATA_KEY.length, tail, input, at);
+  return { position, hashAt, prevHashAt, inputLength: at };
+}
+
+const HEX_DIGITS = ascii('0123456789abcdef');
+
+/** True when the 64 bytes at `at` are the lowercase hex of `raw` (32 bytes as a latin1 string, from node:crypto). */
+function hexEquals(bytes: Uint8Array, at: number, raw: string): boolean {
+  for (let i = 0; i < 32; i += 1) {
+    const byte = raw.charCodeAt(i);
+    if (bytes[at + 2 * i] !== HEX_DIGITS[byte >> 4] || bytes[at + 2 * i + 1] !== HEX_DIGITS[byte & 15]) return false;
+  }
+  return true;
+}
+
+/** True when the 64 bytes at `a` and at `b` are the same. */
+function sameHash(bytes: Uint8Array, a: number, b: number): boolean {
+  for (let i = 0; i < HASH_HEX; i += 1) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+/** True for a line of ASCII whitespace only (the parser skips it as blank). */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i += 1) {
+    const b = bytes[i];
+    if (b !== 0x20 && (b < 0x09 || b > 0x0d)) return false;
+  }
+  return true;
+}
+
+/**
+ * Complete subtrees of the leaves appended from leaf index `first` on, merged only where RFC 6962 puts a subtree
+ * (aligned to its size in the whole log): what the caller's frontier, at `first` leaves, can take one by one.
+ */
+class AlignedSubtrees {
+  private readonly starts: number[] = [];
+  private readonly heights: number[] = [];
+  /** Raw 32-byte hashes as latin1 strings: node:crypto answers those without a hex round trip. */
+  private readonly roots: string[] = [];
+
+  constructor(private readonly scratch: Scratch) {}
+
+  push(index: number, leafHash: string): void {
+    let start = index;
+    let height = 0;
+    let root = leafHash;
+    // At most one merge per height (≤ 53): bounded.
+    for (let top = this.heights.length - 1; top >= 0; top -= 1) {
+      const width = 2 ** height;
+      if (this.heights[top] !== height || this.starts[top] + width !== start || this.starts[top] % (2 * width) !== 0) break;
+      const node = this.scratch.node;
+      node.write(this.roots[top], 1, 'latin1');
+      node.write(root, 1 + 32, 'latin1');
+      root = hash('sha256', node, 'binary');
+      start = this.starts[top];
+      height += 1;
+      this.starts.pop();
+      this.heights.pop();
+      this.roots.pop();
+    }
+    this.starts.push(start);
+    this.heights.push(height);
+    this.roots.push(root);
+  }
+
+  list(): BlockSubtree[] {
+    return this.heights.map((height, i) => ({ height, root: Buffer.from(this.roots[i], 'latin1').toString('hex') }));
+  }
+}
+
+let threadScratch: Scratch | null = null;
+
+/**
+ * Checks the whole lines of `block` (each ended by a newline, or by the block's end) from its start, as far as it
+ * can vouch for them: layout and own hash, positions running on by one, each prevHash the hash before, every
+ * position below `digestSize` (only the digest's root makes a vouched line the store's). Stops at the first line
+ * it cannot vouch for.
+ */
+export function verifyBlock(block: Uint8Array, digestSize: number): BlockVerdict {
+  const bytes = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  const scratch = (threadScratch ??= new Scratch());
+  const subtrees = new AlignedSubtrees(scratch);
+  const verdict: BlockVerdict = { lines: 0, bytes: 0, events: 0, firstPosition: -1, firstPrevHash: '', lastHash: '', subtrees: [] };
+  let start = 0;
+  /** Where the last vouched line's hash (hex) sits in the block. */
+  let lastHashAt = -1;
+  // Bounded by the block: every turn consumes a line.
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const next = newline < 0 ? bytes.length : newline + 1;
+    let end = newline < 0 ? bytes.length : newline;
+    if (end > start && bytes[end - 1] === CR) end -= 1;
+    if (!isBlank(bytes, start, end)) {
+      const line = layout(bytes, start, end, scratch);
+      if (line === null || line.position >= digestSize) break;
+      const recorded = hash('sha256', scratch.input.subarray(0, line.inputLength), 'binary');
+      if (!hexEquals(bytes, line.hashAt, recorded)) break;
+      if (verdict.events === 0) {
+        verdict.firstPosition = line.position;
+        verdict.firstPrevHash = bytes.toString('latin1', line.prevHashAt, line.prevHashAt + HASH_HEX);
+      } else if (line.position !== verdict.firstPosition + verdict.events || !sameHash(bytes, line.prevHashAt, lastHashAt)) {
+        break;
+      }
+      scratch.leaf.write(recorded, 1, 'latin1');
+      subtrees.push(line.position, hash('sha256', scratch.leaf, 'binary'));
+      lastHashAt = line.hashAt;
+      verdict.events += 1;
+    }
+    verdict.lines += 1;
+    verdict.bytes = next;
+    start = next;
+  }
+  verdict.subtrees = subtrees.list();
+  if (lastHashAt >= 0) verdict.lastHash = bytes.toString('latin1', lastHashAt, lastHashAt + HASH_HEX);
+  return verdict;
+}
