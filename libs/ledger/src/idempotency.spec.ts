@@ -52,4 +52,15 @@ describe('the idempotency key index', () => {
     expect(requestHash({ ...base, body: { id: 'lyon', name: 'Lyons' } })).not.toBe(hash);
     expect(requestHash({ ...base, actor: 'admin-2' })).not.toBe(hash);
   });
+
+  it('keeps the hash of a request what earlier versions recorded, so keys already in the log stay valid', () => {
+    // SHA-256 of the canonical JSON (sorted keys, no whitespace) as integrity.ts writes it, computed independently.
+    const request = {
+      method: 'post',
+      path: '/commitments',
+      body: { commitmentId: 'c-1', value: { amount: '12000.00', currency: 'CNY' }, obligee: { kind: 'city', id: 'nanjing' }, tags: ['洪水', 1, true, null] },
+      actor: 'coordinator-1',
+    };
+    expect(requestHash(request)).toBe('c97da18f5215d5a60c821eaa7c5ce33d4d64e5a349755b15d31b854bb520bbbf');
+  });
 });

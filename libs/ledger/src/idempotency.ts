@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../event-store/src/integrity.js';
+import { hash } from 'node:crypto';
+import { fastCanonicalJson } from '../../event-store/src/shared/canonical.js';
 import type { RecordedEvent } from '../../event-store/src/port.js';
 import type { ReadModel } from '../../projections/src/read-model.js';
 import { IDEMPOTENCY_RECORDED, type IdempotencyRecordedData } from './execute-command.js';
@@ -16,10 +16,14 @@ export const MAX_REMEMBERED_KEYS = 1_000_000;
 
 export const IDEMPOTENCY_READ_MODEL = 'ledger.idempotency-keys';
 
-/** SHA-256 over the request as the client sent it and who sent it: a key reused for anything else is refused. */
+/**
+ * SHA-256 over the request as the client sent it and who sent it: a key reused for anything else is refused. The
+ * canonical JSON is integrity.ts's (fastCanonicalJson is held equal to it by a property test): hashes recorded in the
+ * log must stay what they were.
+ */
 export function requestHash(request: { method: string; path: string; body: unknown; actor: string }): string {
   const body = request.body === undefined ? null : request.body;
-  return createHash('sha256').update(canonicalJson({ method: request.method.toUpperCase(), path: request.path, body, actor: request.actor })).digest('hex');
+  return hash('sha256', fastCanonicalJson({ method: request.method.toUpperCase(), path: request.path, body, actor: request.actor }), 'hex');
 }
 
 const isDecimalOrNull = (value: unknown): value is string | null => value === null || (typeof value === 'string' && /^(0|[1-9]\d{0,30})$/.test(value));
