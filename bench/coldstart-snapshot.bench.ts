@@ -68,6 +68,8 @@ interface PhaseResult {
   caughtUpMs: number;
   restoreMs: number;
   rssMiB: number;
+  /** RSS after a full garbage collection at that moment: what the models hold, without garbage not yet collected. */
+  rssAfterGcMiB: number | null;
   restored: string[];
   rebuilt: string[];
   warnings: string[];
@@ -95,6 +97,9 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   const restoreMs = runner.status().snapshots?.restoreMs ?? 0;
   const caughtUpMs = Math.round(performance.now() - started);
   const rss = rssMiB();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const rssAfterGc = gc === undefined ? null : rssMiB();
   let snapshotRound: PhaseResult['snapshotRound'] = null;
   if (name === 'first-start') {
     const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -112,6 +117,7 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
     caughtUpMs,
     restoreMs,
     rssMiB: rss,
+    rssAfterGcMiB: rssAfterGc,
     restored: status.snapshots?.restored ?? [],
     rebuilt: status.snapshots?.rebuilt ?? [],
     warnings,
@@ -124,7 +130,7 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
 function child(name: string, path: string, snapshotDir: string): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
     const script = fileURLToPath(import.meta.url);
-    const proc = spawn(process.execPath, ['--max-old-space-size=4096', script, '--phase', name, '--ledger', path, '--snapshots', snapshotDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', script, '--phase', name, '--ledger', path, '--snapshots', snapshotDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => {
       out = (out + chunk.toString('utf8')).slice(-1_000_000);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,12 @@ describe('building fresh read models (as of, replay)', () => {
   });
 });
 
+/** A payload and a header under a seal that matches: a file as an earlier format wrote it. */
+function sealedFile(payload: string, header: Record<string, unknown>): Buffer {
+  const line = JSON.stringify(header);
+  return Buffer.from(`${payload}${line}\n${createHash('sha256').update(line).digest('hex')}\n`);
+}
+
 /** A balance that can be snapshotted; counts the events it applied itself, which a restore does not bring back. */
 class RestorableBalance implements ReadModel {
   readonly name = 'restorable-balance';
@@ -306,6 +313,51 @@ describe('the projection runner with snapshots', () => {
     await damaged.runner.waitFor(head, 10_000);
     expect(damaged.runner.readModel('restorable-balance')).toMatchObject({ balance: 7, applied: 2 });
     expect(damaged.warnings).toEqual([expect.stringContaining('the payload does not match its SHA-256')]);
+  });
+
+  it.each([
+    ['cut short', (bytes: Buffer): Buffer => bytes.subarray(0, bytes.length - 7), 'the file is truncated (no final newline)'],
+    ['with a damaged header', (bytes: Buffer): Buffer => Buffer.from(bytes.toString('latin1').replace('"position":"1"', '"position":"0"'), 'latin1'), 'the header does not match its seal'],
+    ['empty', (): Buffer => Buffer.alloc(0), 'the file is empty'],
+    ['of the first format', (): Buffer => sealedFile('{"balance":7}\n', { format: 'concordat.read-model-snapshot/1', readModel: 'restorable-balance' }), 'unknown format "concordat.read-model-snapshot/1"'],
+    ['of another read model', (bytes: Buffer): Buffer => bytes, 'it is a snapshot of restorable-balance'],
+  ])('rebuilds a model whose snapshot file is %s, with a warning naming the reason', async (_case, damage, reason) => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [3, 4]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const bytes = readFileSync(join(dir, 'restorable-balance.snapshot'));
+    const target = reason.startsWith('it is a snapshot of') ? 'other-balance' : 'restorable-balance';
+    writeFileSync(join(dir, `${target}.snapshot`), damage(bytes));
+    const model = new RestorableBalance();
+    const named = target === 'other-balance' ? Object.assign(model, { name: 'other-balance' }) : model;
+    const { runner, warnings } = started(store, [named]);
+    await runner.waitFor(head, 10_000);
+    expect(named).toMatchObject({ balance: 7, applied: 2 });
+    expect(warnings).toEqual([expect.stringContaining(reason)]);
+    expect(runner.status().snapshots).toMatchObject({ restored: [], rebuilt: [target] });
+  });
+
+  it('restores several models, each from its own file read ahead of its turn, and rebuilds only the one whose file is damaged', async () => {
+    const store = createMemoryEventStore();
+    const head = await appendDeltas(store, 'account-a', [3, 4, 5]);
+    const names = ['first', 'second', 'third', 'fourth'];
+    const named = (name: string): RestorableBalance => Object.assign(new RestorableBalance(), { name });
+    await runThenStop(store, names.map(named));
+    const damaged = join(dir, 'third.snapshot');
+    const bytes = readFileSync(damaged);
+    bytes[3] ^= 0x01;
+    writeFileSync(damaged, bytes);
+    const models = names.map(named);
+    const { runner, warnings } = started(store, models);
+    await runner.waitFor(head, 10_000);
+    expect(models.map((m) => [m.balance, m.applied])).toEqual([
+      [12, 0],
+      [12, 0],
+      [12, 3],
+      [12, 0],
+    ]);
+    expect(warnings).toEqual([expect.stringContaining('snapshot of third rejected: the payload does not match its SHA-256')]);
+    expect(runner.status().snapshots).toMatchObject({ restored: ['first', 'second', 'fourth'], rebuilt: ['third'] });
   });
 
   it('takes periodic snapshots every N events while live, and the next start resumes from the latest', async () => {
