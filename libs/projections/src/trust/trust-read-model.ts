@@ -623,13 +623,15 @@ export class TrustReadModel implements ReadModel {
     const entries = expectArray(rows.tagged('evidence')[1], 'evidence');
     const bytes = rows.next('evidence rows');
     if (!(bytes instanceof Uint8Array) || bytes.length % Float64Array.BYTES_PER_ELEMENT !== 0) throw new TrustSnapshotError('the evidence rows are not a binary row of numbers');
-    // One aligned copy of the file's bytes, then each index takes its own rows out of it.
+    // One aligned copy of the file's bytes; each index views its own disjoint part of it (no allocation per index).
+    // An index writes only inside its part, and its first insertion moves it to an array of its own (its part is
+    // exactly full), so the parts never overlap.
     const packed = decodeColumn(bytes, bytes.length / Float64Array.BYTES_PER_ELEMENT, 0, (n) => new Float64Array(n), 'evidence rows');
     let taken = 0;
     const take = (count: number, coefficients: { width: number }): Float64Array => {
       const end = taken + count * TimeIndex.strideOf(coefficients);
       if (end > packed.length) throw new TrustSnapshotError('the evidence rows are fewer than the indices hold');
-      const indexRows = packed.slice(taken, end);
+      const indexRows = packed.subarray(taken, end);
       taken = end;
       return indexRows;
     };
