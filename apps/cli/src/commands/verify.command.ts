@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { DigestFile } from '../../../../libs/event-store/src/audit/export.js';
 import { ProgressReporter } from '../../../../libs/ledger/src/audit/progress.js';
 import { CliError, type CliIo } from '../io.js';
@@ -51,23 +50,25 @@ export const verifyCommand: CliCommand = {
       )
       .requiredOption('--export <file>', 'the NDJSON export to verify')
       .option('--digest <file>', 'a digest file (concordat digest --out) the export must reproduce')
-      .option('--workers <n>', `worker threads hashing lines ahead of the sequential checks (0-${MAX_WORKERS}; default 0)`, '0')
+      .option('--workers <n>', `worker threads checking blocks of the export ahead of the sequential checks (0-${MAX_WORKERS}; default 0: this thread)`, '0')
       .action(async (options: VerifyOptions) => {
-        const { parseDigest, verifyExport, workerLineChecker } = await import('../../../../libs/event-store/src/audit/index.js');
+        const { parseDigest, verifyExportBytes, workerBlockChecker } = await import('../../../../libs/event-store/src/audit/index.js');
         if (!existsSync(options.export)) throw new CliError(`--export: no such file ${options.export}`);
         const workers = Number(options.workers ?? '0');
         if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) throw new CliError(`--workers must be 0..${MAX_WORKERS}`);
         const digest = options.digest === undefined ? undefined : readDigestFile(options.digest, parseDigest, '--digest');
         const total = digest !== undefined ? Number(digest.treeSize) : await estimateLines(options.export, statSync(options.export).size);
         const progress = new ProgressReporter('verify', total, { write: io.err });
-        const lines = createInterface({ input: createReadStream(options.export, { highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
-        const lineChecker = workers > 0 ? workerLineChecker(workers) : undefined;
-        const result = await verifyExport(lines, digest, {
-          lineChecker,
+        const bytes = createReadStream(options.export, { highWaterMark: 1024 * 1024 });
+        const blockChecker = workers > 0 ? workerBlockChecker(workers) : undefined;
+        const result = await verifyExportBytes(bytes, digest, {
+          blockChecker,
           eventsTotal: total ?? undefined,
           progressEvery: 4096,
           onProgress: (p) => progress.update(p.eventsDone),
-        }).finally(() => lineChecker?.close());
+        })
+          .finally(() => blockChecker?.close())
+          .finally(() => bytes.destroy());
         progress.finish(result.eventsVerified);
         const discrepancy = result.firstDiscrepancy;
         io.out(

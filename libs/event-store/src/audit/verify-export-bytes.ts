@@ -172,9 +172,18 @@ function firstLineOf(block: Buffer): string | null {
  * verdicts and discrepancies as verifyExport over its lines.
  */
 export async function verifyExportBytes(source: ByteSource, digest?: DigestFile, options: VerifyExportBytesOptions = {}): Promise<ExportVerification> {
+  const iterator = iteratorOf(source);
+  try {
+    return await verifyFrom(iterator, digest, options);
+  } finally {
+    // Closes the source (a file) when verification stops before its end.
+    await iterator.return?.(undefined);
+  }
+}
+
+async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, digest: DigestFile | undefined, options: VerifyExportBytesOptions): Promise<ExportVerification> {
   const maxLineBytes = 3 * ((options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH) + 1);
   const blockBytes = Math.min(MAX_BLOCK_BYTES, Math.max(MIN_BLOCK_BYTES, options.blockBytes ?? DEFAULT_BLOCK_BYTES));
-  const iterator = iteratorOf(source);
   const digestSize = digest === undefined ? 0 : Number(digest.treeSize);
   if (digest === undefined || digestSize === 0 || !Number.isSafeInteger(digestSize)) return verifyExport(textLines([], iterator, maxLineBytes), digest, options);
 
