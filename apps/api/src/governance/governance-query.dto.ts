@@ -1,8 +1,10 @@
 /** Query strings of governance lists, and the OpenAPI shapes of what the reads answer. */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ADMINISTRATIVE_LEVELS, COMMITMENT_KINDS, FINDING_KINDS } from '../../../../libs/domain/src/governance/events.js';
-import { PageQueryDto } from '../http/query.dto.js';
+import { MAX_PAGE_SIZE } from '../../../../libs/ledger/src/pagination.js';
+import { PageQueryDto, ReadQueryDto } from '../http/query.dto.js';
 import { IsInstant, IsSlug } from './validation.js';
 
 export const COMMITMENT_STATUSES = ['open', 'overdue', 'fulfilled_on_time', 'fulfilled_late', 'closed_short', 'defaulted', 'waived'] as const;
@@ -109,7 +111,27 @@ export class TimelineEntryDto {
 }
 
 export class CommitmentDetailDto extends CommitmentViewDto {
-  @ApiProperty({ type: [TimelineEntryDto] }) timeline!: TimelineEntryDto[];
+  @ApiProperty({ type: [TimelineEntryDto], description: `The events of the commitment's stream up to its revision, in log order; at most timelineLimit (default ${MAX_PAGE_SIZE})` })
+  timeline!: TimelineEntryDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as timelineCursor for the rest of the timeline; null when the timeline is complete' })
+  timelineNextCursor!: string | null;
+}
+
+/** Query of a commitment's detail: its timeline is paged on its own (the commitment is always shown whole). */
+export class CommitmentDetailQueryDto extends ReadQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE, description: 'Timeline events in this answer' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  timelineLimit?: number;
+
+  @ApiPropertyOptional({ description: 'timelineNextCursor of the previous answer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  timelineCursor?: string;
 }
 
 export class FindingViewDto extends VersionedDto {

@@ -58,6 +58,7 @@ import {
   CityPageDto,
   CityViewDto,
   CommitmentDetailDto,
+  CommitmentDetailQueryDto,
   CommitmentListQueryDto,
   CommitmentPageDto,
   FindingListQueryDto,
@@ -318,11 +319,11 @@ export class CommitmentsController {
   }
 
   @Get(':commitmentId')
-  @ApiOperation({ summary: 'A commitment, its status as of now, and its timeline' })
+  @ApiOperation({ summary: 'A commitment, its status as of now, and its timeline (paged by timelineLimit and timelineCursor)' })
   @ApiOkResponse({ type: CommitmentDetailDto })
   @ReadProblems()
-  get(@Param('commitmentId', SlugPipe) commitmentId: string, @Query() _query: ReadQueryDto): Promise<CommitmentWithTimeline> {
-    return this.queries.execute(new GetCommitment(commitmentId));
+  get(@Param('commitmentId', SlugPipe) commitmentId: string, @Query() q: CommitmentDetailQueryDto): Promise<CommitmentWithTimeline> {
+    return this.queries.execute(new GetCommitment(commitmentId, { limit: q.timelineLimit, cursor: q.timelineCursor }));
   }
 
   @Get()

@@ -3,7 +3,15 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { notFound } from '../../../domain/src/shared/errors.js';
 import type { Clock } from '../../../event-store/src/clock.js';
-import { CommitmentsReadModel, commitmentSortKey, type CommitmentFilter, type CommitmentView, type TimelineEntry } from '../../../projections/src/commitments/commitments.read-model.js';
+import { StreamNotFoundError } from '../../../event-store/src/errors.js';
+import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
+import {
+  CommitmentsReadModel,
+  commitmentSortKey,
+  commitmentStream,
+  type CommitmentFilter,
+  type CommitmentView,
+} from '../../../projections/src/commitments/commitments.read-model.js';
 import {
   AgreementsReadModel,
   BodiesReadModel,
@@ -17,8 +25,8 @@ import {
   type FindingFilter,
   type FindingView,
 } from '../../../projections/src/governance/governance.read-models.js';
-import { decodeCursor, paginate, type Page } from '../pagination.js';
-import { LEDGER_CLOCK } from '../tokens.js';
+import { clampPageSize, decodeCursor, encodeCursor, InvalidCursorError, MAX_PAGE_SIZE, paginate, type Page } from '../pagination.js';
+import { EVENT_STORE, LEDGER_CLOCK } from '../tokens.js';
 
 export interface PageRequest {
   limit?: number;
@@ -72,10 +80,35 @@ export class ListAgreements extends Query<Page<AgreementView>> {
   }
 }
 
-export type CommitmentWithTimeline = CommitmentView & { timeline: readonly TimelineEntry[] };
+/** One event in a commitment's life, with who recorded it and where it sits in the log. */
+export interface TimelineEntry {
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  revision: string;
+  position: string;
+  actor: string;
+  role: string;
+  data: unknown;
+}
 
+export type CommitmentWithTimeline = CommitmentView & {
+  /** The commitment's events in log order, up to its `revision` (the state shown), at most one page of them. */
+  timeline: readonly TimelineEntry[];
+  /** Pass as `timelineCursor` for the rest of the timeline; null when `timeline` reaches `revision`. */
+  timelineNextCursor: string | null;
+};
+
+/**
+ * A commitment with one page of its timeline: by default the largest page (MAX_PAGE_SIZE events), which is the
+ * whole timeline of any commitment with fewer events. `timeline.cursor` continues after the revision a previous page
+ * ended at.
+ */
 export class GetCommitment extends Query<CommitmentWithTimeline> {
-  constructor(readonly commitmentId: string) {
+  constructor(
+    readonly commitmentId: string,
+    readonly timeline: PageRequest = {},
+  ) {
     super();
   }
 }
@@ -155,17 +188,57 @@ export class ListAgreementsHandler implements IQueryHandler<ListAgreements> {
   }
 }
 
+const REVISION_TEXT = /^(0|[1-9]\d{0,18})$/;
+
+function timelineEntry(event: RecordedEvent): TimelineEntry {
+  const { occurredAt } = event.data as { occurredAt: string };
+  return {
+    type: event.type,
+    occurredAt,
+    recordedAt: event.recordedAt,
+    revision: event.revision.toString(),
+    position: event.position.toString(),
+    actor: event.metadata.actor,
+    role: event.metadata.role,
+    data: event.data,
+  };
+}
+
+/**
+ * One page of a commitment's timeline, read from its own stream: its events from the cursor's revision on, never
+ * past `upTo` (the revision the read model's state reflects, so the timeline and the state shown agree even while
+ * the model is behind the log), at most the page size and the store's read limit.
+ */
+export async function readCommitmentTimeline(store: EventStore, commitmentId: string, upTo: bigint, page: PageRequest): Promise<Page<TimelineEntry>> {
+  const after = afterOf(page);
+  if (after !== null && !REVISION_TEXT.test(after)) throw new InvalidCursorError();
+  const from = after === null ? 0n : BigInt(after) + 1n;
+  if (from > upTo) return { items: [], nextCursor: null };
+  const limit = BigInt(Math.min(clampPageSize(page.limit ?? MAX_PAGE_SIZE), store.limits.maxReadCount));
+  const remaining = upTo - from + 1n;
+  let events: RecordedEvent[];
+  try {
+    events = await store.readStream(commitmentStream(commitmentId), { fromRevision: from, maxCount: Number(remaining < limit ? remaining : limit) });
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) throw notFound('commitment', commitmentId);
+    throw error;
+  }
+  const items = events.filter((e) => e.revision <= upTo).map(timelineEntry);
+  const last = events.at(-1);
+  return { items, nextCursor: last !== undefined && last.revision < upTo ? encodeCursor(last.revision.toString()) : null };
+}
+
 @QueryHandler(GetCommitment)
 export class GetCommitmentHandler implements IQueryHandler<GetCommitment> {
   constructor(
     private readonly commitments: CommitmentsReadModel,
     @Inject(LEDGER_CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
-  async execute({ commitmentId }: GetCommitment): Promise<CommitmentWithTimeline> {
-    const view = this.commitments.get(commitmentId, this.clock.nowMs());
-    const timeline = this.commitments.timeline(commitmentId);
-    if (view === null || timeline === null) throw notFound('commitment', commitmentId);
-    return { ...view, timeline };
+  async execute({ commitmentId, timeline }: GetCommitment): Promise<CommitmentWithTimeline> {
+    const view = found(this.commitments.get(commitmentId, this.clock.nowMs()), 'commitment', commitmentId);
+    const page = await readCommitmentTimeline(this.store, commitmentId, BigInt(view.revision), timeline);
+    return { ...view, timeline: page.items, timelineNextCursor: page.nextCursor };
   }
 }
 

@@ -1,7 +1,11 @@
 /**
- * Commitments read model: every commitment's state (folded with the domain's own `evolve`, so the read side cannot
- * disagree with the deciders) and its timeline of events. Status is computed at query time against the ledger clock,
+ * Commitments read model: every commitment's state, folded with the domain's own `evolve` (so the read side cannot
+ * disagree with the deciders), and its place in the log. Status is computed at query time against the ledger clock,
  * so "overdue" needs no event to be true. Fed by the ordered log through the projection runner.
+ *
+ * A commitment's timeline is not kept here: it is exactly the events of its stream, which the query layer reads from
+ * the log on demand (libs/ledger/src/governance/queries.ts). Keeping every event's data in memory and in the snapshot
+ * made this model most of a restart's cost.
  */
 import {
   commitmentDecider,
@@ -15,11 +19,14 @@ import {
 import type { CommitmentEvent, CommitmentKind, CommitmentMade, Obligee } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
-import { decimal, record, rowsOf, SnapshotShapeError, text } from '../governance/snapshot-rows.js';
+import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
+import { commitmentsSnapshot, restoreCommitments, type CommitmentRow } from './commitments.snapshot.js';
 
 export const COMMITMENTS_READ_MODEL = 'governance.commitments';
-const STREAM_PREFIX = 'commitment-';
+/** Streams of commitments are `commitment-<id>`. */
+export const COMMITMENT_STREAM_PREFIX = 'commitment-';
+export const commitmentStream = (commitmentId: string): string => `${COMMITMENT_STREAM_PREFIX}${commitmentId}`;
 const COMMITMENT_EVENTS: ReadonlySet<string> = new Set([
   'CommitmentMade',
   'DeliveryRecorded',
@@ -32,18 +39,6 @@ const COMMITMENT_EVENTS: ReadonlySet<string> = new Set([
   'DisputeResolved',
   'CommitmentReopened',
 ]);
-
-/** One event in a commitment's life, with who recorded it and where it sits in the log. */
-export interface TimelineEntry {
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  revision: string;
-  position: string;
-  actor: string;
-  role: string;
-  data: unknown;
-}
 
 export interface CommitmentView {
   commitmentId: string;
@@ -87,58 +82,43 @@ export interface CommitmentFilter {
   dueTo?: string;
 }
 
-interface Row {
-  state: CommitmentState;
-  timeline: TimelineEntry[];
-  sortKey: string;
-  revision: bigint;
-  position: bigint;
-}
-
 const SECOND_MS = 1000;
 
 /** The list order: by due instant, then id (unique, so a cursor is exact). */
 export const commitmentSortKey = (view: { dueAt: string; commitmentId: string }): string => `${view.dueAt}|${view.commitmentId}`;
+/** The id in a sort key: after the first '|' (an ISO instant has none). */
+const idOfSortKey = (key: string): string => key.slice(key.indexOf('|') + 1);
 
 export class CommitmentsReadModel implements ReadModel {
   readonly name = COMMITMENTS_READ_MODEL;
-  readonly version = 1;
-  private readonly rows = new Map<string, Row>();
-  private readonly bySortKey = new Map<string, string>();
+  /** 2: no timelines; compact snapshot rows (commitments.snapshot.ts). */
+  readonly version = 2;
+  /** Replaced whole by a restore, so that 180,000 rows are not inserted twice. */
+  private rows = new Map<string, CommitmentRow>();
   private readonly order = new SortedKeys();
   /** Open commitments → when the deadline process next has something to do for them. */
   private readonly deadlines = new Map<string, number>();
 
   apply(event: RecordedEvent): void {
-    if (!event.stream.startsWith(STREAM_PREFIX) || !COMMITMENT_EVENTS.has(event.type)) return;
+    if (!event.stream.startsWith(COMMITMENT_STREAM_PREFIX) || !COMMITMENT_EVENTS.has(event.type)) return;
     // Events of commitment streams are the commitment decider's events.
     const domainEvent = { type: event.type, data: event.data } as CommitmentEvent;
-    const id = event.stream.slice(STREAM_PREFIX.length);
-    let row = this.rows.get(id);
-    if (row === undefined) {
+    const id = event.stream.slice(COMMITMENT_STREAM_PREFIX.length);
+    const previous = this.rows.get(id);
+    let sortKey: string;
+    if (previous === undefined) {
       if (domainEvent.type !== 'CommitmentMade') {
         throw new ProjectionInvariantError(this.name, event.position, `${event.type} on ${event.stream} before CommitmentMade`);
       }
-      const key = commitmentSortKey(domainEvent.data);
-      row = { state: commitmentDecider.initialState(), timeline: [], sortKey: key, revision: event.revision, position: event.position };
-      this.rows.set(id, row);
-      this.bySortKey.set(key, id);
-      this.order.insert(key);
+      sortKey = commitmentSortKey(domainEvent.data);
+      this.order.insert(sortKey);
+    } else {
+      sortKey = previous.sortKey;
     }
-    row.state = commitmentDecider.evolve(row.state, domainEvent);
-    row.revision = event.revision;
-    row.position = event.position;
-    row.timeline.push({
-      type: event.type,
-      occurredAt: domainEvent.data.occurredAt,
-      recordedAt: event.recordedAt,
-      revision: event.revision.toString(),
-      position: event.position.toString(),
-      actor: event.metadata.actor,
-      role: event.metadata.role,
-      data: event.data,
-    });
-    const next = nextDeadlineMs(row.state);
+    // A new row on every event: a snapshot being written holds the previous one.
+    const state = commitmentDecider.evolve(previous?.state ?? commitmentDecider.initialState(), domainEvent);
+    this.rows.set(id, { state, sortKey, revision: event.revision, position: event.position });
+    const next = nextDeadlineMs(state);
     if (next === null) this.deadlines.delete(id);
     else this.deadlines.set(id, next);
   }
@@ -148,16 +128,10 @@ export class CommitmentsReadModel implements ReadModel {
     return row === undefined ? null : this.view(row, nowMs);
   }
 
-  /** The commitment's events in log order; null when it does not exist. Bounded by the decider's delivery limit. */
-  timeline(commitmentId: string): readonly TimelineEntry[] | null {
-    return this.rows.get(commitmentId)?.timeline ?? null;
-  }
-
   /** Commitments matching the filter, in list order (see `commitmentSortKey`), strictly after `afterKey`. */
   *matching(filter: CommitmentFilter, nowMs: number, afterKey: string | null = null): Generator<CommitmentView> {
     for (const key of this.order.after(afterKey)) {
-      const id = this.bySortKey.get(key);
-      const row = id === undefined ? undefined : this.rows.get(id);
+      const row = this.rows.get(idOfSortKey(key));
       if (row === undefined) continue;
       const c = row.state.commitment;
       if (c === null || !this.matchesStatic(c, filter)) continue;
@@ -189,69 +163,29 @@ export class CommitmentsReadModel implements ReadModel {
       .map(([id, row]) => ({ id, revision: row.revision.toString(), state: row.state }));
   }
 
-  /**
-   * Rows `[id, state, timeline, sortKey, revision, position]` in the order the commitments were made (restore sorts
-   * the keys once; sorting here would stall the event loop for nothing). Each timeline entry is a tuple
-   * `[type, recordedAt, revision, position, actor, role, data]` (its occurredAt is its data's), and the data of
-   * CommitmentMade, which the state holds too, is written once: 0 in the timeline. States are replaced by evolve and
-   * entries never change, so both are shared with the live model; only the growing timeline array is copied.
-   */
+  /** Chunks of compact rows in list order (commitments.snapshot.ts); the capture copies keys and row references only. */
   snapshot(): unknown {
-    const rows: { toJSON(): unknown[] }[] = [];
-    for (const [id, row] of this.rows) {
-      const { state, sortKey, revision, position } = row;
-      const timeline = row.timeline.slice();
-      // Converted when serialized, in the writer's slices: the capture itself only copies references.
-      rows.push({
-        toJSON: () => [
-          id,
-          state,
-          timeline.map((e) => [e.type, e.recordedAt, e.revision, e.position, e.actor, e.role, e.data === state.commitment ? 0 : e.data]),
-          sortKey,
-          revision.toString(),
-          position.toString(),
-        ],
-      });
-    }
-    return rows;
+    const keys = [...this.order.after(null)];
+    const rows = new Map(this.rows);
+    return commitmentsSnapshot(keys, (key) => {
+      const id = idOfSortKey(key);
+      const row = rows.get(id);
+      return row === undefined ? undefined : [id, row];
+    });
   }
 
   restore(state: unknown): void {
     if (this.rows.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
-    const restored = new Map<string, Row>();
-    for (const [id, rowState, timeline, sortKey, revision, position] of rowsOf(this.name, state, 6)) {
-      const key = text(this.name, id, 'id');
-      // JSON carried evolve's plain data unchanged; a commitment row exists only after CommitmentMade.
-      const commitmentState = record(this.name, rowState, `state of ${key}`) as unknown as CommitmentState;
-      const made = commitmentState.commitment;
-      if (made === null || typeof made !== 'object') throw new SnapshotShapeError(this.name, `${key} has no commitment`);
-      restored.set(key, {
-        state: commitmentState,
-        timeline: rowsOf(this.name, timeline, 7).map(([type, recordedAt, rev, pos, actor, role, data]) => {
-          const entryData = data === 0 ? made : record(this.name, data, `timeline data of ${key}`);
-          return {
-            type: text(this.name, type, `timeline type of ${key}`),
-            occurredAt: text(this.name, entryData.occurredAt, `timeline occurredAt of ${key}`),
-            recordedAt: text(this.name, recordedAt, `timeline recordedAt of ${key}`),
-            revision: text(this.name, rev, `timeline revision of ${key}`),
-            position: text(this.name, pos, `timeline position of ${key}`),
-            actor: text(this.name, actor, `timeline actor of ${key}`),
-            role: text(this.name, role, `timeline role of ${key}`),
-            data: entryData,
-          };
-        }),
-        sortKey: text(this.name, sortKey, `sort key of ${key}`),
-        revision: decimal(this.name, revision, `revision of ${key}`),
-        position: decimal(this.name, position, `position of ${key}`),
-      });
-    }
+    // Decoded in full before anything is swapped in: a refused snapshot leaves the model fresh.
+    const restored = restoreCommitments(this.name, state, commitmentSortKey);
+    const keys: string[] = [];
     for (const [id, row] of restored) {
-      this.rows.set(id, row);
-      this.bySortKey.set(row.sortKey, id);
+      keys.push(row.sortKey);
       const next = nextDeadlineMs(row.state);
       if (next !== null) this.deadlines.set(id, next);
     }
-    this.order.reset(this.bySortKey.keys());
+    this.rows = restored;
+    this.order.reset(keys);
   }
 
   private matchesStatic(c: CommitmentMade['data'], f: CommitmentFilter): boolean {
@@ -267,7 +201,7 @@ export class CommitmentsReadModel implements ReadModel {
     return true;
   }
 
-  private view(row: Row, nowMs: number): CommitmentView {
+  private view(row: CommitmentRow, nowMs: number): CommitmentView {
     const { state } = row;
     const c = state.commitment;
     const status = commitmentStatus(state, nowMs);

@@ -1,0 +1,201 @@
+import { at, BODY, made, T0 } from '../../../domain/src/governance/testing.fixtures.js';
+import type { CommitmentEvent } from '../../../domain/src/governance/events.js';
+import type { RecordedEvent } from '../../../event-store/src/port.js';
+import { CommitmentsReadModel } from './commitments.read-model.js';
+import { COMMITMENTS_PER_SNAPSHOT_ROW, RECORD_WIDTH } from './commitments.snapshot.js';
+
+const HOUR_MS = 3_600_000;
+const NOW = Date.parse(at(24 * 30));
+
+/** Appends domain events as the log would: one stream per commitment, one global order. */
+class Log {
+  private position = 0n;
+  private readonly revisions = new Map<string, bigint>();
+
+  record(e: CommitmentEvent): RecordedEvent {
+    const stream = `commitment-${e.data.commitmentId}`;
+    const revision = this.revisions.get(stream) ?? 0n;
+    this.revisions.set(stream, revision + 1n);
+    const position = this.position++;
+    return {
+      id: `00000000-0000-4000-8000-${position.toString().padStart(12, '0')}`,
+      type: e.type,
+      stream,
+      revision,
+      position,
+      recordedAt: T0,
+      data: e.data,
+      metadata: { actor: 'yrd-officer', role: 'coordinator', correlationId: 'c', schemaVersion: 1 },
+      hash: '',
+    };
+  }
+}
+
+const delivery = (commitmentId: string, deliveryId: string, quantity: string, hours: number): CommitmentEvent => ({
+  type: 'DeliveryRecorded',
+  data: { commitmentId, deliveryId, quantity, evidenceRef: `waybill ${deliveryId}`, occurredAt: at(hours) },
+});
+const fulfilled = (commitmentId: string, completingDeliveryId: string, hours: number, onTime = true): CommitmentEvent => ({
+  type: 'CommitmentFulfilled',
+  data: { commitmentId, completingDeliveryId, delivered: '100', onTime, fulfilledAt: at(hours), occurredAt: at(hours) },
+});
+
+/** Every way a commitment's life goes: fulfilled, struck and reopened, overdue, defaulted, waived, closed short. */
+const HISTORY: readonly CommitmentEvent[] = [
+  made(),
+  made({ commitmentId: 'pumps-1', obligee: { kind: 'body', id: BODY }, kind: 'personnel', dueAt: at(24), incidentId: 'flood-2025' }),
+  made({
+    commitmentId: 'fund-1',
+    obligee: { kind: 'fund', id: BODY },
+    kind: 'funding',
+    promise: { kind: 'money', amount: '20000.00', currency: 'CNY' },
+    value: { amount: '20000.00', currency: 'CNY' },
+    allowOverDelivery: true,
+  }),
+  // Recorded by an older writer: an instant without milliseconds stays exactly as recorded.
+  made({ commitmentId: 'old-1', occurredAt: '2025-03-01T00:00:00Z', dueAt: '2025-03-03T00:00:00Z' }),
+  made({ commitmentId: 'waived-1', description: 'sandbags for the Taihu embankment' }),
+  made({ commitmentId: 'short-1' }),
+  delivery('sandbags-1', 'd1', '40', 2),
+  delivery('sandbags-1', 'd2', '30', 3),
+  { type: 'DeliveryDisputed', data: { commitmentId: 'sandbags-1', deliveryId: 'd2', disputeId: 'wet-bags', reason: 'soaked', occurredAt: at(4) } },
+  { type: 'DisputeResolved', data: { commitmentId: 'sandbags-1', disputeId: 'wet-bags', deliveryId: 'd2', outcome: 'upheld', note: 'photos', occurredAt: at(5) } },
+  delivery('sandbags-1', 'd3', '60', 6),
+  fulfilled('sandbags-1', 'd3', 6),
+  { type: 'DeliveryDisputed', data: { commitmentId: 'sandbags-1', deliveryId: 'd1', disputeId: 'light', reason: 'short weight', occurredAt: at(7) } },
+  { type: 'DisputeResolved', data: { commitmentId: 'sandbags-1', disputeId: 'light', deliveryId: 'd1', outcome: 'rejected', note: 'weighed again', occurredAt: at(8) } },
+  delivery('fund-1', 'f1', '20000.00', 9),
+  fulfilled('fund-1', 'f1', 9),
+  { type: 'DeliveryDisputed', data: { commitmentId: 'fund-1', deliveryId: 'f1', disputeId: 'bounced', reason: 'bounced', occurredAt: at(10) } },
+  { type: 'DisputeResolved', data: { commitmentId: 'fund-1', disputeId: 'bounced', deliveryId: 'f1', outcome: 'upheld', note: 'bank', occurredAt: at(11) } },
+  { type: 'CommitmentReopened', data: { commitmentId: 'fund-1', delivered: '0.00', occurredAt: at(11) } },
+  { type: 'CommitmentOverdue', data: { commitmentId: 'pumps-1', dueAt: at(24), occurredAt: at(25) } },
+  { type: 'CommitmentDefaulted', data: { commitmentId: 'pumps-1', reason: 'deadline', note: 'not fulfilled', occurredAt: at(24 + 7 * 24) } },
+  { type: 'CommitmentWaived', data: { commitmentId: 'waived-1', waivedBy: { kind: 'city', id: 'hangzhou' }, reason: 'receded', occurredAt: at(12) } },
+  delivery('short-1', 's1', '10', 12),
+  { type: 'CommitmentClosedShort', data: { commitmentId: 'short-1', delivered: '10', promised: '100', fraction: '0.100000', reason: 'enough', occurredAt: at(13) } },
+];
+
+const LATER: readonly CommitmentEvent[] = [
+  delivery('fund-1', 'f2', '25000.00', 30),
+  fulfilled('fund-1', 'f2', 30, false),
+  { type: 'CommitmentOverdue', data: { commitmentId: 'old-1', dueAt: '2025-03-03T00:00:00Z', occurredAt: at(50) } },
+  made({ commitmentId: 'late-1', dueAt: at(90), occurredAt: at(60) }),
+];
+
+/** A snapshot as the runner stores it: serialized row by row, parsed back. */
+const stored = (model: CommitmentsReadModel): unknown => (model.snapshot() as unknown[]).map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+
+/** Everything the model answers: state, views, list order, deadline agenda. */
+function answers(model: CommitmentsReadModel): unknown {
+  const state = model.canonicalState() as { id: string }[];
+  return {
+    state,
+    views: state.map(({ id }) => model.get(id, NOW)),
+    listed: [...model.matching({}, NOW)].map((c) => c.commitmentId),
+    overdue: [...model.matching({ status: 'overdue' }, NOW)].map((c) => c.commitmentId),
+    next: model.nextDeadlineMs(),
+    reached: model.deadlinesReached(Number.MAX_SAFE_INTEGER, 100),
+  };
+}
+
+function replayed(events: readonly CommitmentEvent[], log = new Log(), model = new CommitmentsReadModel()): { model: CommitmentsReadModel; log: Log } {
+  for (const e of events) model.apply(log.record(e));
+  return { model, log };
+}
+
+describe('the commitments snapshot', () => {
+  it('restores every commitment as the log built it, and both go on alike after further events', () => {
+    const { model: live, log } = replayed(HISTORY);
+    const restored = new CommitmentsReadModel();
+    restored.restore(stored(live));
+    expect(answers(restored)).toEqual(answers(live));
+    expect(restored.get('sandbags-1', NOW)).toMatchObject({ delivered: '100', status: 'fulfilled_on_time', revision: '8' });
+    expect(restored.get('sandbags-1', NOW)?.deliveries.map((d) => [d.deliveryId, d.counts, d.disputeId])).toEqual([
+      ['d1', true, 'light'],
+      ['d2', false, 'wet-bags'],
+      ['d3', true, null],
+    ]);
+    expect(restored.get('old-1', NOW)).toMatchObject({ madeAt: '2025-03-01T00:00:00Z', dueAt: '2025-03-03T00:00:00Z' });
+
+    for (const e of LATER) {
+      const recorded = log.record(e);
+      live.apply(recorded);
+      restored.apply(recorded);
+    }
+    expect(answers(restored)).toEqual(answers(live));
+    expect(restored.get('fund-1', NOW)?.status).toBe('fulfilled_late');
+  });
+
+  it('writes each shared string once and no field name', () => {
+    const { model } = replayed(HISTORY);
+    const json = JSON.stringify(stored(model));
+    expect(json.split('sandbags for the Taihu embankment')).toHaveLength(2);
+    expect(json.split('"taihu-flood"')).toHaveLength(2);
+    expect(json).not.toMatch(/"(commitmentId|deliveries|occurredAt|agreementId)":/);
+  });
+
+  it('keeps a commitment made in a shape it does not encode exactly as it was recorded', () => {
+    const odd = made({ commitmentId: 'odd-1' });
+    const withExtra: CommitmentEvent = { type: 'CommitmentMade', data: { ...odd.data, ...{ note: 'from an older writer' } } };
+    const { model } = replayed([withExtra]);
+    const restored = new CommitmentsReadModel();
+    restored.restore(stored(model));
+    expect(restored.canonicalState()).toEqual(model.canonicalState());
+    expect(JSON.stringify(restored.canonicalState())).toContain('from an older writer');
+  });
+
+  it('is the state when it was taken, whatever the model applies while it is written out', () => {
+    const { model, log } = replayed(HISTORY);
+    const before = new CommitmentsReadModel();
+    before.restore(stored(model));
+    const rows = model.snapshot() as unknown[];
+    for (const e of LATER) model.apply(log.record(e));
+    const taken = new CommitmentsReadModel();
+    taken.restore(rows.map((row) => JSON.parse(JSON.stringify(row)) as unknown));
+    expect(answers(taken)).toEqual(answers(before));
+    expect(taken.get('late-1', NOW)).toBeNull();
+  });
+
+  it('spreads many commitments over rows whose string tables continue one another', () => {
+    const events = Array.from({ length: COMMITMENTS_PER_SNAPSHOT_ROW + 5 }, (_, i) => made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + i * HOUR_MS).toISOString() }));
+    const { model } = replayed(events);
+    const rows = stored(model) as unknown[][];
+    expect(rows).toHaveLength(2);
+    const restored = new CommitmentsReadModel();
+    restored.restore(rows);
+    expect(answers(restored)).toEqual(answers(model));
+    // Read out of order, the second row's string indexes would name other strings: refused instead.
+    expect(() => new CommitmentsReadModel().restore([rows[1], rows[0]])).toThrow('continues a string table');
+  });
+
+  it('refuses a snapshot it does not recognise and stays fresh', () => {
+    const { model } = replayed(HISTORY);
+    const rows = stored(model) as unknown[][];
+    const [base, strings, ...records] = rows[0];
+    const first = records.slice(0, RECORD_WIDTH);
+    // The first record in list order, and where its phase and disputes sit (after id, revision, position, made).
+    const phaseAt = 4 + 18;
+    const changed = (at: number, value: unknown): unknown[] => [base, strings, ...first.slice(0, at), value, ...first.slice(at + 1), ...records.slice(RECORD_WIDTH)];
+    const refused: [unknown, string][] = [
+      [{ rows }, 'is not a list of rows'],
+      [[changed(phaseAt, 9)], `phase of ${String(first[0])} is not a known code`],
+      [[changed(phaseAt + 3, ['wet-bags', 'd2'])], 'is not a list of 3-value entries'],
+      [[[base, strings, ...records.slice(1)]], `is not whole records of ${RECORD_WIDTH} values`],
+      [[[base, (strings as unknown[]).slice(1), ...records]], 'is not an entry of the string table'],
+      [[[base, strings, ...first, ...first]], `${String(first[0])} is written twice`],
+    ];
+    for (const [snapshot, reason] of refused) {
+      const fresh = new CommitmentsReadModel();
+      expect(() => fresh.restore(snapshot)).toThrow(reason);
+      expect(fresh.canonicalState()).toEqual([]);
+      expect(fresh.nextDeadlineMs()).toBeNull();
+      expect([...fresh.matching({}, NOW)]).toEqual([]);
+    }
+  });
+
+  it('refuses to restore into a model that already holds commitments', () => {
+    const { model } = replayed(HISTORY);
+    expect(() => model.restore(stored(model))).toThrow('already has rows');
+  });
+});
