@@ -11,6 +11,8 @@ import type { Money } from '../../../domain/src/shared/money.js';
 import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
 import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
 import type { ReadModel } from '../read-model.js';
+import { SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { incidentsSnapshot, restoreIncidents } from './incidents.snapshot.js';
 
 export type IncidentStatus = 'open' | 'assessed';
 
@@ -80,7 +82,7 @@ export interface IncidentListFilter {
 /** A finding names one incident; no incident shows more findings than this (far above any real one). */
 export const MAX_FINDINGS_PER_INCIDENT = 1000;
 
-interface IncidentRow extends Omit<IncidentView, 'claims' | 'findings'> {
+export interface IncidentRow extends Omit<IncidentView, 'claims' | 'findings'> {
   claims: Map<string, ClaimView>;
 }
 
@@ -92,11 +94,12 @@ export class IncidentsReadModel implements ReadModel {
   readonly name = 'incidents';
   readonly version = 1;
 
-  private readonly incidents = new Map<string, IncidentRow>();
+  // Replaced whole by a restore, once its snapshot has been read in full.
+  private incidents = new Map<string, IncidentRow>();
   /** incidentId → findingId → finding. */
-  private readonly findings = new Map<string, Map<string, IncidentFindingView>>();
+  private findings = new Map<string, Map<string, IncidentFindingView>>();
   /** findingId → the incident it names, so a revocation finds it. */
-  private readonly findingIncident = new Map<string, string>();
+  private findingIncident = new Map<string, string>();
 
   apply(event: RecordedEvent): void {
     // Only the events named below are read; their data has the shape their union declares.
@@ -229,6 +232,21 @@ export class IncidentsReadModel implements ReadModel {
     const tied = this.findings.get(incidentId);
     if (tied === undefined) return [];
     return [...tied.values()].sort((a, b) => byKey(a.findingId, b.findingId)).slice(0, MAX_FINDINGS_PER_INCIDENT);
+  }
+
+  /** Tuples copied at the capture (claims, cities and findings change in place); see incidents.snapshot.ts. */
+  snapshot(): unknown {
+    return incidentsSnapshot(this.incidents, this.findings);
+  }
+
+  restore(state: unknown): void {
+    if (this.incidents.size > 0 || this.findings.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    const restored = restoreIncidents(this.name, state);
+    const findingIncident = new Map<string, string>();
+    for (const [incidentId, tied] of restored.findings) for (const findingId of tied.keys()) findingIncident.set(findingId, incidentId);
+    this.incidents = restored.incidents;
+    this.findings = restored.findings;
+    this.findingIncident = findingIncident;
   }
 
   canonicalState(): unknown {
