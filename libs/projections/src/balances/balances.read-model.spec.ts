@@ -382,15 +382,17 @@ describe('balances read model', () => {
       const fresh = JSON.stringify(new BalancesReadModel().canonicalState());
       const obligationRow = rows.findIndex((row) => row[0] === 'o');
       const withRow = (row: unknown[]): unknown[][] => rows.map((r, i) => (i === obligationRow ? row : r));
-      const firstObligation = (rows[obligationRow][1] as unknown[][])[0];
-      const withObligation = (change: (tuple: unknown[]) => unknown[]): unknown[][] => withRow(['o', [change([...firstObligation])]]);
+      const strings = rows[obligationRow][1] as string[];
+      const firstObligation = (rows[obligationRow][2] as unknown[][])[0];
+      const withObligation = (change: (tuple: unknown[]) => unknown[]): unknown[][] => withRow(['o', [...strings, 'gift'], [change([...firstObligation])]]);
       for (const [state, reason] of [
         [rows.slice(0, -1), 'no sequence row'],
-        [withRow(['x', []]), 'unknown kind x'],
+        [withRow(['x', [], []]), 'unknown kind x'],
         [withObligation((tuple) => tuple.slice(1)), 'not a tuple of 16'],
         [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? '12.5' : v))), 'amount 12.5 is not an integer'],
         [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? 2 ** 60 : v))), 'is not a safe integer'],
-        [withObligation((tuple) => tuple.map((v, i) => (i === 5 ? 'gift' : v))), 'reason gift is unknown'],
+        [withObligation((tuple) => tuple.map((v, i) => (i === 5 ? strings.length : v))), 'reason gift is unknown'],
+        [withObligation((tuple) => tuple.map((v, i) => (i === 1 ? strings.length + 1 : v))), `string ${strings.length + 1} is not in its row's table`],
         [[...rows, ['seq', 0, '0']], 'rows after its sequence row'],
       ] as const) {
         const model = new BalancesReadModel();

@@ -178,8 +178,8 @@ const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class BalancesReadModel implements ReadModel {
   readonly name = 'balances';
-  /** 3: snapshot rows of tuples in chunks, amounts as JSON integers where safe. */
-  readonly version = 3;
+  /** 4: snapshot rows of tuples in chunks with a string table, amounts as JSON integers where safe. */
+  readonly version = 4;
 
   private readonly obligations = new Map<string, ObligationRow>();
   /**
@@ -733,9 +733,11 @@ export class BalancesReadModel implements ReadModel {
 
   /**
    * The state as rows of up to SNAPSHOT_CHUNK entries each, in each map's insertion order (some answers list rows as
-   * they were created): `[tag, entries]` with each entry a tuple (see SNAPSHOT_SHAPES), then `['seq', nextSeq,
+   * they were created): `[tag, strings, entries]` with each entry a tuple (see SNAPSHOT_SHAPES) whose repeated text
+   * (parties, bodies, kinds: SNAPSHOT_SHARED) is an index into the row's `strings`, then `['seq', nextSeq,
    * position]`. Amounts are JSON integers where they are safe integers and decimal text beyond. Few large rows parse
-   * far faster than one small row per entry, and tuples faster than objects.
+   * far faster than one small row per entry, tuples faster than objects, and small integers faster than text; the
+   * restored entries share one string per distinct text of a row.
    *
    * The capture copies every field into one flat array per map (references to strings, bigints and immutable
    * terms; no object per entry): rows change in place afterwards, the copy does not. The tuples are built when the
@@ -748,7 +750,7 @@ export class BalancesReadModel implements ReadModel {
       const step = SNAPSHOT_CHUNK * width;
       for (let from = 0; from < flat.length; from += step) {
         const until = Math.min(flat.length, from + step);
-        rows.push({ toJSON: () => [tag, tuplesOf(flat, from, until, width)] });
+        rows.push({ toJSON: () => [tag, ...tuplesOf(flat, from, until, width, SNAPSHOT_SHARED[tag])] });
       }
     };
     const o: unknown[] = [];
@@ -794,17 +796,23 @@ export class BalancesReadModel implements ReadModel {
   restore(state: unknown): void {
     if (this.position !== -1n || this.obligations.size > 0) throw new Error('balances: snapshot restored into a model that already applied events');
     if (!Array.isArray(state)) throw new Error('balances: snapshot is not a list of rows');
-    const o = new Map<string, ObligationRow>();
-    const t = new Map<string, TransferRow>();
-    const f = new Map<string, FundRow>();
-    const c = new Map<string, string>();
-    const p = new Map<string, PairRow>();
-    const n = new Map<string, Map<string, bigint>>();
-    const fc = new Map<string, { fundId: string; currency: string }>();
-    const fd = new Map<string, bigint>();
-    const tr = new Map<string, number>();
+    // The maps are filled in place (each entry inserted once, not built aside and copied); they were all empty, and a
+    // refusal empties them again, so a refused snapshot leaves the model as fresh as it found it.
+    const { obligations: o, transfers: t, funds: f, fundCurrencies: c, pairs: p, net: n, fundCommitments: fc, fundDeliveries: fd, treasuryRevisions: tr } = this;
+    const maps: Map<string, unknown>[] = [o, t, f, c, p, n, fc, fd, tr];
+    if (maps.some((m) => m.size > 0)) throw new Error('balances: snapshot restored into a model that already holds entries');
+    try {
+      this.restoreRows(state as unknown[]);
+    } catch (error) {
+      for (const m of maps) m.clear();
+      throw error;
+    }
+  }
+
+  private restoreRows(state: readonly unknown[]): void {
+    const { obligations: o, transfers: t, funds: f, fundCurrencies: c, pairs: p, net: n, fundCommitments: fc, fundDeliveries: fd, treasuryRevisions: tr } = this;
     let sequence: { seq: number; position: bigint } | null = null;
-    for (const row of state as unknown[]) {
+    for (const row of state) {
       if (sequence !== null) throw new Error('balances: snapshot has rows after its sequence row');
       if (!Array.isArray(row) || typeof row[0] !== 'string') throw new Error('balances: snapshot row is not [tag, …]');
       const tag = row[0];
@@ -814,9 +822,13 @@ export class BalancesReadModel implements ReadModel {
         sequence = { seq, position: snapshotAmount(position) };
         continue;
       }
-      if (!isSnapshotTag(tag) || row.length !== 2 || !Array.isArray(row[1])) throw new Error(`balances: snapshot row of unknown kind ${tag}`);
-      for (const entry of row[1] as unknown[]) {
-        const e = snapshotTuple(tag, entry);
+      if (!isSnapshotTag(tag) || row.length !== 3 || !Array.isArray(row[1]) || !Array.isArray(row[2])) throw new Error(`balances: snapshot row of unknown kind ${tag}`);
+      const strings = row[1] as unknown[];
+      const shared = SNAPSHOT_SHARED[tag];
+      for (const entry of row[2] as unknown[]) {
+        // A copy with the shared text looked up: the state handed in is left as it was.
+        const e = [...snapshotTuple(tag, entry)];
+        for (const k of shared) e[k] = sharedText(strings, e[k]);
         switch (tag) {
           case 'o': {
             const reason = e[5];
@@ -897,15 +909,6 @@ export class BalancesReadModel implements ReadModel {
       }
     }
     if (sequence === null) throw new Error('balances: snapshot has no sequence row');
-    for (const [k, v] of o) this.obligations.set(k, v);
-    for (const [k, v] of t) this.transfers.set(k, v);
-    for (const [k, v] of f) this.funds.set(k, v);
-    for (const [k, v] of c) this.fundCurrencies.set(k, v);
-    for (const [k, v] of p) this.pairs.set(k, v);
-    for (const [k, v] of n) this.net.set(k, v);
-    for (const [k, v] of fc) this.fundCommitments.set(k, v);
-    for (const [k, v] of fd) this.fundDeliveries.set(k, v);
-    for (const [k, v] of tr) this.treasuryRevisions.set(k, v);
     this.nextSeq = sequence.seq;
     this.position = sequence.position;
   }
@@ -946,6 +949,25 @@ const SNAPSHOT_SHAPES = {
 
 type SnapshotTag = keyof typeof SNAPSHOT_SHAPES;
 
+/** Positions in each tuple of text that repeats across entries, written as an index into the row's string table. */
+const SNAPSHOT_SHARED: Record<SnapshotTag, readonly number[]> = {
+  o: [1, 2, 3, 4, 5, 6],
+  t: [2, 3, 4, 5, 6, 8, 9, 12, 14],
+  f: [2],
+  c: [1],
+  p: [],
+  n: [0],
+  fc: [1, 2],
+  fd: [],
+  tr: [],
+};
+
+/** The text an index names in a row's string table. */
+function sharedText(strings: readonly unknown[], index: unknown): string {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= strings.length) throw new Error(`balances: snapshot string ${String(index)} is not in its row's table`);
+  return text(strings[index]);
+}
+
 const isSnapshotTag = (tag: string): tag is SnapshotTag => Object.hasOwn(SNAPSHOT_SHAPES, tag);
 
 const isObligationReason = (value: unknown): value is ObligationReason => typeof value === 'string' && (OBLIGATION_REASONS as readonly string[]).includes(value);
@@ -960,8 +982,13 @@ function snapshotParty(kind: unknown, id: unknown): Party {
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A flat run of fields as tuples, bigints as JSON integers where exact and as decimal text beyond. */
-function tuplesOf(flat: readonly unknown[], from: number, until: number, width: number): unknown[][] {
+/**
+ * A flat run of fields as `[strings, tuples]`: bigints as JSON integers where exact and as decimal text beyond, the
+ * text at `shared` positions as indices into `strings`.
+ */
+function tuplesOf(flat: readonly unknown[], from: number, until: number, width: number, shared: readonly number[]): [string[], unknown[][]] {
+  const strings: string[] = [];
+  const indexOf = new Map<string, number>();
   const tuples: unknown[][] = [];
   for (let at = from; at < until; at += width) {
     const tuple = flat.slice(at, at + width);
@@ -969,9 +996,20 @@ function tuplesOf(flat: readonly unknown[], from: number, until: number, width: 
       const v = tuple[k];
       if (typeof v === 'bigint') tuple[k] = v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
     }
+    for (const k of shared) {
+      const v = tuple[k];
+      if (typeof v !== 'string') throw new TypeError(`balances: snapshot field ${k} is not text`);
+      let index = indexOf.get(v);
+      if (index === undefined) {
+        index = strings.length;
+        strings.push(v);
+        indexOf.set(v, index);
+      }
+      tuple[k] = index;
+    }
     tuples.push(tuple);
   }
-  return tuples;
+  return [strings, tuples];
 }
 
 function snapshotTuple(tag: SnapshotTag, entry: unknown): unknown[] {
@@ -982,6 +1020,8 @@ function snapshotTuple(tag: SnapshotTag, entry: unknown): unknown[] {
 /** An amount in minor units: a safe JSON integer, or decimal text for one beyond. */
 function snapshotAmount(v: unknown): bigint {
   if (typeof v === 'number') {
+    // Most amounts of a settled book are zero (nothing pending, netted, written off): one zero serves them all.
+    if (v === 0) return 0n;
     if (!Number.isSafeInteger(v)) throw new Error(`balances: snapshot amount ${v} is not a safe integer`);
     return BigInt(v);
   }
