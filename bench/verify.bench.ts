@@ -43,8 +43,8 @@ const REPEATS = 2;
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
-    // The calling thread keeps the sequential checks, so one core is left to it by default.
-    workers: { type: 'string', default: String(Math.max(1, availableParallelism() - 1)) },
+    // The calling thread only reads and joins blocks (a few subtree roots each): one worker per core by default.
+    workers: { type: 'string', default: String(Math.max(1, Math.min(MAX_BLOCK_WORKERS, availableParallelism()))) },
     phase: { type: 'string', default: 'main' },
     db: { type: 'string' },
     out: { type: 'string' },

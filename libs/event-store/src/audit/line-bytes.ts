@@ -62,6 +62,12 @@ export interface BlockVerdict {
 /** Reusable buffers of one checker (one per thread): no allocation per line beyond the hash's own result. */
 class Scratch {
   input = Buffer.alloc(64 * 1024);
+  /** What `layout` found in the last line it accepted (fields, not an object per line). */
+  position = 0;
+  hashAt = 0;
+  prevHashAt = 0;
+  /** The hash input's length (the input itself is left in `input`). */
+  inputLength = 0;
   readonly leaf = Buffer.alloc(1 + 32);
   readonly node = Buffer.alloc(1 + 64);
   constructor() {
@@ -106,14 +112,6 @@ function decimalValue(bytes: Uint8Array, from: number, to: number): number {
   return value;
 }
 
-/** Parsed offsets of a line in the layout, or null. */
-interface LineFields {
-  position: number;
-  hashAt: number;
-  prevHashAt: number;
-  /** The hash input's length (and it is left in scratch.input). */
-  inputLength: number;
-}
 
 /**
  * Copies bytes [start, end) of `from` to `to` at `at` after a newline; answers the end. A loop: most fields are a few
@@ -127,37 +125,37 @@ function field(from: Buffer, start: number, end: number, to: Buffer, at: number)
   return out;
 }
 
-/** Lays the hash input of the line [start, end) out in scratch.input, or answers null when it is not in the layout. */
-function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): LineFields | null {
-  if (end - start < POSITION_KEY.length + TAIL_LENGTH || !startsWith(bytes, start, POSITION_KEY)) return null;
+/** Lays the hash input of the line [start, end) out in scratch.input (true), or answers false when it is not in the layout. */
+function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): boolean {
+  if (end - start < POSITION_KEY.length + TAIL_LENGTH || !startsWith(bytes, start, POSITION_KEY)) return false;
   const tail = end - TAIL_LENGTH;
   const hashAt = tail + HASH_KEY.length;
   const prevHashAt = hashAt + HASH_HEX + PREV_HASH_KEY.length;
-  if (!startsWith(bytes, tail, HASH_KEY) || !startsWith(bytes, hashAt + HASH_HEX, PREV_HASH_KEY) || !startsWith(bytes, end - END.length, END)) return null;
+  if (!startsWith(bytes, tail, HASH_KEY) || !startsWith(bytes, hashAt + HASH_HEX, PREV_HASH_KEY) || !startsWith(bytes, end - END.length, END)) return false;
   const positionAt = start + POSITION_KEY.length;
   const positionEnd = decimalEnd(bytes, positionAt, tail);
-  if (positionEnd < 0 || !startsWith(bytes, positionEnd, ID_KEY)) return null;
+  if (positionEnd < 0 || !startsWith(bytes, positionEnd, ID_KEY)) return false;
   const position = decimalValue(bytes, positionAt, positionEnd);
-  if (!Number.isSafeInteger(position)) return null;
+  if (!Number.isSafeInteger(position)) return false;
   const idAt = positionEnd + ID_KEY.length;
   const idEnd = nameEnd(bytes, idAt, tail);
-  if (idEnd < 0 || !startsWith(bytes, idEnd, TYPE_KEY)) return null;
+  if (idEnd < 0 || !startsWith(bytes, idEnd, TYPE_KEY)) return false;
   const typeAt = idEnd + TYPE_KEY.length;
   const typeEnd = nameEnd(bytes, typeAt, tail);
-  if (typeEnd < 0 || !startsWith(bytes, typeEnd, STREAM_KEY)) return null;
+  if (typeEnd < 0 || !startsWith(bytes, typeEnd, STREAM_KEY)) return false;
   const streamAt = typeEnd + STREAM_KEY.length;
   const streamEnd = nameEnd(bytes, streamAt, tail);
-  if (streamEnd < 0 || !startsWith(bytes, streamEnd, REVISION_KEY)) return null;
+  if (streamEnd < 0 || !startsWith(bytes, streamEnd, REVISION_KEY)) return false;
   const revisionAt = streamEnd + REVISION_KEY.length;
   const revisionEnd = decimalEnd(bytes, revisionAt, tail);
-  if (revisionEnd < 0 || !startsWith(bytes, revisionEnd, RECORDED_AT_KEY)) return null;
+  if (revisionEnd < 0 || !startsWith(bytes, revisionEnd, RECORDED_AT_KEY)) return false;
   const recordedAt = revisionEnd + RECORDED_AT_KEY.length;
   const recordedAtEnd = nameEnd(bytes, recordedAt, tail);
-  if (recordedAtEnd < 0 || !startsWith(bytes, recordedAtEnd, DATA_KEY)) return null;
+  if (recordedAtEnd < 0 || !startsWith(bytes, recordedAtEnd, DATA_KEY)) return false;
   const dataAt = recordedAtEnd + DATA_KEY.length;
   // The first ',"metadata":' may sit inside the data; then the hash will not match and the parser takes the line.
   const cut = bytes.indexOf(METADATA_KEY, dataAt);
-  if (cut < 0 || cut > tail) return null;
+  if (cut < 0 || cut > tail) return false;
 
   scratch.ensure(end - start + 2 * HASH_HEX);
   const input = scratch.input;
@@ -170,7 +168,11 @@ function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): Li
   at = field(bytes, recordedAt, recordedAtEnd, input, at);
   at = field(bytes, dataAt, cut, input, at);
   at = field(bytes, cut + METADATA_KEY.length, tail, input, at);
-  return { position, hashAt, prevHashAt, inputLength: at };
+  scratch.position = position;
+  scratch.hashAt = hashAt;
+  scratch.prevHashAt = prevHashAt;
+  scratch.inputLength = at;
+  return true;
 }
 
 const HEX_DIGITS = ascii('0123456789abcdef');
@@ -262,19 +264,18 @@ export function verifyBlock(block: Uint8Array, digestSize: number): BlockVerdict
     let end = newline < 0 ? bytes.length : newline;
     if (end > start && bytes[end - 1] === CR) end -= 1;
     if (!isBlank(bytes, start, end)) {
-      const line = layout(bytes, start, end, scratch);
-      if (line === null || line.position >= digestSize) break;
-      const recorded = hash('sha256', scratch.input.subarray(0, line.inputLength), 'binary');
-      if (!hexEquals(bytes, line.hashAt, recorded)) break;
+      if (!layout(bytes, start, end, scratch) || scratch.position >= digestSize) break;
+      const recorded = hash('sha256', scratch.input.subarray(0, scratch.inputLength), 'binary');
+      if (!hexEquals(bytes, scratch.hashAt, recorded)) break;
       if (verdict.events === 0) {
-        verdict.firstPosition = line.position;
-        verdict.firstPrevHash = bytes.toString('latin1', line.prevHashAt, line.prevHashAt + HASH_HEX);
-      } else if (line.position !== verdict.firstPosition + verdict.events || !sameHash(bytes, line.prevHashAt, lastHashAt)) {
+        verdict.firstPosition = scratch.position;
+        verdict.firstPrevHash = bytes.toString('latin1', scratch.prevHashAt, scratch.prevHashAt + HASH_HEX);
+      } else if (scratch.position !== verdict.firstPosition + verdict.events || !sameHash(bytes, scratch.prevHashAt, lastHashAt)) {
         break;
       }
       scratch.leaf.write(recorded, 1, 'latin1');
-      subtrees.push(line.position, hash('sha256', scratch.leaf, 'binary'));
-      lastHashAt = line.hashAt;
+      subtrees.push(scratch.position, hash('sha256', scratch.leaf, 'binary'));
+      lastHashAt = scratch.hashAt;
       verdict.events += 1;
     }
     verdict.lines += 1;
