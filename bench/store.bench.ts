@@ -21,7 +21,8 @@
  * Also: 1000-event batch appends/s, read-all events/s, and verify events/s beside a raw SHA-256 chain over the
  * same rows.
  *
- * The machine is shared and fsync times drift, so each figure is taken in ROUNDS interleaved slices, the
+ * The machine is shared and fsync times drift, so each figure is taken in interleaved slices (ROUNDS, and
+ * SINGLE_ROUNDS shorter ones for the fsync-bound single-event figures, whose drift is the largest), the
  * contenders' order rotating every round: a slow minute hurts all of them alike.
  *
  * Writes bench/results/store.json.
@@ -49,6 +50,12 @@ const READ_PAGE = 4_096;
 const EVENTS_PER_STREAM = 100;
 const MAX_EVENTS = 1_000_000;
 const ROUNDS = 5;
+/**
+ * Slices for the single-event figures: a slice of N / 5 appends lasts several seconds at one fsync each, long
+ * enough for the disk's latency to change between contenders (one run saw one store at 6× the other for the
+ * same work); slices of N / 20 keep every contender on the same disk weather.
+ */
+const SINGLE_ROUNDS = 20;
 /** Times the 1000-event batch figure writes the same batches, each time into fresh files (see main). */
 const BATCH_PASSES = 5;
 /** Concurrent appenders for the group-commit figure; never more than there are streams (see concurrentAppends). */
@@ -57,7 +64,13 @@ const TARGETS = { singleVsEmmett: 3, concurrentVsOneFsyncPerCommand: 4, batchVsR
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, out: { type: 'string' } } });
 const eventCount = Number(values.events);
-if (!Number.isSafeInteger(eventCount) || eventCount % (BATCH * ROUNDS) !== 0 || eventCount < BATCH * ROUNDS || eventCount > MAX_EVENTS) {
+if (
+  !Number.isSafeInteger(eventCount) ||
+  eventCount % (BATCH * ROUNDS) !== 0 ||
+  eventCount % (EVENTS_PER_STREAM * SINGLE_ROUNDS) !== 0 ||
+  eventCount < BATCH * ROUNDS ||
+  eventCount > MAX_EVENTS
+) {
   throw new RangeError(`--events must be a multiple of ${BATCH * ROUNDS} up to ${MAX_EVENTS}`);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -99,24 +112,25 @@ const batches = (all: readonly Fixture[]): Batch[] =>
     events: all.slice(b * BATCH, (b + 1) * BATCH).map((f) => f.event),
   }));
 
-const slices = <T>(items: readonly T[]): T[][] => {
-  const size = items.length / ROUNDS;
-  return Array.from({ length: ROUNDS }, (_, r) => items.slice(r * size, (r + 1) * size));
+const slices = <T>(items: readonly T[], rounds = ROUNDS): T[][] => {
+  const size = items.length / rounds;
+  return Array.from({ length: rounds }, (_, r) => items.slice(r * size, (r + 1) * size));
 };
 
 const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 };
 
-/** One measured operation per contender, run over ROUNDS slices in rotating order; returns events/s each. */
+/** One measured operation per contender, run over `rounds` slices in rotating order; returns events/s each. */
 async function interleaved(
   what: string,
   count: number,
   contenders: Record<string, (round: number) => Promise<void> | void>,
+  rounds = ROUNDS,
 ): Promise<Record<string, number>> {
   const names = Object.keys(contenders);
   const ms: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length] as string;
       const started = performance.now();
@@ -305,24 +319,34 @@ async function main(): Promise<void> {
     const emmett = await openEmmett(join(dir, 'emmett-single.sqlite'));
     const emmettConcurrent = await openEmmett(join(dir, 'emmett-concurrent.sqlite'));
     const emmettUnserialized = await openEmmett(join(dir, 'emmett-unserialized.sqlite'));
-    const singleSlices = slices(all);
+    const singleSlices = slices(all, SINGLE_ROUNDS);
     const appendSequentially = async (r: number, appendOne: (f: Fixture) => Promise<void>): Promise<void> => {
       for (const f of singleSlices[r] as Fixture[]) await appendOne(f);
     };
-    const single = await interleaved('single-event durable appends/s, one appender', eventCount, {
-      concordat: (r) => appendSequentially(r, appendWithConcordat(ours)),
-      raw: (r) => {
-        for (const f of singleSlices[r] as Fixture[]) raw.one.immediate(f);
+    const single = await interleaved(
+      'single-event durable appends/s, one appender',
+      eventCount,
+      {
+        concordat: (r) => appendSequentially(r, appendWithConcordat(ours)),
+        raw: (r) => {
+          for (const f of singleSlices[r] as Fixture[]) raw.one.immediate(f);
+        },
+        emmett: (r) => appendSequentially(r, (f) => emmettAppendOne(emmett.connection, f)),
       },
-      emmett: (r) => appendSequentially(r, (f) => emmettAppendOne(emmett.connection, f)),
-    });
+      SINGLE_ROUNDS,
+    );
     const emmettSerialized = serializedOn(emmettConcurrent.connection);
-    const concurrent = await interleaved(`single-event appends/s, ${WRITERS} concurrent appenders`, eventCount, {
-      concordatGroupCommit: (r) => concurrentAppends(appendWithConcordat(grouped), singleSlices[r] as Fixture[], streamCount),
-      emmett: (r) => concurrentAppends(emmettSerialized, singleSlices[r] as Fixture[], streamCount),
-      emmettUnserializedNotDurable: (r) =>
-        concurrentAppends((f) => emmettAppendOne(emmettUnserialized.connection, f), singleSlices[r] as Fixture[], streamCount),
-    });
+    const concurrent = await interleaved(
+      `single-event appends/s, ${WRITERS} concurrent appenders`,
+      eventCount,
+      {
+        concordatGroupCommit: (r) => concurrentAppends(appendWithConcordat(grouped), singleSlices[r] as Fixture[], streamCount),
+        emmett: (r) => concurrentAppends(emmettSerialized, singleSlices[r] as Fixture[], streamCount),
+        emmettUnserializedNotDurable: (r) =>
+          concurrentAppends((f) => emmettAppendOne(emmettUnserialized.connection, f), singleSlices[r] as Fixture[], streamCount),
+      },
+      SINGLE_ROUNDS,
+    );
     const groupedCheck = await grouped.verify();
     expect('group commit events verified', groupedCheck.checked, eventCount);
     for (const [what, e] of [['emmett concurrent', emmettConcurrent], ['emmett unserialized', emmettUnserialized]] as const) {
@@ -408,7 +432,7 @@ async function main(): Promise<void> {
       averageEventBytes: Math.round(bytes / eventCount),
       durability: `concordat and raw: WAL, synchronous=FULL; Emmett as it opens itself: journal_mode=${emmett.durability.journalMode}, synchronous=${emmett.durability.synchronous}; one connection each`,
       emmettDurability: emmett.durability,
-      method: `${ROUNDS} interleaved rounds per figure, contenders' order rotating; batches written ${BATCH_PASSES} times into fresh files and summed; concurrent figures with ${WRITERS} appenders to different streams`,
+      method: `interleaved rounds per figure (${SINGLE_ROUNDS} for single-event appends, ${ROUNDS} for the rest), contenders' order rotating; batches written ${BATCH_PASSES} times into fresh files and summed; concurrent figures with ${WRITERS} appenders to different streams`,
       eventsPerSecond: {
         singleEventDurableAppends: {
           note: 'one appender awaiting each acknowledgement: every store pays one fsync per append, so this measures the disk',
