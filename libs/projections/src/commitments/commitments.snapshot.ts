@@ -91,7 +91,7 @@ function exactKeys(value: object, keys: readonly string[]): boolean {
   return own.length === keys.length && keys.every((k) => Object.hasOwn(value, k));
 }
 
-/** True when CommitmentMade's data has exactly the shape the tuple encodes; anything else is written as recorded. */
+/** True when CommitmentMade's data has exactly the shape a record encodes; anything else is written as recorded. */
 function encodable(id: string, c: Made): boolean {
   // Keys as a set: their order is not part of the state (digests and comparisons sort them).
   if (!exactKeys(c, MADE_KEYS)) return false;
