@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { MerkleCache, type LeafOrder } from '../../../event-store/src/audit/service.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { MerkleFeed } from './merkle-feed.read-model.js';
+import { encodeSnapshot, openSnapshot } from '../snapshots/index.js';
+import { MERKLE_READ_MODEL, MerkleFeed } from './merkle-feed.read-model.js';
 
 const eventHashOf = (n: number): string => createHash('sha256').update(`event ${n}`).digest('hex');
 
@@ -24,8 +25,23 @@ const feedOf = (events: number, order: LeafOrder = 'position'): MerkleFeed => {
   return feed;
 };
 
-/** What the snapshot file does to the rows: one JSON document per row, parsed back. */
-const throughFile = (state: unknown): unknown => (state as unknown[]).map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+/** The rows as the snapshot file gives them back: written by the real writer, read by the real reader. */
+async function throughFile(state: unknown): Promise<unknown[]> {
+  const chunks: Buffer[] = [];
+  const fields = {
+    readModel: MERKLE_READ_MODEL,
+    version: 1,
+    parameterSetVersion: null,
+    position: '0',
+    store: { kind: 'memory' as const, eventHash: '0'.repeat(64) },
+    takenAt: '2026-01-01T00:00:00.000Z',
+  };
+  await encodeSnapshot(fields, state, (chunk) => {
+    chunks.push(Buffer.from(chunk));
+    return Promise.resolve();
+  });
+  return (await openSnapshot(MERKLE_READ_MODEL, Buffer.concat(chunks)).state()) as unknown[];
+}
 
 /** Everything a reader can ask of the tree: roots at every size, inclusion and consistency proofs. */
 function answers(feed: MerkleFeed, cache: MerkleCache): unknown {
@@ -42,9 +58,9 @@ function answers(feed: MerkleFeed, cache: MerkleCache): unknown {
 }
 
 describe('the Merkle feed snapshot', () => {
-  it.each<LeafOrder>(['position', 'ordinal'])('restores a tree whose roots and proofs are those of a tree built from the log (%s leaves)', (order) => {
+  it.each<LeafOrder>(['position', 'ordinal'])('restores a tree whose roots and proofs are those of a tree built from the log (%s leaves)', async (order) => {
     const live = feedOf(1_000, order);
-    const rows = throughFile(live.snapshot());
+    const rows = await throughFile(live.snapshot());
     const cache = new MerkleCache(order);
     const restored = new MerkleFeed(cache);
     restored.restore(rows);
@@ -61,81 +77,82 @@ describe('the Merkle feed snapshot', () => {
     expect(cache.ordinalOf(eventAt(1_299, order).position)).toBe(1_299);
   });
 
-  it('restores the empty tree', () => {
+  it('restores the empty tree', async () => {
     const restored = new MerkleFeed(new MerkleCache());
-    restored.restore(throughFile(feedOf(0).snapshot()));
+    restored.restore(await throughFile(feedOf(0).snapshot()));
     expect(restored.canonicalState()).toEqual(feedOf(0).canonicalState());
     restored.apply(eventAt(0, 'position'));
     expect(restored.canonicalState()).toEqual(feedOf(1).canonicalState());
   });
 
-  it('captures the leaves applied so far, unchanged by the events applied while the rows are written', () => {
+  it('captures the leaves applied so far, unchanged by the events applied while the rows are written', async () => {
     const live = feedOf(63);
     const captured = live.snapshot();
     // The leaf buffer grows past 64 leaves: the capture keeps the bytes it saw, the live tree moves on.
     for (let n = 63; n < 5_000; n += 1) live.apply(eventAt(n, 'position'));
     const restored = new MerkleFeed(new MerkleCache());
-    restored.restore(throughFile(captured));
+    restored.restore(await throughFile(captured));
     expect(restored.canonicalState()).toEqual(feedOf(63).canonicalState());
   });
 
-  it('goes on after a restore exactly where a gapless log goes on, and refuses a gap', () => {
+  it('goes on after a restore exactly where a gapless log goes on, and refuses a gap', async () => {
     const restored = new MerkleFeed(new MerkleCache());
-    restored.restore(throughFile(feedOf(10).snapshot()));
+    restored.restore(await throughFile(feedOf(10).snapshot()));
     expect(() => restored.apply(eventAt(11, 'position'))).toThrow(/gap/);
   });
 
   describe('refuses a snapshot it does not recognise and stays fresh', () => {
-    const good = (): unknown[] => throughFile(feedOf(100).snapshot()) as unknown[];
+    const good = (): Promise<unknown[]> => throughFile(feedOf(100).snapshot());
     const header = (rows: unknown[]): Record<string, unknown> => rows[0] as Record<string, unknown>;
-    const flipByte = (base64: string): string => {
-      const bytes = Buffer.from(base64, 'base64');
+    const flipLastByte = (row: unknown): Buffer => {
+      const bytes = Buffer.from(row as Buffer);
       bytes[bytes.length - 1] ^= 0x01;
-      return bytes.toString('base64');
+      return bytes;
     };
     /** The rows with row `at` replaced (100 leaves: a header, then one row per level, 64 leaves in the last). */
     const replaced = (rows: unknown[], at: number, row: unknown): unknown[] => rows.map((r, i) => (i === at ? row : r));
     const cases: [string, (rows: unknown[]) => unknown][] = [
       ['not an array', () => ({ treeSize: '100' })],
       ['no rows', () => []],
-      ['another format', (rows) => [{ ...header(rows), format: 'merkle-leaves/0' }, ...rows.slice(1)]],
+      ['another format', (rows) => [{ ...header(rows), format: 'merkle-levels/1' }, ...rows.slice(1)]],
       ['another leaf order', (rows) => [{ ...header(rows), leafOrder: 'ordinal' }, ...rows.slice(1)]],
       ['an extra header field', (rows) => [{ ...header(rows), extra: 1 }, ...rows.slice(1)]],
       ['a tree size that is not a decimal', (rows) => [{ ...header(rows), treeSize: '1e2' }, ...rows.slice(1)]],
       ['a larger tree size than the leaves', (rows) => [{ ...header(rows), treeSize: '101' }, ...rows.slice(1)]],
-      ['a missing row', (rows) => rows.slice(0, 1)],
-      ['an extra row', (rows) => [...rows, rows[1]]],
-      ['a truncated row', (rows) => replaced(rows, 1, (rows[1] as string).slice(0, -4))],
-      ['a row with a character outside base64', (rows) => replaced(rows, 1, `*${(rows[1] as string).slice(1)}`)],
+      ['a level cut short', (rows) => replaced(rows, 1, (rows[1] as Buffer).subarray(0, 99 * 32))],
+      ['a level as text', (rows) => replaced(rows, 1, (rows[1] as Buffer).toString('base64'))],
       ['a level missing', (rows) => rows.slice(0, -1)],
-      ['a subtree hash changed', (rows) => replaced(rows, rows.length - 1, flipByte(rows[rows.length - 1] as string))],
+      ['an extra row', (rows) => [...rows, rows[1]]],
+      ['a subtree hash changed', (rows) => replaced(rows, rows.length - 1, flipLastByte(rows[rows.length - 1]))],
       ['a root changed', (rows) => [{ ...header(rows), root: 'ab'.repeat(32) }, ...rows.slice(1)]],
       ['a row that is a number', (rows) => replaced(rows, 2, 42)],
     ];
-    it.each(cases)('%s', (_, corrupt) => {
+    it.each(cases)('%s', async (_, corrupt) => {
+      const rows = corrupt(await good());
       const cache = new MerkleCache();
       const feed = new MerkleFeed(cache);
-      expect(() => feed.restore(corrupt(good()))).toThrow();
+      expect(() => feed.restore(rows)).toThrow();
       expect(cache.size).toBe(0);
       expect(feed.canonicalState()).toEqual(feedOf(0).canonicalState());
       for (let n = 0; n < 5; n += 1) feed.apply(eventAt(n, 'position'));
       expect(feed.canonicalState()).toEqual(feedOf(5).canonicalState());
     });
 
-    it('positions that do not increase (ordinal leaves)', () => {
-      const rows = throughFile(feedOf(10, 'ordinal').snapshot()) as unknown[];
-      const positions = Buffer.from(rows[rows.length - 1] as string, 'base64');
+    it('positions that do not increase (ordinal leaves)', async () => {
+      const rows = await throughFile(feedOf(10, 'ordinal').snapshot());
+      const positions = Buffer.from(rows[rows.length - 1] as Buffer);
       positions.copy(positions, 8 * 5, 8 * 4, 8 * 5);
       const cache = new MerkleCache('ordinal');
       const feed = new MerkleFeed(cache);
-      expect(() => feed.restore([...rows.slice(0, -1), positions.toString('base64')])).toThrow(/position/);
+      expect(() => feed.restore([...rows.slice(0, -1), positions])).toThrow(/position/);
       expect(cache.size).toBe(0);
       expect(cache.lastPosition()).toBeNull();
     });
 
-    it('any snapshot once the model has applied events', () => {
+    it('any snapshot once the model has applied events', async () => {
+      const rows = await good();
       const feed = feedOf(3);
-      expect(() => feed.restore(good())).toThrow(/fresh/);
+      expect(() => feed.restore(rows)).toThrow(/fresh/);
       expect(feed.canonicalState()).toEqual(feedOf(3).canonicalState());
     });
   });
