@@ -29,7 +29,7 @@ import type { Page } from '../../../../libs/ledger/src/pagination.js';
 import type { AgreementView, BodyView, CityView, FindingView } from '../../../../libs/projections/src/governance/governance.read-models.js';
 import type { CommitmentView } from '../../../../libs/projections/src/commitments/commitments.read-model.js';
 import { CurrentActor, RequestContext, Roles } from '../auth/decorators.js';
-import { assertActsFor } from '../auth/scope.js';
+import { assertActsFor } from '../../../../libs/ledger/src/scope.js';
 import { ReadQueryDto } from '../http/query.dto.js';
 import { WriteAcknowledgementDto } from '../http/write-acknowledgement.dto.js';
 import {
