@@ -85,17 +85,18 @@ export async function startCaughtUp(store: EventStore, snapshotDir: string, opti
   return { runner, models, warnings };
 }
 
-export const RESTORABLE = ['ledger.idempotency-keys', 'governance.commitments', 'governance.cities', 'governance.bodies', 'governance.agreements', 'governance.findings', 'balances', 'trust'];
+export const RESTORABLE = ['ledger.idempotency-keys', 'governance.commitments', 'governance.cities', 'governance.bodies', 'governance.agreements', 'governance.findings', 'balances', 'incidents', 'trust'];
 
 /**
- * What the commitments model answers beyond its canonical state: every timeline (the event data as recorded) and
- * the deadline agenda. A restore must bring these back exactly too.
+ * What the commitments model answers beyond its canonical state: every commitment's view (deliveries, disputes,
+ * status, place in the log) and the deadline agenda. A restore must bring these back exactly too. Timelines are not
+ * the model's: the query layer reads them from each commitment's stream.
  */
-export function commitmentAnswers(model: ReadModel): { timelines: string; deadlines: string[]; next: number | null } {
+export function commitmentAnswers(model: ReadModel): { views: string; deadlines: string[]; next: number | null } {
   if (!(model instanceof CommitmentsReadModel)) throw new TypeError(`${model.name} is not the commitments read model`);
   const ids = (model.canonicalState() as { id: string }[]).map((row) => row.id);
   return {
-    timelines: canonicalJson(ids.map((id) => model.timeline(id))),
+    views: canonicalJson(ids.map((id) => model.get(id, Number.MAX_SAFE_INTEGER))),
     deadlines: model.deadlinesReached(Number.MAX_SAFE_INTEGER, 1_000_000),
     next: model.nextDeadlineMs(),
   };
