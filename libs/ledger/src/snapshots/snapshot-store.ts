@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_SNAPSHOT_BYTES, type ChunkSink } from './snapshot-file.js';
 
@@ -35,17 +35,34 @@ export class DirectorySnapshotStore implements SnapshotStore {
 
   constructor(readonly location: string) {}
 
+  /**
+   * Reads the whole file into one buffer of its size with as few reads as the system allows, on the thread pool
+   * (`readFile` reads in 512 KiB pieces and joins them on the main thread: 0.8 s of a restart's 300 MB).
+   */
   async read(readModel: string): Promise<Buffer | null> {
     const path = join(this.location, fileName(readModel));
-    let size: number;
+    let file: FileHandle;
     try {
-      size = (await stat(path)).size;
+      file = await open(path, 'r');
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
     }
-    if (size > MAX_SNAPSHOT_BYTES) throw new RangeError(`${path} is larger than ${MAX_SNAPSHOT_BYTES} bytes`);
-    return readFile(path);
+    try {
+      // The handle keeps the file it opened: a snapshot renamed over it meanwhile is not mixed in.
+      const { size } = await file.stat();
+      if (size > MAX_SNAPSHOT_BYTES) throw new RangeError(`${path} is larger than ${MAX_SNAPSHOT_BYTES} bytes`);
+      const bytes = Buffer.allocUnsafe(size);
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await file.read(bytes, at, size - at, at);
+        // A file that ends before its size would never fill the buffer: it shrank under us.
+        if (bytesRead <= 0) throw new Error(`${path} ended after ${at} of ${size} bytes`);
+        at += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await file.close();
+    }
   }
 
   async replace(readModel: string, write: (sink: ChunkSink) => Promise<void>): Promise<void> {
