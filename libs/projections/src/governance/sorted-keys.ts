@@ -1,18 +1,44 @@
-/** Keys kept in ascending order as they arrive, so lists page from a cursor without sorting on every read. */
+/** Keys per chunk before it splits in two: a splice moves at most this many references. */
+const MAX_CHUNK = 1024;
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Keys kept in ascending order as they arrive, so lists page from a cursor without sorting on every read.
+ *
+ * Stored as a list of sorted chunks of at most MAX_CHUNK keys (a one-level B-tree): an insertion in the middle moves
+ * at most one chunk's references, not the whole list (commitments are keyed by due date, and a ledger of 180,000 of
+ * them with due dates in any order took minutes of CPU inserting into one flat array).
+ */
 export class SortedKeys {
-  private readonly keys: string[] = [];
+  /** Non-empty sorted chunks, each one's keys all below the next one's. */
+  private chunks: string[][] = [];
+  private count = 0;
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
-  /** Index of the first key greater than `key` (or, with `inclusive`, greater than or equal). */
-  private boundary(key: string, inclusive: boolean): number {
+  /** The chunk that holds, or would hold, `key`: the first whose last key is ≥ key (the last chunk past the end). */
+  private chunkFor(key: string): number {
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = this.chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = this.keys[mid];
+      const chunk = this.chunks[mid];
+      if (chunk[chunk.length - 1] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index in `chunk` of the first key greater than `key` (or, with `inclusive`, greater than or equal). */
+  private static boundary(chunk: readonly string[], key: string, inclusive: boolean): number {
+    let lo = 0;
+    let hi = chunk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = chunk[mid];
       if (k < key || (!inclusive && k === key)) lo = mid + 1;
       else hi = mid;
     }
@@ -20,25 +46,56 @@ export class SortedKeys {
   }
 
   insert(key: string): void {
-    const at = this.boundary(key, true);
-    if (this.keys[at] !== key) this.keys.splice(at, 0, key);
+    if (this.chunks.length === 0) {
+      this.chunks.push([key]);
+      this.count = 1;
+      return;
+    }
+    const c = this.chunkFor(key);
+    const chunk = this.chunks[c];
+    const at = SortedKeys.boundary(chunk, key, true);
+    if (chunk[at] === key) return;
+    if (at === chunk.length) chunk.push(key);
+    else chunk.splice(at, 0, key);
+    this.count += 1;
+    if (chunk.length > MAX_CHUNK) this.chunks.splice(c + 1, 0, chunk.splice(chunk.length >>> 1));
   }
 
   /** Replaces every key at once (a restore): sorting once instead of inserting one by one. */
   reset(keys: Iterable<string>): void {
-    const unique = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    // Not splice(0, n, ...unique): spreading a million arguments overflows the stack.
-    this.keys.length = 0;
-    for (const key of unique) this.keys.push(key);
+    const unique = [...new Set(keys)].sort(compare);
+    this.chunks = [];
+    // Half-full chunks leave room for the inserts that follow a restore before any splits.
+    for (let i = 0; i < unique.length; i += MAX_CHUNK / 2) this.chunks.push(unique.slice(i, i + MAX_CHUNK / 2));
+    this.count = unique.length;
   }
 
   remove(key: string): void {
-    const at = this.boundary(key, true);
-    if (this.keys[at] === key) this.keys.splice(at, 1);
+    if (this.chunks.length === 0) return;
+    const c = this.chunkFor(key);
+    const chunk = this.chunks[c];
+    const at = SortedKeys.boundary(chunk, key, true);
+    if (chunk[at] !== key) return;
+    chunk.splice(at, 1);
+    this.count -= 1;
+    if (chunk.length === 0) this.chunks.splice(c, 1);
   }
 
   /** Keys strictly after `after` (every key when null), in ascending order. */
   *after(after: string | null): Generator<string> {
-    for (let i = after === null ? 0 : this.boundary(after, false); i < this.keys.length; i++) yield this.keys[i];
+    if (this.chunks.length === 0) return;
+    let c = after === null ? 0 : this.chunkFor(after);
+    let i = after === null ? 0 : SortedKeys.boundary(this.chunks[c], after, false);
+    // Bounded by the keys held: each step yields one key or moves to the next chunk.
+    while (c < this.chunks.length) {
+      const chunk = this.chunks[c];
+      if (i < chunk.length) {
+        yield chunk[i];
+        i += 1;
+      } else {
+        c += 1;
+        i = 0;
+      }
+    }
   }
 }
