@@ -205,14 +205,15 @@ class Evidence {
   ) {}
 
   /**
-   * Both indices for a snapshot: their row counts (null for findings when they never had an index) and their rows,
-   * lent as views (each index copies its rows before its next change).
+   * Both indices for a snapshot: their row counts onto `sizes` (null for findings when they never had an index) and
+   * their rows onto `rows`, lent as views (each index copies its rows before its next change). Nothing is allocated
+   * per index but the views: a capture walks tens of thousands of them.
    */
-  capture(): { sizes: [number, number | null]; rows: Float64Array[] } {
+  captureInto(sizes: (number | string | null)[], rows: Float64Array[]): void {
     const findings = this.findingIndex;
-    const rows = [this.commitments.capture()];
+    sizes.push(this.commitments.size, findings === null ? null : findings.size);
+    rows.push(this.commitments.capture());
     if (findings !== null) rows.push(findings.capture());
-    return { sizes: [this.commitments.size, findings === null ? null : findings.size], rows };
   }
 
   /** The indices of a capture: row counts from the evidence row, rows taken in turn from the packed rows. */
@@ -550,20 +551,20 @@ export class TrustReadModel implements ReadModel {
     this.bases.forEach((basis, slot) => {
       for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
     });
-    const evidence: [number, string, string | null, number, number | null][] = [];
+    // Flat runs of (basis, city, counterparty, commitment rows, finding rows): the tuples are made by the writer.
+    const evidence: (number | string | null)[] = [];
     const evidenceRows: Float64Array[] = [];
-    const capture = (slot: number, city: string, counterparty: string | null, of: Evidence): void => {
-      const captured = of.capture();
-      evidence.push([slot, city, counterparty, ...captured.sizes]);
-      evidenceRows.push(...captured.rows);
-    };
     this.bases.forEach((basis, slot) => {
       for (const [city, cityEvidence] of basis.city) {
-        capture(slot, city, null, cityEvidence.all);
-        for (const [counterparty, pair] of cityEvidence.byCounterparty) capture(slot, city, counterparty, pair);
+        evidence.push(slot, city, null);
+        cityEvidence.all.captureInto(evidence, evidenceRows);
+        for (const [counterparty, pair] of cityEvidence.byCounterparty) {
+          evidence.push(slot, city, counterparty);
+          pair.captureInto(evidence, evidenceRows);
+        }
       }
     });
-    rows.push(['evidence', evidence], new SnapshotBytes(evidenceRows));
+    rows.push({ toJSON: () => ['evidence', tuplesOf(evidence, 5)] }, new SnapshotBytes(evidenceRows));
     rows.push(['end', rows.length + 1]);
     return rows;
   }
@@ -1095,6 +1096,13 @@ function lifecycleFactOf(value: unknown): LifecycleFact {
     eventId: expectString(f.eventId, 'fact event id'),
     fraction: expectFinite(f.fraction, 'fact fraction'),
   };
+}
+
+/** A flat run of fields as tuples of `width`. */
+function tuplesOf<T>(flat: readonly T[], width: number): T[][] {
+  const tuples: T[][] = [];
+  for (let at = 0; at < flat.length; at += width) tuples.push(flat.slice(at, at + width));
+  return tuples;
 }
 
 /** Findings per snapshot row. */
