@@ -745,47 +745,40 @@ export class BalancesReadModel implements ReadModel {
    */
   snapshot(): unknown[] {
     const rows: { toJSON(): unknown[] }[] = [];
-    const chunked = (tag: SnapshotTag, flat: readonly unknown[]): void => {
-      const width = SNAPSHOT_SHAPES[tag].length;
-      const step = SNAPSHOT_CHUNK * width;
-      for (let from = 0; from < flat.length; from += step) {
-        const until = Math.min(flat.length, from + step);
-        rows.push({ toJSON: () => [tag, ...tuplesOf(flat, from, until, width, SNAPSHOT_SHARED[tag])] });
+    // One flat run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
+    const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
+      const { length: width } = SNAPSHOT_SHAPES[tag];
+      const shared = SNAPSHOT_SHARED[tag];
+      let run: unknown[] = [];
+      const close = (flat: readonly unknown[]): void => void rows.push({ toJSON: () => [tag, ...tuplesOf(flat, 0, flat.length, width, shared)] });
+      for (const [key, value] of entries) {
+        copy(key, value, run);
+        if (run.length === SNAPSHOT_CHUNK * width) {
+          close(run);
+          run = [];
+        }
       }
+      if (run.length > 0) close(run);
     };
-    const o: unknown[] = [];
-    for (const r of this.obligations.values()) {
-      o.push(r.obligationId, r.bodyId, r.payer, r.payee, r.currency, r.reason, r.source.kind, r.source.id, r.seq, r.obligated, r.settled, r.netted, r.settledInKind, r.pending, r.writtenOff, r.revoked);
-    }
-    chunked('o', o);
-    const t: unknown[] = [];
-    for (const [k, r] of this.transfers) {
+    capture('o', this.obligations, (_, r, out) =>
+      out.push(r.obligationId, r.bodyId, r.payer, r.payee, r.currency, r.reason, r.source.kind, r.source.id, r.seq, r.obligated, r.settled, r.netted, r.settledInKind, r.pending, r.writtenOff, r.revoked),
+    );
+    // The terms flattened (they are never changed once made): arrays of text parse far faster than nested objects.
+    capture('t', this.transfers, (k, r, out) => {
       const { terms } = r;
-      // The terms flattened (they are never changed once made): arrays of text parse far faster than nested objects.
-      t.push(k, terms.transferId, terms.obligationId, terms.payer.kind, terms.payer.id, terms.payee.kind, terms.payee.id, terms.amount, terms.currency, terms.form, terms.valuation, terms.reverses, r.bodyId, r.amount, r.status, r.reversed);
+      out.push(k, terms.transferId, terms.obligationId, terms.payer.kind, terms.payer.id, terms.payee.kind, terms.payee.id, terms.amount, terms.currency, terms.form, terms.valuation, terms.reverses, r.bodyId, r.amount, r.status, r.reversed);
+    });
+    capture('f', this.funds, (k, r, out) => out.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut));
+    capture('c', this.fundCurrencies, (k, currency, out) => out.push(k, currency));
+    capture('p', this.pairs, (k, r, out) => out.push(k, r.obligated, r.settled, r.settledInKind, r.pending));
+    const net = this.net;
+    function* positions(): Generator<[string, [string, bigint]]> {
+      for (const [currency, byParty] of net) for (const position of byParty) yield [currency, position];
     }
-    chunked('t', t);
-    const f: unknown[] = [];
-    for (const [k, r] of this.funds) f.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut);
-    chunked('f', f);
-    const c: unknown[] = [];
-    for (const [k, currency] of this.fundCurrencies) c.push(k, currency);
-    chunked('c', c);
-    const p: unknown[] = [];
-    for (const [k, r] of this.pairs) p.push(k, r.obligated, r.settled, r.settledInKind, r.pending);
-    chunked('p', p);
-    const n: unknown[] = [];
-    for (const [currency, positions] of this.net) for (const [party, v] of positions) n.push(currency, party, v);
-    chunked('n', n);
-    const fc: unknown[] = [];
-    for (const [k, r] of this.fundCommitments) fc.push(k, r.fundId, r.currency);
-    chunked('fc', fc);
-    const fd: unknown[] = [];
-    for (const [k, v] of this.fundDeliveries) fd.push(k, v);
-    chunked('fd', fd);
-    const tr: unknown[] = [];
-    for (const [k, v] of this.treasuryRevisions) tr.push(k, v);
-    chunked('tr', tr);
+    capture('n', positions(), (currency, [party, v], out) => out.push(currency, party, v));
+    capture('fc', this.fundCommitments, (k, r, out) => out.push(k, r.fundId, r.currency));
+    capture('fd', this.fundDeliveries, (k, v, out) => out.push(k, v));
+    capture('tr', this.treasuryRevisions, (k, v, out) => out.push(k, v));
     const seq = this.nextSeq;
     const position = this.position;
     rows.push({ toJSON: () => ['seq', seq, position.toString()] });
