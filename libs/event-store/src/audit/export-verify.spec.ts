@@ -4,7 +4,6 @@ import { InvalidDigestError } from './errors.js';
 import { eventHash, GENESIS_HASH } from '../integrity.js';
 import { consistencyProof, digestAt } from './service.js';
 import { verifyConsistency } from './proof-verify.js';
-import { inThreadLineChecker } from './canonical-line.js';
 import { verifyExport, type VerifyProgress } from './verify-export.js';
 
 const EVENTS = 40;
@@ -161,64 +160,6 @@ describe('offline verifier names the first bad position of a tampered export', (
     expect(result.ok).toBe(false);
     expect(result.firstDiscrepancy).toMatchObject(expected);
     expect(result.eventsVerified).toBe(Number(expected.position));
-  });
-
-  it.each(tamperings)('%s: the same verdict when lines are hash-checked ahead in batches', async (_, tamper, expected) => {
-    const { lines, digest } = await exportOf(EVENTS);
-    const result = await verifyExport(tamper(lines), digest, { lineChecker: inThreadLineChecker, batchLines: 3 });
-    expect(result.firstDiscrepancy).toMatchObject(expected);
-    expect(result.eventsVerified).toBe(Number(expected.position));
-  });
-
-  it.each(tamperings)('%s: the same verdict when whole batches go into the tree by their subtree roots', async (_, tamper, expected) => {
-    const { lines, digest } = await exportOf(EVENTS);
-    const result = await verifyExport(tamper(lines), digest, { lineChecker: inThreadLineChecker, batchLines: 4 });
-    expect(result.firstDiscrepancy).toMatchObject(expected);
-    expect(result.eventsVerified).toBe(Number(expected.position));
-  });
-
-  it.each([1, 2, 4, 8, 16, 64])('reproduces the digest root with batches of %i lines, aligned or not with the digest', async (batchLines) => {
-    const store = await ledgerHistory({ events: EVENTS });
-    const lines = asLines(await collect(exportNdjson(store)));
-    const digest = await digestAt(store, 36n);
-    await store.close();
-    const result = await verifyExport(lines, digest, { lineChecker: inThreadLineChecker, batchLines });
-    expect(result).toMatchObject({ ok: true, digestMatched: true, eventsVerified: EVENTS });
-    expect((await verifyExport(lines.slice(0, 37), digest, { lineChecker: inThreadLineChecker, batchLines })).root).toBe(digest.root);
-  });
-
-  it.each([
-    ['another root', (d: DigestFile): DigestFile => ({ ...d, root: d.root.replace(/^./, d.root.startsWith('0') ? '1' : '0') })],
-    ['another head hash', (d: DigestFile): DigestFile => ({ ...d, headHash: (d.headHash ?? '').replace(/^./, (d.headHash ?? '').startsWith('0') ? '1' : '0') })],
-  ])('names the same digest mismatch (%s) whether batches are taken whole or line by line', async (_, forge) => {
-    const { lines, digest } = await exportOf(EVENTS);
-    const forged = forge(digest);
-    const lineByLine = await verifyExport(lines, forged);
-    const whole = await verifyExport(lines, forged, { lineChecker: inThreadLineChecker, batchLines: 8 });
-    expect(lineByLine.ok).toBe(false);
-    expect(whole).toEqual(lineByLine);
-  });
-
-  it('never takes a batch root for lines it did not accept in order', async () => {
-    const { lines, digest } = await exportOf(EVENTS);
-    // Each swapped line is self-consistent, so the checker answers a subtree root over the batch in the wrong order.
-    const swapped = lines.map((x, i) => (i === 9 ? lines[10] : i === 10 ? lines[9] : x));
-    const result = await verifyExport(swapped, digest, { lineChecker: inThreadLineChecker, batchLines: 8 });
-    expect(result.firstDiscrepancy).toMatchObject({ position: 9n, reason: 'out_of_order_position' });
-    const plain = await verifyExport(lines.slice(0, 9));
-    expect(result.root).toBe(plain.root);
-  });
-
-  it('a line checker that fails makes verification fail rather than pass unchecked lines', async () => {
-    const { lines, digest } = await exportOf(EVENTS);
-    const broken = { check: () => Promise.reject(new Error('worker died')), close: () => Promise.resolve() };
-    await expect(verifyExport(lines, digest, { lineChecker: broken })).rejects.toThrow('worker died');
-  });
-
-  it('a line checker that vouches for nothing still verifies an honest export through the parser', async () => {
-    const { lines, digest } = await exportOf(EVENTS);
-    const sceptic = { check: (batch: readonly string[]) => Promise.resolve(batch.map(() => null)), close: () => Promise.resolve() };
-    expect(await verifyExport(lines, digest, { lineChecker: sceptic, batchLines: 7 })).toMatchObject({ ok: true, eventsVerified: EVENTS });
   });
 
   it('without a digest a truncated export is a shorter, valid chain: only the digest proves truncation', async () => {

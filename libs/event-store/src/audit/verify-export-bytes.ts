@@ -27,7 +27,7 @@ import {
   type VerifyExportOptions,
 } from './verify-export.js';
 
-export interface VerifyExportBytesOptions extends Omit<VerifyExportOptions, 'lineChecker' | 'batchLines'> {
+export interface VerifyExportBytesOptions extends VerifyExportOptions {
   /** Where blocks are checked: workerBlockChecker (the caller closes it) or, by default, this thread. */
   blockChecker?: BlockChecker;
   /**

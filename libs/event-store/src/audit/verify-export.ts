@@ -2,11 +2,12 @@
  * The offline verifier: from an NDJSON export (and optionally a saved digest) alone, recompute every event hash,
  * every chain link and the Merkle root, and name the first place the export stops being the log.
  *
- * Streams: memory is one line (or, with a line checker, at most 4 batches of lines) plus the O(log n) Merkle
- * frontier, whatever the export's size.
+ * Streams: memory is one line plus the O(log n) Merkle frontier, whatever the export's size. For an export on disk
+ * verifyExportBytes (verify-export-bytes.ts) is the fast way in: it checks the bulk of the lines as bytes, in blocks,
+ * and hands this verifier only what it cannot vouch for.
  */
 import { canonicalJson, eventHash, GENESIS_HASH } from '../integrity.js';
-import { canonicalLinks, selfConsistentLineHash, type BatchVerdict, type LineChecker } from './canonical-line.js';
+import { selfConsistentLineHash } from './canonical-line.js';
 import type { DigestFile } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
@@ -68,54 +69,6 @@ export interface VerifyExportOptions {
   maxLineLength?: number;
   /** Clock for progress, in ms (tests pass a fake). */
   nowMs?: () => number;
-  /**
-   * Where lines are hash-checked in batches ahead of the sequential checks: a workerLineChecker pool (faster on
-   * several cores; the caller closes it) or inThreadLineChecker. Default: line by line in this thread.
-   */
-  lineChecker?: LineChecker;
-  /** Lines per batch handed to the lineChecker (default 1,024; at most 16,384). */
-  batchLines?: number;
-}
-
-interface CheckedBatch extends BatchVerdict {
-  lines: string[];
-}
-
-/** Batches to check in flight at once: enough to keep the workers busy, few enough to bound memory. */
-const MAX_BATCHES_IN_FLIGHT = 4;
-const DEFAULT_BATCH_LINES = 1_024;
-const MAX_BATCH_LINES = 16_384;
-
-/** Batches of lines in order, each with its checker's verdict; reads ahead by at most MAX_BATCHES_IN_FLIGHT batches. */
-async function* checkedInBatches(
-  lines: AsyncIterable<string> | Iterable<string>,
-  checker: LineChecker,
-  batchLines: number,
-): AsyncGenerator<CheckedBatch> {
-  const inFlight: { lines: string[]; verdict: Promise<BatchVerdict> }[] = [];
-  let batch: string[] = [];
-  const send = (): void => {
-    const verdict =
-      checker.checkBatch !== undefined ? checker.checkBatch(batch) : checker.check(batch).then((leafHashes) => ({ leafHashes, subtreeRoot: null, chain: null }));
-    // Awaited when its turn comes; this only keeps an early stop from leaving a rejection unhandled.
-    verdict.catch(() => undefined);
-    inFlight.push({ lines: batch, verdict });
-    batch = [];
-  };
-  const drain = async (): Promise<CheckedBatch | null> => {
-    const oldest = inFlight.shift();
-    return oldest === undefined ? null : { lines: oldest.lines, ...(await oldest.verdict) };
-  };
-  for await (const text of lines) {
-    batch.push(text);
-    if (batch.length >= batchLines) send();
-    if (inFlight.length >= MAX_BATCHES_IN_FLIGHT) {
-      const checked = await drain();
-      if (checked !== null) yield checked;
-    }
-  }
-  if (batch.length > 0) send();
-  for (let checked = await drain(); checked !== null; checked = await drain()) yield checked;
 }
 
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
@@ -323,27 +276,7 @@ export async function verifyGlobalChainExport(
     const etaMs = eventsTotal === null || verified === 0 ? null : Math.max(0, (elapsedMs / verified) * (eventsTotal - verified));
     options.onProgress({ eventsDone: verified, eventsTotal, elapsedMs, etaMs });
   };
-  /*
-   * Under a checker that answers subtree roots, the leaf hashes of a batch lying wholly within the digest (and where
-   * a subtree can start) are held back; once every line of the batch is accepted, in order, the batch's root goes
-   * into the tree in one step instead of ~one inner hash per line. Any other turn puts the held leaves in one by one.
-   */
-  let deferred: string[] = [];
-  let batchSubtree: { root: string; height: number; size: number } | null = null;
-  const flush = (): void => {
-    for (const leafHash of deferred) frontier.appendLeafHashHex(leafHash);
-    deferred = [];
-    batchSubtree = null;
-  };
-  const startBatch = (batch: CheckedBatch): void => {
-    flush();
-    const size = batch.lines.length;
-    const fits = digestCount >= 0 && verified % size === 0 && verified + size <= digestCount;
-    if (batch.subtreeRoot !== null && fits) batchSubtree = { root: batch.subtreeRoot, height: Math.log2(size), size };
-  };
-
   const result = (discrepancy: Discrepancy | null): ExportVerification => {
-    flush();
     report();
     return {
       ok: discrepancy === null,
@@ -358,22 +291,11 @@ export async function verifyGlobalChainExport(
     result({ position, line, reason, detail });
 
   /** Adds a verified event to the tree; at the digest's size, checks its root and head. */
-  const accept = (position: bigint, hash: string, leafHash: string | null = null): ExportVerification | null => {
-    if (batchSubtree !== null && leafHash !== null) {
-      deferred.push(leafHash);
-    } else {
-      flush();
-      if (leafHash === null) frontier.appendLeafHex(hash);
-      else frontier.appendLeafHashHex(leafHash);
-    }
+  const accept = (position: bigint, hash: string): ExportVerification | null => {
+    frontier.appendLeafHex(hash);
     previousHash = hash;
     verified += 1;
     expected = position + 1n;
-    if (batchSubtree !== null && deferred.length === batchSubtree.size) {
-      frontier.appendSubtreeHashHex(batchSubtree.height, batchSubtree.root);
-      deferred = [];
-      batchSubtree = null;
-    }
     if (verified % progressEvery === 0) report();
     if (digest === undefined || verified !== digestCount) return null;
     const root = frontier.root().toString('hex');
@@ -385,79 +307,14 @@ export async function verifyGlobalChainExport(
     return null;
   };
 
-  /** Set when a whole batch taken at once ends at the digest and the digest does not match: verification stops. */
-  let stopped: ExportVerification | null = null;
-  /**
-   * Takes a batch in one step when the checker vouched for every line and its chain, the batch starts where the
-   * log is due (position and link) and lies within the digest: the same checks as line by line.
-   */
-  const takeWholeBatch = (batch: CheckedBatch): boolean => {
-    const size = batch.lines.length;
-    const due = expected ?? 0n;
-    if (batch.chain === null || verified + size > digestCount || !fromGenesis) return false;
-    if (batch.chain.firstPosition !== due.toString() || batch.chain.firstPrevHash !== previousHash) return false;
-    if (batchSubtree !== null) {
-      frontier.appendSubtreeHashHex(batchSubtree.height, batchSubtree.root);
-      batchSubtree = null;
-    } else {
-      for (const leafHash of batch.leafHashes) if (leafHash !== null) frontier.appendLeafHashHex(leafHash);
-    }
-    const before = verified;
-    lineNumber += size;
-    verified += size;
-    expected = due + BigInt(size);
-    previousHash = batch.chain.lastHash;
-    if (Math.floor(verified / progressEvery) !== Math.floor(before / progressEvery)) report();
-    if (digest !== undefined && verified === digestCount) {
-      const position = due + BigInt(size) - 1n;
-      const root = frontier.root().toString('hex');
-      if (root !== digest.root) {
-        stopped = fail(position, 'root_mismatch', `the Merkle root over positions 0..${position} is ${root}, the digest says ${digest.root}`);
-      } else if (previousHash !== digest.headHash) {
-        stopped = fail(position, 'head_mismatch', `the hash at position ${position} is not the digest's head hash`);
-      } else {
-        digestMatched = true;
-      }
-    }
-    return true;
-  };
-
-  const checked =
-    options.lineChecker === undefined
-      ? null
-      : checkedInBatches(lines, options.lineChecker, Math.min(MAX_BATCH_LINES, Math.max(1, options.batchLines ?? DEFAULT_BATCH_LINES)));
-  // Without a checker the source is read directly: one async step per line, as any reader of the file pays.
-  const plain = checked !== null ? null : Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
-  let checkedLeafHash: string | false | null = null;
-  let batch: CheckedBatch | null = null;
-  let batchIndex = 0;
+  const source = Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
   /** The next non-blank line, or null at the end. Counts every line read so line numbers match the file. */
   const nextLine = async (): Promise<string | null> => {
     // Bounded by the input: every turn consumes a line.
     for (;;) {
-      let text: string;
-      if (plain !== null) {
-        const step = await plain.next();
-        if (step.done === true) return null;
-        text = step.value;
-        checkedLeafHash = null;
-      } else if (checked !== null) {
-        // Bounded by the input too: every turn takes a batch, whole or line by line.
-        while (batch === null || batchIndex >= batch.lines.length) {
-          if (stopped !== null) return null;
-          const step = await checked.next();
-          if (step.done === true) return null;
-          batch = step.value;
-          startBatch(batch);
-          batchIndex = takeWholeBatch(batch) ? batch.lines.length : 0;
-        }
-        if (stopped !== null) return null;
-        text = batch.lines[batchIndex];
-        checkedLeafHash = batch.leafHashes[batchIndex] ?? false;
-        batchIndex += 1;
-      } else {
-        return null;
-      }
+      const step = await source.next();
+      if (step.done === true) return null;
+      const text = step.value;
       lineNumber += 1;
       // Export lines start with '{'; only a line starting with whitespace needs the full blank test.
       if (text.length > 0 && (text.charCodeAt(0) > 0x20 || text.trim() !== '')) return text;
@@ -474,16 +331,7 @@ export async function verifyGlobalChainExport(
          * byte. Anything else, however small, goes to the parser below, which judges and names the problem.
          */
         const due = expected ?? 0n;
-        if (checkedLeafHash !== null) {
-          if (checkedLeafHash !== false) {
-            const line = canonicalLinks(text);
-            if (line.position === due && line.prevHash === previousHash) {
-              const mismatch = accept(due, line.hash, checkedLeafHash);
-              if (mismatch !== null) return mismatch;
-              continue;
-            }
-          }
-        } else if (text.startsWith(previousHash, text.length - 66) && startsWithPosition(text, due)) {
+        if (text.startsWith(previousHash, text.length - 66) && startsWithPosition(text, due)) {
           // The link and the position are checked on the raw text first; only then is the line hashed.
           const recorded = selfConsistentLineHash(text);
           if (recorded !== null) {
@@ -529,9 +377,8 @@ export async function verifyGlobalChainExport(
     }
   } finally {
     // Closes the source (a file, a socket) when verification stops early.
-    await (plain ?? checked)?.return?.(undefined);
+    await source.return?.(undefined);
   }
-  if (stopped !== null) return stopped;
 
   if (digest !== undefined && digestSize === 0n) {
     // The empty log is a prefix of every log: only its root can be wrong.
