@@ -38,7 +38,8 @@ const EXPORT_TARGET_MIB = 300;
 const RATIO_TARGET = 0.8;
 const BATCH = 1_000;
 const MAX_EVENTS = 20_000_000;
-const REPEATS = 2;
+// Best of three: the shared 2-core machine swings run to run by ±30 %.
+const REPEATS = 3;
 
 const { values } = parseArgs({
   options: {
