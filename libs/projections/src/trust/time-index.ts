@@ -43,6 +43,30 @@ const SUM = 2;
 /** Scratch for the delta a removal takes out (one thread; never held across calls). */
 const REMOVED = new Float64Array(COEFFICIENTS);
 
+/**
+ * Adds sign·delta[offset + k] to the k-th sum of every row from `from` (the first sum's index) to `end`: the cost of an
+ * insertion or removal before later rows. Commitment indices (four sums) take an unrolled loop with the delta in
+ * locals; the arithmetic is the generic loop's, operation for operation, so the sums are bit for bit the same.
+ */
+function shiftSums(rows: Float64Array, from: number, end: number, stride: number, width: number, delta: ArrayLike<number>, offset: number, sign: 1 | -1): void {
+  if (width === 4) {
+    const d0 = sign * delta[offset];
+    const d1 = sign * delta[offset + 1];
+    const d2 = sign * delta[offset + 2];
+    const d3 = sign * delta[offset + 3];
+    for (let b = from; b < end; b += stride) {
+      rows[b] += d0;
+      rows[b + 1] += d1;
+      rows[b + 2] += d2;
+      rows[b + 3] += d3;
+    }
+    return;
+  }
+  for (let b = from; b < end; b += stride) {
+    for (let k = 0; k < width; k++) rows[b + k] += sign * delta[offset + k];
+  }
+}
+
 export class TimeIndex {
   /** [key, id, prefix sums…] per row: one allocation per index, however many rows. */
   private rows: Float64Array;
@@ -89,9 +113,7 @@ export class TimeIndex {
     rows[base + ID] = id;
     for (let k = 0; k < width; k++) rows[base + SUM + k] = (at === 0 ? 0 : rows[base - stride + SUM + k]) + sign * delta[offset + k];
     this.n = n + 1;
-    for (let b = base + stride; b <= n * stride; b += stride) {
-      for (let k = 0; k < width; k++) rows[b + SUM + k] += sign * delta[offset + k];
-    }
+    if (at < n) shiftSums(rows, base + stride + SUM, (n + 1) * stride, stride, width, delta, offset, sign);
   }
 
   /** Withdraws the delta added with this key and id; returns false when there is none. */
@@ -106,9 +128,7 @@ export class TimeIndex {
     const n = this.n;
     rows.copyWithin(base, base + stride, n * stride);
     this.n = n - 1;
-    for (let b = base; b < this.n * stride; b += stride) {
-      for (let k = 0; k < width; k++) rows[b + SUM + k] -= REMOVED[k];
-    }
+    shiftSums(rows, base + SUM, this.n * stride, stride, width, REMOVED, 0, -1);
     return true;
   }
 
