@@ -3,8 +3,14 @@
  * snapshot file code, restored to an index that answers and forgets exactly as the one that never stopped, and
  * refused (leaving the index fresh) when it is anything else.
  */
-import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { encodeSnapshot, openSnapshot } from '../snapshots/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../../event-store/src/clock.js';
+import type { EventStore, RecordedEvent } from '../../../event-store/src/port.js';
+import { openSqliteEventStore } from '../../../event-store/src/sqlite/index.js';
+import { ProjectionRunner } from '../projection-runner.js';
+import { DirectorySnapshotStore, encodeSnapshot, openSnapshot } from '../snapshots/index.js';
 import { CORRELATION_INDEX_READ_MODEL, CorrelationIndexReadModel, CorrelationSnapshotRejected, type CorrelationIndexLimits } from './correlation-index.read-model.js';
 
 const event = (position: bigint, correlationId: string): RecordedEvent => ({
@@ -231,4 +237,86 @@ describe('a correlation index snapshot that is not one', () => {
     expect(() => index.restore(valid)).toThrow('already has entries');
     expect(index.lookup('x').positions).toEqual([0n]);
   });
+});
+
+describe('the correlation index across a restart of a SQLite ledger', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'concordat-correlations-restore-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const restartLimits = { maxCorrelations: 150, maxPositionsPerCorrelation: 4 };
+
+  /** Requests of 1–6 events each, appended as one batch per request. */
+  async function appendRequests(store: EventStore, from: number, to: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let n = from; n < to; n++) {
+      const correlationId = `request-${n}`;
+      ids.push(correlationId);
+      const events = Array.from({ length: 1 + (n % 6) }, (_, i) => ({
+        id: `00000000-0000-4000-8000-${(n * 8 + i).toString(16).padStart(12, '0')}`,
+        type: 'commitment.DeliveryRecorded',
+        data: { n, i },
+        metadata: { actor: 'user:lyon-treasurer', role: 'treasurer', correlationId, schemaVersion: 1 },
+      }));
+      await store.appendToStream(`commitment-${n % 13}`, events, 'any');
+    }
+    return ids;
+  }
+
+  /** The index built from the whole log, as a rebuild would. */
+  async function rebuiltFrom(store: EventStore): Promise<CorrelationIndexReadModel> {
+    const index = new CorrelationIndexReadModel(restartLimits);
+    let after: bigint | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const { events } = await store.readAll(after === undefined ? { maxCount: 500 } : { after, maxCount: 500 });
+      for (const e of events) index.apply(e);
+      if (events.length === 0) break;
+      after = events[events.length - 1].position;
+    }
+    return index;
+  }
+
+  async function startCaughtUp(store: EventStore): Promise<{ runner: ProjectionRunner; index: CorrelationIndexReadModel; warnings: string[] }> {
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(join(dir, 'snapshots')), onWarning: (m) => warnings.push(m) });
+    const index = new CorrelationIndexReadModel(restartLimits);
+    runner.register(index);
+    runner.start();
+    const head = await store.headPosition();
+    if (head !== null && !(await runner.waitFor(head, 60_000))) throw new Error('the correlation index did not catch up within 60 s');
+    return { runner, index, warnings };
+  }
+
+  it('restores from the snapshot written at stop and answers as an index rebuilt from the log, also after more requests', async () => {
+    const path = join(dir, 'ledger.sqlite');
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+    const first = openSqliteEventStore({ path, clock, synchronous: 'NORMAL' });
+    const ids = await appendRequests(first, 0, 400);
+    const started = await startCaughtUp(first);
+    await started.runner.stop();
+    await first.close();
+
+    const second = openSqliteEventStore({ path, clock, synchronous: 'NORMAL' });
+    try {
+      const restarted = await startCaughtUp(second);
+      expect(restarted.warnings).toEqual([]);
+      expect(restarted.runner.status().snapshots?.restored).toEqual([CORRELATION_INDEX_READ_MODEL]);
+      expect(restarted.index.canonicalState()).toEqual((await rebuiltFrom(second)).canonicalState());
+
+      ids.push(...(await appendRequests(second, 400, 500)));
+      const head = await second.headPosition();
+      expect(head !== null && (await restarted.runner.waitFor(head, 60_000))).toBe(true);
+      const rebuilt = await rebuiltFrom(second);
+      expect(restarted.index.canonicalState()).toEqual(rebuilt.canonicalState());
+      expect(answersFor(restarted.index, ids)).toEqual(answersFor(rebuilt, ids));
+      // Six events, four kept; the first 350 requests forgotten.
+      expect(restarted.index.lookup('request-497')).toMatchObject({ complete: false, positions: { length: 4 } });
+      expect(restarted.index.lookup('request-349')).toMatchObject({ complete: false, positions: [] });
+      await restarted.runner.stop();
+    } finally {
+      await second.close();
+    }
+  }, 120_000);
 });
