@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { resolve } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
 import { EventStoreError, StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
@@ -32,6 +33,7 @@ import {
   type PreparedEvent,
 } from '../shared/index.js';
 import { ensureSchema, refuseForeignBytes } from './schema.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteEventStoreOptions {
   path: string;
@@ -45,7 +47,8 @@ export interface SqliteEventStoreOptions {
   /**
    * Group commit: appends issued while a commit is being prepared share one durable transaction (one fsync),
    * each still checked on its own (expected revision, idempotency) and failing alone. Pays off with many
-   * concurrent writers; a single writer awaiting each append sees no change.
+   * concurrent writers; a single writer awaiting each append sees no change. Under FULL, the commit's WAL fsync runs
+   * on the thread pool (wal-sync.ts) and the group is acknowledged when it returns: the event loop is not blocked.
    */
   groupCommit?: boolean;
 }
@@ -163,10 +166,20 @@ class SqliteEventStore implements EventStore {
   private readonly groupCommit: boolean;
   private readonly pending: PendingAppend[] = [];
   private flushScheduled = false;
+  /** Set once a WAL sync failed: nothing more is acknowledged by this store (its durability is unknown). */
+  private durabilityFailure: StoreFileError | null = null;
+  /**
+   * With WalSync: the first position of each committed group still waiting for its sync, oldest first. Readers of the
+   * whole log (subscriptions, exports, headPosition) stop before the oldest, so projections and audit digests only
+   * ever hold what is on disk; stream reads (the command path's expected-revision checks) see every commit.
+   */
+  private readonly unsynced: number[] = [];
 
   constructor(
     private readonly db: Database.Database,
     options: SqliteEventStoreOptions,
+    /** FULL with group commit: the WAL sync each group awaits before its acknowledgements; otherwise null. */
+    private readonly walSync: WalSync | null = null,
   ) {
     this.clock = options.clock ?? systemClock;
     this.limits = resolveLimits(options.limits);
@@ -197,7 +210,7 @@ class SqliteEventStore implements EventStore {
         )
         .raw(true),
       all: db
-        .prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+        .prepare<[number, number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`)
         .raw(true),
       hashAt: db.prepare<[number], { hash: string }>('SELECT hash FROM events WHERE position = ?'),
       chainFrom: db
@@ -228,6 +241,7 @@ class SqliteEventStore implements EventStore {
   private enqueue(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       if (this.signal.closed) throw new StoreClosedError();
+      if (this.durabilityFailure !== null) throw this.durabilityFailure;
       if (this.pending.length >= MAX_PENDING_APPENDS) throw new AppendQueueFullError(MAX_PENDING_APPENDS);
       this.pending.push({ stream, events: prepareAppend(stream, events, this.limits), expected, resolve, reject });
       if (!this.flushScheduled) {
@@ -240,7 +254,8 @@ class SqliteEventStore implements EventStore {
 
   /**
    * Commits one group: each append in its own savepoint, so a conflict undoes only that append; one COMMIT
-   * (one fsync) for all. Nothing is acknowledged before that commit returns.
+   * (one fsync) for all. Nothing is acknowledged before that commit is durable: when COMMIT returns, or, under FULL,
+   * when the WAL sync that follows it does (meanwhile the next group may already be committing).
    */
   private flush(): void {
     this.flushScheduled = false;
@@ -255,6 +270,7 @@ class SqliteEventStore implements EventStore {
       take++;
     }
     const group = this.pending.splice(0, take);
+    const before = this.walSync === null ? null : (this.statements.headPosition.get()?.position ?? -1);
     let outcomes: Outcome[];
     try {
       outcomes = this.commitGroup.immediate(group);
@@ -262,16 +278,43 @@ class SqliteEventStore implements EventStore {
       for (const p of group) p.reject(error);
       outcomes = [];
     }
+    const after = before === null ? null : (this.statements.headPosition.get()?.position ?? -1);
+    if (this.walSync === null || before === null || after === null || after <= before) this.settle(group, outcomes);
+    else {
+      this.unsynced.push(before + 1);
+      this.walSync.sync().then(
+        () => {
+          this.unsynced.shift();
+          this.settle(group, outcomes);
+        },
+        (error: unknown) => this.failDurability(group, error),
+      );
+    }
+    if (this.pending.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Acknowledges a committed (and durable) group, then wakes the subscribers: they read only what is durable. */
+  private settle(group: readonly PendingAppend[], outcomes: readonly Outcome[]): void {
     outcomes.forEach((outcome, i) => {
       const p = group[i] as PendingAppend;
       if (outcome.ok) p.resolve(outcome.result);
       else p.reject(outcome.error);
     });
-    if (outcomes.length > 0) this.signal.notify();
-    if (this.pending.length > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (outcomes.length > 0 && !this.signal.closed) this.signal.notify();
+  }
+
+  /**
+   * The disk refused the WAL sync: the group's appends are committed but may not be durable, so none is acknowledged,
+   * and the store refuses every later append (fail-stop: after a failed fsync the kernel may have dropped the pages).
+   */
+  private failDurability(group: readonly PendingAppend[], error: unknown): void {
+    const failure = new StoreFileError(`the log could not be made durable (WAL sync failed: ${error instanceof Error ? error.message : String(error)}); restart the server`);
+    this.durabilityFailure ??= failure;
+    for (const p of group) p.reject(failure);
+    for (const p of this.pending.splice(0)) p.reject(failure);
   }
 
   private writeGroup(group: readonly PendingAppend[]): Outcome[] {
@@ -377,11 +420,11 @@ class SqliteEventStore implements EventStore {
     return this.run(() => {
       const maxCount = boundedCount(options.maxCount, this.limits);
       const after = options.after === undefined || options.after === 'start' ? -1 : Number(options.after);
-      const head = this.statements.headPosition.get()?.position ?? null;
+      const head = this.visibleHead();
       if (head === null || after >= head) return { events: [], nextAfter: null, isEnd: true };
       const prefixes = options.typePrefixes ?? [];
       if (prefixes.length === 0) {
-        const events = this.statements.all.all(after, maxCount).map(toRecorded);
+        const events = this.statements.all.all(after, head, maxCount).map(toRecorded);
         const last = events[events.length - 1]?.position ?? null;
         return { events, nextAfter: last, isEnd: last === null || Number(last) >= head };
       }
@@ -422,9 +465,17 @@ class SqliteEventStore implements EventStore {
 
   headPosition(): Promise<bigint | null> {
     return this.run(() => {
-      const position = this.statements.headPosition.get()?.position ?? null;
+      const position = this.visibleHead();
       return position === null ? null : BigInt(position);
     });
+  }
+
+  /** The last position readers of the whole log may see: the head, or just before the oldest group not yet synced. */
+  private visibleHead(): number | null {
+    const head = this.statements.headPosition.get()?.position ?? null;
+    const oldestUnsynced = this.unsynced[0];
+    if (head === null || oldestUnsynced === undefined) return head;
+    return oldestUnsynced === 0 ? null : Math.min(head, oldestUnsynced - 1);
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
@@ -470,13 +521,16 @@ class SqliteEventStore implements EventStore {
     }
   }
 
-  close(): Promise<void> {
-    if (!this.signal.closed) {
-      this.signal.close();
-      for (const p of this.pending.splice(0)) p.reject(new StoreClosedError());
+  async close(): Promise<void> {
+    if (this.signal.closed) return;
+    this.signal.close();
+    for (const p of this.pending.splice(0)) p.reject(new StoreClosedError());
+    // Groups already committed are acknowledged once their sync returns; the database closes after.
+    try {
+      await this.walSync?.close();
+    } finally {
       this.db.close();
     }
-    return Promise.resolve();
   }
 
   /** Runs a synchronous database step as a promise, refusing once closed. */
@@ -497,6 +551,7 @@ class SqliteEventStore implements EventStore {
  */
 export function openSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   refuseForeignBytes(options.path);
+  const syncOffLoop = options.synchronous !== 'NORMAL' && options.groupCommit === true;
   let db: Database.Database;
   try {
     db = new Database(options.path);
@@ -506,7 +561,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
   try {
     ensureSchema(db, options.path);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    // FULL with group commit: NORMAL here plus the per-commit WAL sync, done by WalSync off the event loop.
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' || syncOffLoop ? 'NORMAL' : 'FULL'}`);
     // A busy timeout, not a retry loop: another process holding the write lock gets this long to finish.
     db.pragma('busy_timeout = 5000');
   } catch (error) {
@@ -514,5 +570,5 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     if (error instanceof StoreFileError) throw error;
     throw new StoreFileError(`${options.path} cannot be read as a concordat log: ${(error as Error).message}`);
   }
-  return new SqliteEventStore(db, options);
+  return new SqliteEventStore(db, options, syncOffLoop ? new WalSync(`${resolve(options.path)}-wal`) : null);
 }

@@ -1,0 +1,77 @@
+import { jest } from '@jest/globals';
+import { open } from 'node:fs/promises';
+import type { EventStore } from '../port.js';
+import { openSqliteEventStore } from './sqlite-event-store.js';
+import { tempLogPath, transfers } from './test-support.js';
+
+/** The prototype of Node's FileHandle, whose sync() WalSync calls: held back by the tests to play a slow disk. */
+async function fileHandlePrototype(path: string): Promise<{ sync(): Promise<void> }> {
+  const handle = await open(path, 'r');
+  try {
+    return Object.getPrototypeOf(handle) as { sync(): Promise<void> };
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('durable group commit with the WAL synced off the event loop (FULL)', () => {
+  let file: ReturnType<typeof tempLogPath>;
+  let store: EventStore;
+  beforeEach(() => {
+    file = tempLogPath();
+    store = openSqliteEventStore({ path: file.path, groupCommit: true });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await store.close();
+    file.remove();
+  });
+
+  it('acknowledges nothing, and shows readers of the log nothing, until the WAL sync after the commit has returned', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    const prototype = await fileHandlePrototype(file.path);
+    const original = prototype.sync;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
+      await held;
+      return original.call(this);
+    });
+    let acknowledged = false;
+    const append = store.appendToStream('fund-b', transfers(2), 'no_stream').then((result) => {
+      acknowledged = true;
+      return result;
+    });
+    // Committed meanwhile: the command path sees it (expected revisions), the readers of the whole log do not.
+    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sync).toHaveBeenCalled();
+    expect(acknowledged).toBe(false);
+    expect(await store.streamRevision('fund-b')).toBe(1n);
+    expect(await store.headPosition()).toBe(0n);
+    expect((await store.readAll({ maxCount: 100 })).events.map((e) => e.stream)).toEqual(['fund-a']);
+    release();
+    expect(await append).toEqual({ nextExpectedRevision: 1n, position: 2n });
+    expect(await store.headPosition()).toBe(2n);
+    expect((await store.readAll({ maxCount: 100 })).events).toHaveLength(3);
+  });
+
+  it('refuses to acknowledge when the disk refuses the sync, and every append after it (fail-stop)', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    const prototype = await fileHandlePrototype(file.path);
+    jest.spyOn(prototype, 'sync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(store.appendToStream('fund-b', transfers(1), 'no_stream')).rejects.toMatchObject({ code: 'store_file', message: expect.stringContaining('could not be made durable') });
+    jest.restoreAllMocks();
+    await expect(store.appendToStream('fund-c', transfers(1), 'no_stream')).rejects.toMatchObject({ code: 'store_file' });
+  });
+
+  it('keeps what it acknowledged across a reopen, with the chain intact', async () => {
+    const streams = Array.from({ length: 50 }, (_, i) => `fund-${i}`);
+    await Promise.all(streams.map((s) => store.appendToStream(s, transfers(3), 'no_stream')));
+    await store.close();
+    store = openSqliteEventStore({ path: file.path, groupCommit: true });
+    expect(await store.headPosition()).toBe(149n);
+    expect(await store.verify()).toMatchObject({ ok: true, checked: 150 });
+  });
+});
