@@ -75,6 +75,30 @@ describe('the projection runner', () => {
     expect(runner.status()).toMatchObject({ state: 'running', checkpoint: 49n, failure: null });
   });
 
+  it('gives the event loop turns while it replays a long log, so the server answers (catching up) meanwhile', async () => {
+    const store = createMemoryEventStore();
+    const events = Array.from({ length: 500 }, () => ({ id: crypto.randomUUID(), type: 'balance.moved', data: { delta: 1 }, metadata }));
+    for (let i = 0; i < 40; i++) await store.appendToStream(`account-${i}`, events.map((e) => ({ ...e, id: crypto.randomUUID() })), 'no_stream');
+    const head = (await store.headPosition()) as bigint;
+    /** A model slow enough that the 20,000 events take far longer than one slice. */
+    class Slow extends PositionLog {
+      override apply(event: RecordedEvent): void {
+        const until = performance.now() + 0.01;
+        while (performance.now() < until);
+        super.apply(event);
+      }
+    }
+    const model = new Slow('slow');
+    runner = new ProjectionRunner(store);
+    runner.register(model);
+    runner.start();
+    const seenByTimer = await new Promise<bigint | null>((resolve) => setTimeout(() => resolve(runner?.status().checkpoint ?? null), 0));
+    expect(seenByTimer).not.toBeNull();
+    expect(seenByTimer as bigint).toBeLessThan(head);
+    await expect(runner.waitFor(head, 60_000)).resolves.toBe(true);
+    expect(model.positions).toEqual(sequence(20_000));
+  });
+
   it('answers a wait for a position not yet reached with false once the wait is over', async () => {
     const store = createMemoryEventStore();
     await appendDeltas(store, 'account-a', [1]);

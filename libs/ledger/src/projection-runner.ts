@@ -105,6 +105,13 @@ export interface ProjectionRunnerOptions {
 }
 
 const DEFAULT_MAX_WAITERS = 10_000;
+/**
+ * Longest run of events applied without giving the event loop a turn. A page of the log is read synchronously (SQLite)
+ * or from memory, so without this a replay of a million events would run in one unbroken chain of microtasks: the
+ * server could not even answer /health ("catching-up") until it was over.
+ */
+const MAX_APPLY_SLICE_MS = 20;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Feeds registered read models from the store's ordered log: every event once, in global order, to every model,
@@ -374,6 +381,7 @@ export class ProjectionRunner {
 
   private async consume(subscription: Subscription): Promise<void> {
     try {
+      let sliceStarted = performance.now();
       for await (const event of subscription) {
         this.applyToAll(event);
         this.checkpoint = event.position;
@@ -381,6 +389,10 @@ export class ProjectionRunner {
         this.releaseWaiters();
         this.eventsSinceSnapshot++;
         if (this.snapshotDue()) this.startSnapshotRound();
+        if (performance.now() - sliceStarted > MAX_APPLY_SLICE_MS) {
+          await nextTurn();
+          sliceStarted = performance.now();
+        }
       }
     } catch (error) {
       // Closing the store under a stopping runner may end the iteration with an error: that is the stop, not a failure.
