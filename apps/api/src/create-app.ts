@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger, type DynamicModule, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../../../libs/event-store/src/clock.js';
 import type { StoreLimits } from '../../../libs/event-store/src/port.js';
@@ -85,19 +85,21 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
   });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('concordat')
-      .setDescription(
-        'An event-sourced ledger of trust and compensation between cities. Writes answer with the stream revision and the ' +
-          'global position; reads take ?atLeast=<position>. Errors are RFC 9457 problem+json. Writes accept Idempotency-Key.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
+  // Built on the first request for /openapi.json or /docs, not at start: scanning every route costs start-up time.
+  const document = (): OpenAPIObject =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('concordat')
+        .setDescription(
+          'An event-sourced ledger of trust and compensation between cities. Writes answer with the stream revision and the ' +
+            'global position; reads take ?atLeast=<position>. Errors are RFC 9457 problem+json. Writes accept Idempotency-Key.',
+        )
+        .setVersion('0.1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+        .addSecurityRequirements('bearer')
+        .build(),
+    );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
   await app.init();
