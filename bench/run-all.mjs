@@ -127,7 +127,8 @@ if (trust !== null) {
 }
 const verify = byName.verify?.ok ? byName.verify.result : null;
 if (verify !== null) {
-  row('verify', `offline verifier at ${verify.events} events`, verify.verify.verifierInThreadEventsPerSec, 'events/s', `≥ 0.8 × raw SHA-256 chain (${verify.verify.rawChainEventsPerSec})`, verify.verify.pass);
+  const v = verify.verify;
+  row('verify', `offline verifier at ${verify.events} events, ${v.workers} workers`, v.verifierWithWorkersEventsPerSec, 'events/s', `≥ 0.8 × raw SHA-256 chain (${v.rawChainEventsPerSec}/s over bytes)`, v.pass, `ratio ${v.ratio}; in one thread ${v.verifierInThreadEventsPerSec}/s; ${v.ratioVsReadlineRaw}× the raw chain read with readline (${v.rawChainReadlineEventsPerSec}/s)`);
   row('verify', 'export peak RSS', verify.export.peakRssMiB, 'MiB', `≤ ${verify.export.targetPeakRssMiB}`, verify.export.pass);
 }
 const http = byName.http?.ok ? byName.http.result : null;
