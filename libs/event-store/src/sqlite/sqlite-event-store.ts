@@ -279,12 +279,15 @@ class SqliteEventStore implements EventStore {
       outcomes = [];
     }
     const after = before === null ? null : (this.statements.headPosition.get()?.position ?? -1);
-    if (this.walSync === null || before === null || after === null || after <= before) this.settle(group, outcomes);
+    if (this.walSync === null || before === null || after === null || !outcomes.some((o) => o.ok)) this.settle(group, outcomes);
     else {
-      this.unsynced.push(before + 1);
+      // Even a group of repeats waits for a sync: its originals may sit in a group whose sync is still under way,
+      // and syncs run in order, so this one returning means they are on disk too.
+      const wrote = after > before;
+      if (wrote) this.unsynced.push(before + 1);
       this.walSync.sync().then(
         () => {
-          this.unsynced.shift();
+          if (wrote) this.unsynced.shift();
           this.settle(group, outcomes);
         },
         (error: unknown) => this.failDurability(group, error),

@@ -17,11 +17,14 @@ async function fileHandlePrototype(path: string): Promise<{ sync(): Promise<void
 describe('durable group commit with the WAL synced off the event loop (FULL)', () => {
   let file: ReturnType<typeof tempLogPath>;
   let store: EventStore;
+  /** Lets a held sync go, so that a failed expectation does not leave close() waiting for it. */
+  let releaseHeld: () => void = () => undefined;
   beforeEach(() => {
     file = tempLogPath();
     store = openSqliteEventStore({ path: file.path, groupCommit: true });
   });
   afterEach(async () => {
+    releaseHeld();
     jest.restoreAllMocks();
     await store.close();
     file.remove();
@@ -34,6 +37,7 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
+      releaseHeld = resolve;
     });
     const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
       await held;
@@ -55,6 +59,33 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
     expect(await append).toEqual({ nextExpectedRevision: 1n, position: 2n });
     expect(await store.headPosition()).toBe(2n);
     expect((await store.readAll({ maxCount: 100 })).events).toHaveLength(3);
+  });
+
+  it('acknowledges a repeat of an append only once the original is on disk too', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    const prototype = await fileHandlePrototype(file.path);
+    const original = prototype.sync;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+      releaseHeld = resolve;
+    });
+    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
+      await held;
+      return original.call(this);
+    });
+    const batch = transfers(2);
+    const acknowledged: string[] = [];
+    const first = store.appendToStream('fund-b', batch, 'no_stream').then(() => acknowledged.push('first'));
+    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The retry finds the events already in the stream (a repeat, nothing written) while the first sync is held.
+    const retry = store.appendToStream('fund-b', batch, 'no_stream').then(() => acknowledged.push('retry'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(acknowledged).toEqual([]);
+    release();
+    await Promise.all([first, retry]);
+    expect(acknowledged.sort()).toEqual(['first', 'retry']);
+    expect(await store.headPosition()).toBe(2n);
   });
 
   it('refuses to acknowledge when the disk refuses the sync, and every append after it (fail-stop)', async () => {
