@@ -139,6 +139,13 @@ export interface EventStore {
   streamRevision(stream: string): Promise<bigint | null>;
   /** Position of the last event in the log, or null when the log is empty. */
   headPosition(): Promise<bigint | null>;
+  /**
+   * Optional: resolves once the event at `position`, already read from a stream, is on disk. A store that may show a
+   * committed event before it is durable (SQLite's group commit syncs the WAL after COMMIT) implements it, so that an
+   * answer built on such an event (a repeated request) is not given before the event is safe; stores whose reads only
+   * ever show durable events omit it.
+   */
+  waitUntilDurable?(position: bigint): Promise<void>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** Recompute the hash chain from `from` (inclusive, default the beginning). */
   verify(from?: bigint): Promise<IntegrityReport>;

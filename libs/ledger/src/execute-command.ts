@@ -118,7 +118,10 @@ async function earlierNoOp<E>(store: EventStore, markerStream: string, metadata:
 async function recordNoOp<E>(store: EventStore, stream: string, revision: bigint | null, metadata: EventMetadata, key: string): Promise<CommandOutcome<E>> {
   const markerStream = idempotencyStream(key);
   const earlier = await earlierNoOp<E>(store, markerStream, metadata, key);
-  if (earlier !== null) return earlier;
+  if (earlier !== null) {
+    if (earlier.position !== null) await store.waitUntilDurable?.(earlier.position);
+    return earlier;
+  }
   const data: IdempotencyRecordedData = { stream, revision: revision === null ? null : revision.toString() };
   const id = deterministicEventId(key, metadata.requestHash ?? '', markerStream, 0);
   try {
@@ -149,7 +152,11 @@ export async function executeCommand<C, E extends DomainEvent, S>(options: Execu
     if (aggregate === null) throw new StreamTooLongError(stream, MAX_STREAM_EVENTS);
     const key = metadata.idempotencyKey;
     const repeat = key === undefined || key === null ? null : earlierUnderKey(aggregate.underKey(key), metadata, decode, stream);
-    if (repeat !== null) return repeat;
+    if (repeat !== null) {
+      // The first answer is repeated only once what it names is on disk (its own request may still be waiting for that).
+      if (repeat.position !== null) await store.waitUntilDurable?.(repeat.position);
+      return repeat;
+    }
 
     const decided = decider.decide(command, aggregate.state);
     const revision = aggregate.revision;

@@ -473,6 +473,14 @@ class SqliteEventStore implements EventStore {
     });
   }
 
+  async waitUntilDurable(position: bigint): Promise<void> {
+    const oldestUnsynced = this.unsynced[0];
+    if (this.walSync === null || oldestUnsynced === undefined || position < BigInt(oldestUnsynced)) return;
+    if (this.durabilityFailure !== null) throw this.durabilityFailure;
+    // Syncs run in order and each covers every frame written before it began: one more covers this position.
+    await this.walSync.sync();
+  }
+
   /** The last position readers of the whole log may see: the head, or just before the oldest group not yet synced. */
   private visibleHead(): number | null {
     const head = this.statements.headPosition.get()?.position ?? null;

@@ -88,6 +88,36 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
     expect(await store.headPosition()).toBe(2n);
   });
 
+  it('tells a reader of a stream when an event it saw there is on disk', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    await expect(store.waitUntilDurable?.(0n)).resolves.toBeUndefined();
+    const prototype = await fileHandlePrototype(file.path);
+    const original = prototype.sync;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+      releaseHeld = resolve;
+    });
+    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
+      await held;
+      return original.call(this);
+    });
+    const append = store.appendToStream('fund-b', transfers(1), 'no_stream');
+    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [seen] = await store.readStream('fund-b', { direction: 'forwards', fromRevision: 0n, maxCount: 1 });
+    let durable = false;
+    const waiting = (store.waitUntilDurable?.(seen.position) ?? Promise.resolve()).then(() => {
+      durable = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(durable).toBe(false);
+    // What was already on disk is answered at once.
+    await expect(store.waitUntilDurable?.(0n)).resolves.toBeUndefined();
+    release();
+    await Promise.all([append, waiting]);
+    expect(durable).toBe(true);
+  });
+
   it('refuses to acknowledge when the disk refuses the sync, and every append after it (fail-stop)', async () => {
     await store.appendToStream('fund-a', transfers(1), 'no_stream');
     const prototype = await fileHandlePrototype(file.path);
