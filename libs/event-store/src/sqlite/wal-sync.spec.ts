@@ -14,11 +14,34 @@ async function fileHandlePrototype(path: string): Promise<{ sync(): Promise<void
   }
 }
 
+/**
+ * Holds every WAL sync of the store back until `release()` (a slow disk), by wrapping FileHandle.prototype.sync;
+ * `started()` resolves once one is being held. The hold is also released by `releaseHeld` in afterEach, so that a
+ * failed expectation does not leave close() waiting for it.
+ */
+let releaseHeld: () => void = () => undefined;
+async function holdSyncs(path: string): Promise<{ release: () => void; started: () => Promise<void> }> {
+  const prototype = await fileHandlePrototype(path);
+  const original = prototype.sync;
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+    releaseHeld = resolve;
+  });
+  const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
+    await held;
+    return original.call(this);
+  });
+  const started = async (): Promise<void> => {
+    for (let i = 0; i < 200 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sync).toHaveBeenCalled();
+  };
+  return { release, started };
+}
+
 describe('durable group commit with the WAL synced off the event loop (FULL)', () => {
   let file: ReturnType<typeof tempLogPath>;
   let store: EventStore;
-  /** Lets a held sync go, so that a failed expectation does not leave close() waiting for it. */
-  let releaseHeld: () => void = () => undefined;
   beforeEach(() => {
     file = tempLogPath();
     store = openSqliteEventStore({ path: file.path, groupCommit: true });
@@ -32,25 +55,14 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
 
   it('acknowledges nothing, and shows readers of the log nothing, until the WAL sync after the commit has returned', async () => {
     await store.appendToStream('fund-a', transfers(1), 'no_stream');
-    const prototype = await fileHandlePrototype(file.path);
-    const original = prototype.sync;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-      releaseHeld = resolve;
-    });
-    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
-      await held;
-      return original.call(this);
-    });
+    const { release, started } = await holdSyncs(file.path);
     let acknowledged = false;
     const append = store.appendToStream('fund-b', transfers(2), 'no_stream').then((result) => {
       acknowledged = true;
       return result;
     });
     // Committed meanwhile: the command path sees it (expected revisions), the readers of the whole log do not.
-    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(sync).toHaveBeenCalled();
+    await started();
     expect(acknowledged).toBe(false);
     expect(await store.streamRevision('fund-b')).toBe(1n);
     expect(await store.headPosition()).toBe(0n);
@@ -63,21 +75,11 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
 
   it('acknowledges a repeat of an append only once the original is on disk too', async () => {
     await store.appendToStream('fund-a', transfers(1), 'no_stream');
-    const prototype = await fileHandlePrototype(file.path);
-    const original = prototype.sync;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-      releaseHeld = resolve;
-    });
-    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
-      await held;
-      return original.call(this);
-    });
+    const { release, started } = await holdSyncs(file.path);
     const batch = transfers(2);
     const acknowledged: string[] = [];
     const first = store.appendToStream('fund-b', batch, 'no_stream').then(() => acknowledged.push('first'));
-    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await started();
     // The retry finds the events already in the stream (a repeat, nothing written) while the first sync is held.
     const retry = store.appendToStream('fund-b', batch, 'no_stream').then(() => acknowledged.push('retry'));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -91,19 +93,9 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
   it('tells a reader of a stream when an event it saw there is on disk', async () => {
     await store.appendToStream('fund-a', transfers(1), 'no_stream');
     await expect(store.waitUntilDurable?.(0n)).resolves.toBeUndefined();
-    const prototype = await fileHandlePrototype(file.path);
-    const original = prototype.sync;
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-      releaseHeld = resolve;
-    });
-    const sync = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
-      await held;
-      return original.call(this);
-    });
+    const { release, started } = await holdSyncs(file.path);
     const append = store.appendToStream('fund-b', transfers(1), 'no_stream');
-    for (let i = 0; i < 20 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await started();
     const [seen] = await store.readStream('fund-b', { direction: 'forwards', fromRevision: 0n, maxCount: 1 });
     let durable = false;
     const waiting = (store.waitUntilDurable?.(seen.position) ?? Promise.resolve()).then(() => {
