@@ -10,8 +10,8 @@ import type { LedgerConfig } from '../../../libs/ledger/src/config.js';
 import { openConfiguredStore } from '../../../libs/ledger/src/store-provider.js';
 import { AppModule } from './app.module.js';
 import { BOUNDED_CONTEXTS } from './contexts.js';
-import { JSON_MEDIA_TYPE, requestBodyProblem } from './http/body-guard.js';
-import { ProblemError, sendProblem } from './http/problem.js';
+import { JSON_MEDIA_TYPE, requestBodyProblem, unsupportedMediaType } from './http/body-guard.js';
+import { sendProblem } from './http/problem.js';
 import { correlationIdOf } from './http/request.js';
 
 /** Largest request body accepted, in bytes; an event is at most 1 MiB and no command needs more than a fraction of that. */
@@ -78,7 +78,7 @@ export async function createApp(config: LedgerConfig, options: CreateAppOptions 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, fastify.getDefaultJsonParser('ignore', 'ignore'));
   fastify.addContentTypeParser('*', (request, _payload, done) => {
-    done(ProblemError.of(415, 'unsupported_media_type', 'a request body must be application/json', { contentType: request.headers['content-type'] ?? null }), undefined);
+    done(unsupportedMediaType(request.headers['content-type']), undefined);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     done(requestBodyProblem(request.method, request.headers, request.body) ?? undefined);

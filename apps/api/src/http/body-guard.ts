@@ -45,6 +45,10 @@ export const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
 
 const isJson = (contentType: string | undefined): boolean => JSON_MEDIA_TYPE.test((contentType ?? '').split(';')[0].trim().toLowerCase());
 
+/** The refusal of a body the API does not read: everything but JSON. */
+export const unsupportedMediaType = (contentType: string | undefined): ProblemError =>
+  ProblemError.of(415, 'unsupported_media_type', 'a request body must be application/json', { contentType: contentType ?? null });
+
 /**
  * Runs after the JSON body parser, before the route (a Fastify preValidation hook): a write whose body is not JSON is
  * refused (415) rather than run with its body silently ignored, and a parsed body too deep or carrying inherited
@@ -52,7 +56,7 @@ const isJson = (contentType: string | undefined): boolean => JSON_MEDIA_TYPE.tes
  */
 export function requestBodyProblem(method: string, headers: IncomingHttpHeaders, body: unknown): ProblemError | null {
   if (WRITES.has(method) && hasBody(headers) && !isJson(headers['content-type'])) {
-    return ProblemError.of(415, 'unsupported_media_type', 'a request body must be application/json', { contentType: headers['content-type'] ?? null });
+    return unsupportedMediaType(headers['content-type']);
   }
   if (body === undefined) return null;
   // Like body-parser's strict mode: a command is a JSON object; null, a number, a string or an array is refused here

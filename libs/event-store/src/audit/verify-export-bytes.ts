@@ -22,6 +22,7 @@ import {
   DEFAULT_PROGRESS_EVERY,
   verifyExport,
   verifyGlobalChainExport,
+  verifyProgress,
   type ExportVerification,
   type GlobalChainProgress,
   type VerifyExportOptions,
@@ -223,9 +224,7 @@ async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Ar
   };
   const report = (): void => {
     if (options.onProgress === undefined) return;
-    const elapsedMs = nowMs() - progress.startedMs;
-    const done = progress.verified;
-    options.onProgress({ eventsDone: done, eventsTotal, elapsedMs, etaMs: done === 0 ? null : Math.max(0, (elapsedMs / done) * (eventsTotal - done)) });
+    options.onProgress(verifyProgress(progress.verified, eventsTotal, nowMs() - progress.startedMs));
   };
   const inFlight: Promise<CheckedBlock>[] = [];
   const send = (block: Buffer): void => {

@@ -59,6 +59,12 @@ export interface VerifyProgress {
   etaMs: number | null;
 }
 
+/** Progress after `done` of `total` events in `elapsedMs`, with the ETA a steady pace gives (none before the first). */
+export function verifyProgress(done: number, total: number | null, elapsedMs: number): VerifyProgress {
+  const etaMs = total === null || done === 0 ? null : Math.max(0, (elapsedMs / done) * (total - done));
+  return { eventsDone: done, eventsTotal: total, elapsedMs, etaMs };
+}
+
 export interface VerifyExportOptions {
   onProgress?: (progress: VerifyProgress) => void;
   /** Report progress every this many events (default 10,000). */
@@ -272,9 +278,7 @@ export async function verifyGlobalChainExport(
 
   const report = (): void => {
     if (options.onProgress === undefined) return;
-    const elapsedMs = nowMs() - startedMs;
-    const etaMs = eventsTotal === null || verified === 0 ? null : Math.max(0, (elapsedMs / verified) * (eventsTotal - verified));
-    options.onProgress({ eventsDone: verified, eventsTotal, elapsedMs, etaMs });
+    options.onProgress(verifyProgress(verified, eventsTotal, nowMs() - startedMs));
   };
   const result = (discrepancy: Discrepancy | null): ExportVerification => {
     report();

@@ -18,7 +18,7 @@ import { STREAM_CHAIN } from './export.js';
 import { MerkleFrontier } from './merkle.js';
 import { EMPTY_TREE_ROOT } from './proof-verify.js';
 import type { Discrepancy, DiscrepancyReason, ExportVerification, ParsedLine, VerifyExportOptions } from './verify-export.js';
-import { parseExportLine } from './verify-export.js';
+import { parseExportLine, verifyProgress } from './verify-export.js';
 
 /** Hashed in place of the position on EventStoreDB (see the adapter's envelope). */
 const UNHASHED_POSITION = -1n;
@@ -94,9 +94,7 @@ export async function verifyStreamChainExport(
 
   const report = (): void => {
     if (options.onProgress === undefined) return;
-    const elapsedMs = nowMs() - startedMs;
-    const etaMs = eventsTotal === null || verified === 0 ? null : Math.max(0, (elapsedMs / verified) * (eventsTotal - verified));
-    options.onProgress({ eventsDone: verified, eventsTotal, elapsedMs, etaMs });
+    options.onProgress(verifyProgress(verified, eventsTotal, nowMs() - startedMs));
   };
   const result = (discrepancy: Discrepancy | null): ExportVerification => {
     report();
