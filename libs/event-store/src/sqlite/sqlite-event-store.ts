@@ -33,6 +33,7 @@ import {
   type PreparedEvent,
 } from '../shared/index.js';
 import { ensureSchema, refuseForeignBytes } from './schema.js';
+import { KnownRevisions } from './known-revisions.js';
 import { WalSync } from './wal-sync.js';
 
 export interface SqliteEventStoreOptions {
@@ -151,6 +152,13 @@ interface SharedRowValues {
 
 type WriteStep = (stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision) => AppendResult;
 
+/** What the current transaction has written so far: its first and last positions, and each stream's last revision. */
+interface Written {
+  first: number;
+  last: number;
+  streams: [stream: string, lastRevision: number][];
+}
+
 class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   readonly limits: StoreLimits;
@@ -174,6 +182,10 @@ class SqliteEventStore implements EventStore {
    * ever hold what is on disk; stream reads (the command path's expected-revision checks) see every commit.
    */
   private readonly unsynced: number[] = [];
+  /** The head and recent streams' revisions, without a statement per question (known-revisions.ts). */
+  private readonly known: KnownRevisions;
+  /** Filled by `write` inside the current transaction; read and cleared by whoever began it, once it commits. */
+  private written: Written | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -184,6 +196,8 @@ class SqliteEventStore implements EventStore {
     this.clock = options.clock ?? systemClock;
     this.limits = resolveLimits(options.limits);
     this.statements = this.prepareStatements();
+    const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.known = new KnownRevisions(() => dataVersion.get() as number);
     this.appendFast = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, false));
     this.appendChecked = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, true));
     this.commitGroup = db.transaction((group: readonly PendingAppend[]) => this.writeGroup(group));
@@ -227,11 +241,18 @@ class SqliteEventStore implements EventStore {
       const prepared = prepareAppend(stream, events, this.limits);
       let result: AppendResult;
       try {
-        result = this.appendFast.immediate(stream, prepared, expected);
+        try {
+          result = this.appendFast.immediate(stream, prepared, expected);
+        } catch (error) {
+          if (!(error instanceof IdAlreadyInStream)) throw error;
+          this.written = null;
+          result = this.appendChecked.immediate(stream, prepared, expected);
+        }
       } catch (error) {
-        if (!(error instanceof IdAlreadyInStream)) throw error;
-        result = this.appendChecked.immediate(stream, prepared, expected);
+        this.forgetWritten();
+        throw error;
       }
+      this.rememberWritten();
       // After the commit, never before: a woken subscriber must be able to read what woke it.
       this.signal.notify();
       return result;
@@ -270,21 +291,22 @@ class SqliteEventStore implements EventStore {
       take++;
     }
     const group = this.pending.splice(0, take);
-    const before = this.walSync === null ? null : (this.statements.headPosition.get()?.position ?? -1);
     let outcomes: Outcome[];
+    let written: Written | null = null;
     try {
       outcomes = this.commitGroup.immediate(group);
+      written = this.rememberWritten();
     } catch (error) {
+      this.forgetWritten();
       for (const p of group) p.reject(error);
       outcomes = [];
     }
-    const after = before === null ? null : (this.statements.headPosition.get()?.position ?? -1);
-    if (this.walSync === null || before === null || after === null || !outcomes.some((o) => o.ok)) this.settle(group, outcomes);
+    if (this.walSync === null || !outcomes.some((o) => o.ok)) this.settle(group, outcomes);
     else {
       // Even a group of repeats waits for a sync: its originals may sit in a group whose sync is still under way,
       // and syncs run in order, so this one returning means they are on disk too.
-      const wrote = after > before;
-      if (wrote) this.unsynced.push(before + 1);
+      const wrote = written !== null;
+      if (written !== null) this.unsynced.push(written.first);
       this.walSync.sync().then(
         () => {
           if (wrote) this.unsynced.shift();
@@ -320,6 +342,20 @@ class SqliteEventStore implements EventStore {
     for (const p of this.pending.splice(0)) p.reject(failure);
   }
 
+  /** The current transaction committed: what it wrote becomes known (and is returned), and the record is cleared. */
+  private rememberWritten(): Written | null {
+    const written = this.written;
+    this.written = null;
+    if (written !== null) this.known.committed(written.last, written.streams);
+    return written;
+  }
+
+  /** The current transaction failed: what it wrote may or may not be in the log, so nothing is taken as known. */
+  private forgetWritten(): void {
+    this.written = null;
+    this.known.forget();
+  }
+
   private writeGroup(group: readonly PendingAppend[]): Outcome[] {
     return group.map((p): Outcome => {
       try {
@@ -334,6 +370,7 @@ class SqliteEventStore implements EventStore {
         return { ok: true, result };
       } catch (error) {
         // An I/O error can make SQLite abandon the whole transaction: then nothing in the group may be acknowledged.
+        // A refused append wrote nothing (its savepoint was rolled back; `write` records only once all rows are in).
         if (!this.db.inTransaction) throw error;
         return { ok: false, error };
       }
@@ -395,6 +432,10 @@ class SqliteEventStore implements EventStore {
         throw error;
       }
     }
+    const first = head === undefined ? 0 : head.position + 1;
+    if (this.written === null) this.written = { first, last: position - 1, streams: [] };
+    else this.written.last = position - 1;
+    this.written.streams.push([stream, revision - 1]);
     return { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position - 1) };
   }
 
@@ -410,7 +451,7 @@ class SqliteEventStore implements EventStore {
 
   readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     return this.run(() => {
-      const last = this.statements.streamRevision.get(stream)?.revision ?? null;
+      const last = this.revisionOf(stream);
       if (last === null) throw new StreamNotFoundError(stream);
       const slice = streamSlice(BigInt(last), options, this.limits);
       if (slice.count === 0) return [];
@@ -456,12 +497,12 @@ class SqliteEventStore implements EventStore {
   }
 
   streamExists(stream: string): Promise<boolean> {
-    return this.run(() => (this.statements.streamRevision.get(stream)?.revision ?? null) !== null);
+    return this.run(() => this.revisionOf(stream) !== null);
   }
 
   streamRevision(stream: string): Promise<bigint | null> {
     return this.run(() => {
-      const revision = this.statements.streamRevision.get(stream)?.revision ?? null;
+      const revision = this.revisionOf(stream);
       return revision === null ? null : BigInt(revision);
     });
   }
@@ -483,10 +524,15 @@ class SqliteEventStore implements EventStore {
 
   /** The last position readers of the whole log may see: the head, or just before the oldest group not yet synced. */
   private visibleHead(): number | null {
-    const head = this.statements.headPosition.get()?.position ?? null;
+    const head = this.known.headPosition(() => this.statements.headPosition.get()?.position ?? null);
     const oldestUnsynced = this.unsynced[0];
     if (head === null || oldestUnsynced === undefined) return head;
     return oldestUnsynced === 0 ? null : Math.min(head, oldestUnsynced - 1);
+  }
+
+  /** The stream's last revision as known or read outside any transaction (a write checks it again inside its own). */
+  private revisionOf(stream: string): number | null {
+    return this.known.streamRevision(stream, () => this.statements.streamRevision.get(stream)?.revision ?? null);
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
