@@ -1,8 +1,9 @@
-import { Module, ValidationPipe, type DynamicModule, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LedgerModule, type LedgerModuleOptions } from '../../../libs/ledger/src/ledger.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { HealthController } from './health/health.controller.js';
+import { BodyValidationPipe } from './http/body-validation.pipe.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { fieldErrors, ProblemFilter, RequestValidationError } from './http/problem.js';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor.js';
@@ -29,10 +30,10 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
+          // Nest's ValidationPipe (transforming) with a cheaper path for request bodies; same outcomes.
+          useValue: new BodyValidationPipe({
             whitelist: true,
             forbidNonWhitelisted: true,
-            transform: true,
             stopAtFirstError: false,
             exceptionFactory: (errors) => new RequestValidationError(fieldErrors(errors)),
           }),

@@ -21,15 +21,20 @@ export function memoizeValidationMetadata(): void {
   const lookup = storage.getTargetValidationMetadatas.bind(storage);
   const grouping = storage.groupByPropertyName.bind(storage);
   const addValidation = storage.addValidationMetadata.bind(storage);
-  let byTarget = new Map<Target, Map<string, Rules>>();
+  // Validation asks with default flags (no groups, not `always`, not strict) and the class's own schema or a parent's
+  // name: those answers are keyed by schema alone, without building a key string per lookup (every nested object).
+  let byTarget = new Map<Target, Map<string | undefined, Rules>>();
+  let byTargetAndFlags = new Map<Target, Map<string, Rules>>();
   let grouped = new WeakMap<Rules, Record<string, Rules>>();
 
   storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
-    const key = `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups === undefined ? '' : JSON.stringify(groups)}`;
-    let forTarget = byTarget.get(targetConstructor);
+    const plain = always === false && strictGroups === false && groups === undefined;
+    const memo = plain ? byTarget : byTargetAndFlags;
+    const key = plain ? targetSchema : `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups === undefined ? '' : JSON.stringify(groups)}`;
+    let forTarget = memo.get(targetConstructor);
     if (forTarget === undefined) {
       forTarget = new Map();
-      byTarget.set(targetConstructor, forTarget);
+      memo.set(targetConstructor, forTarget);
     }
     let found = forTarget.get(key);
     if (found === undefined) {
@@ -48,6 +53,7 @@ export function memoizeValidationMetadata(): void {
   };
   storage.addValidationMetadata = (metadata) => {
     byTarget = new Map();
+    byTargetAndFlags = new Map();
     grouped = new WeakMap();
     addValidation(metadata);
   };
