@@ -11,6 +11,7 @@ const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 const CITIES = ['city-a', 'city-b', 'city-c', 'city-d', 'city-e', 'city-f'];
 const FINDING_KINDS = ['false_report', 'late_report', 'concealment'] as const;
+const VERSION = new TrustReadModel().version;
 
 /** A deterministic history: commitments of every outcome, back-dated recordings, findings and revocations, members. */
 function history(idPrefix: string, commitments: number): RecordedEvent[] {
@@ -64,7 +65,7 @@ function history(idPrefix: string, commitments: number): RecordedEvent[] {
 /** What a snapshot file gives back: the rows written by the snapshot writer and read back by its reader. */
 async function throughFile(state: unknown): Promise<unknown[]> {
   const chunks: Buffer[] = [];
-  const fields = { readModel: 'trust', version: 3, parameterSetVersion: 'cfbt-1', position: '0', store: { kind: 'memory' as const, eventHash: '0'.repeat(64) }, takenAt: new Date(T0).toISOString() };
+  const fields = { readModel: 'trust', version: VERSION, parameterSetVersion: 'cfbt-1', position: '0', store: { kind: 'memory' as const, eventHash: '0'.repeat(64) }, takenAt: new Date(T0).toISOString() };
   await encodeSnapshot(fields, state, async (chunk) => void chunks.push(Buffer.from(chunk)), { chunkBytes: 4_096 });
   return (await openSnapshot('trust', Buffer.concat(chunks)).state()) as unknown[];
 }
@@ -199,8 +200,8 @@ describe.each([
     });
 
     it('refuses a snapshot of another version or parameter set', () => {
-      refusedThenRebuilt(withRow(0, ['trust', 2, ...(rows[0] as unknown[]).slice(2)]), 'version 2 is not 3');
-      refusedThenRebuilt(withRow(0, ['trust', 3, 'cfbt-0', ...(rows[0] as unknown[]).slice(3)]), 'parameter set cfbt-0');
+      refusedThenRebuilt(withRow(0, ['trust', VERSION - 1, ...(rows[0] as unknown[]).slice(2)]), `version ${VERSION - 1} is not ${VERSION}`);
+      refusedThenRebuilt(withRow(0, ['trust', VERSION, 'cfbt-0', ...(rows[0] as unknown[]).slice(3)]), 'parameter set cfbt-0');
     });
 
     it('refuses to restore into a model that has already applied events, keeping its state', () => {

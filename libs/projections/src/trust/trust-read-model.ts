@@ -40,7 +40,7 @@ import { bandOf, expectedTrust, type TrustOpinion } from './opinion.js';
 import { CFBT_1, type TrustParameterSet } from './parameters.js';
 import { CityInterner, CommitmentTable, FactTable, NO_CITY, RowList } from './commitment-table.js';
 import { RowCursor, TrustSnapshotError, decodeColumn, expectArray, expectCount, expectFinite, expectString } from './snapshot-codec.js';
-import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector } from './time-index.js';
+import { COMMITMENT_COEFFICIENTS, Coef, DeltaBatch, FINDING_COEFFICIENTS, TimeIndex, newCoefVector, type CoefVector, type TimeIndexLayout } from './time-index.js';
 
 /**
  * Most lifecycle events one commitment or finding may have. Far beyond any real history (made, a terminal, a few
@@ -205,21 +205,20 @@ class Evidence {
   ) {}
 
   /**
-   * Both indices for a snapshot: their row counts onto `sizes` (null for findings when they never had an index) and
-   * their rows onto `rows`, lent as views (each index copies its rows before its next change). Nothing is allocated
-   * per index but the views: a capture walks tens of thousands of them.
+   * Both indices for a snapshot: their layouts onto `layouts` (null for findings when they never had an index) and
+   * their rows onto `rows`, lent as views (each index copies a chunk before its next change to it). Nothing is
+   * allocated per index but the views (and the chunk sizes of the few indices of several chunks): a capture walks
+   * tens of thousands of them.
    */
-  captureInto(sizes: (number | string | null)[], rows: Float64Array[]): void {
+  captureInto(layouts: (TimeIndexLayout | string | null)[], rows: Float64Array[]): void {
     const findings = this.findingIndex;
-    sizes.push(this.commitments.size, findings === null ? null : findings.size);
-    rows.push(this.commitments.capture());
-    if (findings !== null) rows.push(findings.capture());
+    layouts.push(this.commitments.captureInto(rows), findings === null ? null : findings.captureInto(rows));
   }
 
-  /** The indices of a capture: row counts from the evidence row, rows taken in turn from the packed rows. */
-  static restore(commitmentRows: unknown, findingRows: unknown, take: (rows: number, coefficients: { width: number }) => Float64Array): Evidence {
-    const commitments = TimeIndex.restore(COMMITMENT_COEFFICIENTS, take(expectCount(commitmentRows, 'time index size'), COMMITMENT_COEFFICIENTS));
-    const findings = findingRows === null ? null : TimeIndex.restore(FINDING_COEFFICIENTS, take(expectCount(findingRows, 'time index size'), FINDING_COEFFICIENTS));
+  /** The indices of a capture: layouts from the evidence row, rows taken in turn from the packed rows. */
+  static restore(commitmentLayout: unknown, findingLayout: unknown, take: (length: number) => Float64Array): Evidence {
+    const commitments = TimeIndex.restore(COMMITMENT_COEFFICIENTS, commitmentLayout, take);
+    const findings = findingLayout === null ? null : TimeIndex.restore(FINDING_COEFFICIENTS, findingLayout, take);
     return new Evidence(commitments, findings);
   }
 
@@ -295,9 +294,10 @@ export class TrustReadModel implements ReadModel {
   readonly name = 'trust';
   /**
    * 2: the canonical state became counted digests of the commitments and findings. 3: snapshot columns and indices
-   * as binary rows.
+   * as binary rows. 4: time indices in chunks, each with its base sums (a version-3 snapshot's sums are no chunked
+   * index's: rebuilt, not restored).
    */
-  readonly version = 3;
+  readonly version = 4;
 
   private bases: [BasisIndex, BasisIndex] = [new BasisIndex(), new BasisIndex()];
   /** Known cities, interned: each id is one string however many commitments name it. */
@@ -526,8 +526,9 @@ export class TrustReadModel implements ReadModel {
    * Rows: `['trust', version, parameter set, epoch, next finding owner]`, `['cities', ids]`, the fact table (a row
    * and 7 columns), the commitment table (a row and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
    * rows, `['findings', [[id, owner, finding, facts]…]]` in chunks, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
-   * commitment rows, finding rows | null]…]]` and one binary row of every index's rows in that order (one row rather
-   * than one per index: there are tens of thousands), then `['end', number of rows]`.
+   * commitment layout, finding layout | null]…]]` (a layout: an index's row count, or each chunk's when it has
+   * several) and one binary row of every index's rows in that order (of an index of several chunks, their bases, then
+   * each chunk's rows; one row rather than one per index: there are tens of thousands), then `['end', number of rows]`.
    */
   snapshot(): unknown[] {
     const rows: unknown[] = [['trust', this.version, this.parameters.id, this.epochMs, this.nextFindingOwner], ['cities', [...this.cities.all()]]];
@@ -552,7 +553,7 @@ export class TrustReadModel implements ReadModel {
       for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
     });
     // Flat runs of (basis, city, counterparty, commitment rows, finding rows): the tuples are made by the writer.
-    const evidence: (number | string | null)[] = [];
+    const evidence: (TimeIndexLayout | string | null)[] = [];
     const evidenceRows: Float64Array[] = [];
     this.bases.forEach((basis, slot) => {
       for (const [city, cityEvidence] of basis.city) {
@@ -624,23 +625,23 @@ export class TrustReadModel implements ReadModel {
     const entries = expectArray(rows.tagged('evidence')[1], 'evidence');
     const bytes = rows.next('evidence rows');
     if (!(bytes instanceof Uint8Array) || bytes.length % Float64Array.BYTES_PER_ELEMENT !== 0) throw new TrustSnapshotError('the evidence rows are not a binary row of numbers');
-    // One aligned copy of the file's bytes; each index views its own disjoint part of it (no allocation per index).
-    // An index writes only inside its part, and its first insertion moves it to an array of its own (its part is
-    // exactly full), so the parts never overlap.
+    // One aligned copy of the file's bytes; each index views its own disjoint parts of it (no allocation per row).
+    // An index writes only inside its parts, and its first insertion into a chunk moves that chunk to an array of its
+    // own (its part is exactly full), so the parts never overlap.
     const packed = decodeColumn(bytes, bytes.length / Float64Array.BYTES_PER_ELEMENT, 0, (n) => new Float64Array(n), 'evidence rows');
     let taken = 0;
-    const take = (count: number, coefficients: { width: number }): Float64Array => {
-      const end = taken + count * TimeIndex.strideOf(coefficients);
+    const take = (length: number): Float64Array => {
+      const end = taken + length;
       if (end > packed.length) throw new TrustSnapshotError('the evidence rows are fewer than the indices hold');
       const indexRows = packed.subarray(taken, end);
       taken = end;
       return indexRows;
     };
     for (const entry of entries) {
-      const [slot, cityId, counterparty, commitmentRows, findingRows] = expectArray(entry, 'evidence entry');
+      const [slot, cityId, counterparty, commitmentLayout, findingLayout] = expectArray(entry, 'evidence entry');
       const basis = bases[slotOf(slot)];
       const city = expectString(cityId, 'evidence city');
-      const evidence = Evidence.restore(commitmentRows, findingRows, take);
+      const evidence = Evidence.restore(commitmentLayout, findingLayout, take);
       if (counterparty === null) basis.city.set(city, { all: evidence, byCounterparty: new Map() });
       else {
         const owner = basis.city.get(city);
