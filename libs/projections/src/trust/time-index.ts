@@ -48,6 +48,9 @@ export const newCoefVector = (): CoefVector => new Float64Array(COEFFICIENTS);
  */
 export const MAX_CHUNK_ROWS = 512;
 
+/** Fewest rows either part of a split chunk keeps, unless the row goes before or after all of it. */
+const MIN_SPLIT_ROWS = MAX_CHUNK_ROWS / 8;
+
 /** Neighbouring chunks that a withdrawal leaves with this many rows between them become one. */
 const MERGED_CHUNK_ROWS = MAX_CHUNK_ROWS / 2;
 
@@ -185,9 +188,11 @@ export class TimeIndex {
     let chunk = this.chunks[c];
     let at = upperBound(chunk.rows, chunk.n, stride, key);
     if (chunk.n === MAX_CHUNK_ROWS) {
-      // Past the end of a full chunk, or before the first row, the row starts a chunk of its own: a run of appends
-      // (or of insertions before everything) fills chunks instead of leaving them half full.
-      const splitAt = at === MAX_CHUNK_ROWS || at === 0 ? at : MAX_CHUNK_ROWS >>> 1;
+      // A full chunk splits where the row goes, so that a run of insertions at one point (appends; insertions before
+      // everything; evidence of now placed before the future rows of open commitments) fills chunks rather than
+      // leaving them half full; but no part keeps less than an eighth of it, so scattered insertions make no
+      // sliver chunks. Past the end, or before the first row, the row starts a chunk of its own.
+      const splitAt = at === MAX_CHUNK_ROWS || at === 0 ? at : Math.min(MAX_CHUNK_ROWS - MIN_SPLIT_ROWS, Math.max(MIN_SPLIT_ROWS, at));
       this.split(c, splitAt);
       // Between the two parts, the row ends the first, unless that one is still full.
       if (at > splitAt || at === MAX_CHUNK_ROWS) {
@@ -422,6 +427,14 @@ export class TimeIndex {
       }
     }
     chunk.n = at;
+    // The part left behind gets no more room than a chunk grown to its rows would have: indices split by back-dated
+    // insertions take no more memory than those grown by appends.
+    if (chunk.rows.length > nextCapacity(at) * stride) {
+      const kept = new Float64Array(nextCapacity(at) * stride);
+      kept.set(chunk.rows.subarray(0, at * stride));
+      chunk.rows = kept;
+      chunk.lent = false;
+    }
     const bases = new Float64Array(this.bases.length + width);
     bases.set(this.bases.subarray(0, c * width));
     bases.set(this.bases.subarray(c * width), (c + 1) * width);
