@@ -5,12 +5,13 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Expose, Transform, Type as TransformedType } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
-import { getMetadataStorage, IsDefined, IsInt, IsOptional, IsString, ValidateNested, type ValidationError } from 'class-validator';
+import { getMetadataStorage, IsDefined, IsInt, IsOptional, IsString, validate, ValidateNested, type ValidationError, type ValidatorOptions } from 'class-validator';
 import fc from 'fast-check';
 import { BOUNDED_CONTEXTS } from '../contexts.js';
 import { HealthController } from '../health/health.controller.js';
 import { BodyValidationPipe } from './body-validation.pipe.js';
-import { planOf } from './instance-plan.js';
+import { acceptanceFor, acceptPlanOf } from './accept-plan.js';
+import { instantiate, NOT_PLANNED, planOf } from './instance-plan.js';
 import { fieldErrors, RequestValidationError } from './problem.js';
 import { memoizeValidationMetadata } from './validation-metadata-cache.js';
 
@@ -24,6 +25,9 @@ const options = {
 };
 const nestPipe = new ValidationPipe({ ...options, transform: true });
 const bodyPipe = new BodyValidationPipe(options);
+/** What both pipes hand class-validator (Nest's pipe turns unknown values off). */
+const validatorOptions: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false, forbidUnknownValues: false, validationError: { target: false } };
+const acceptance = acceptanceFor(validatorOptions);
 
 // ---- the DTO classes the app binds, read from its controllers' route metadata -------------------------------------
 
@@ -222,6 +226,43 @@ describe('the body validation pipe gives exactly what Nest’s ValidationPipe gi
     }
   });
 
+  it('compiles an acceptance plan for every body the app binds and every class they nest', () => {
+    expect(acceptance).not.toBeNull();
+    const nestedClasses = (type: Type<object>): Type<object>[] => {
+      const found = new Set<Type<object>>([type]);
+      for (const seen of found) for (const property of planOf(seen)?.properties.values() ?? []) if (property.nested !== null) found.add(property.nested.type as Type<object>);
+      return [...found];
+    };
+    expect(BODY_DTOS.flatMap(nestedClasses).filter((type) => acceptPlanOf(type) === null).map((type) => type.name)).toEqual([]);
+  });
+
+  it('accepts every body Nest’s pipe accepts without class-validator, and hands it every refused one', async () => {
+    const storage = getMetadataStorage();
+    const sent: [Type<object>, Record<string, unknown>][] = [];
+    for (const type of BODY_DTOS) {
+      for (const body of fc.sample(bodyArbitrary(type), { numRuns: 10, seed: 5 })) {
+        // Also compiles the plans first: compiling asks the storage too.
+        const [ours, nest] = await bothOutcomes(body, bodyMetadata(type));
+        if ('accepted' in nest && 'accepted' in ours) sent.push([type, body]);
+      }
+    }
+    expect(sent.length).toBeGreaterThan(BODY_DTOS.length * 5);
+    const lookups = jest.spyOn(storage, 'getTargetValidationMetadatas');
+    try {
+      for (const [type, body] of sent) expect(await outcome(bodyPipe, copy(body), bodyMetadata(type))).toHaveProperty('accepted');
+      // class-validator looks up the rules of every object it validates: it validated none of them.
+      expect(lookups).not.toHaveBeenCalled();
+      const commitment = BODY_DTOS.find((type) => type.name === 'MakeCommitmentDto') as Type<object>;
+      const valid = sent.find(([type]) => type === commitment)?.[1];
+      expect(valid).toBeDefined();
+      const refused = await outcome(bodyPipe, { ...valid, dueAt: 'soon' }, bodyMetadata(commitment));
+      expect(refused).toEqual({ refused: [{ field: 'dueAt', messages: [expect.stringContaining('ISO-8601') as unknown] }] });
+      expect(lookups).toHaveBeenCalled();
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it.each(BODY_DTOS.map((type) => [type.name, type] as const))('%s: accepts and refuses the same bodies, with equal instances and equal field errors', async (_name, type) => {
     const counts = { accepted: 0, refused: 0 };
     await fc.assert(
@@ -231,6 +272,14 @@ describe('the body validation pipe gives exactly what Nest’s ValidationPipe gi
         expect(ours).toEqual(nest);
         if ('accepted' in nest) counts.accepted++;
         else counts.refused++;
+        // The compiled acceptance decides as class-validator does, on the instance the pipe validates.
+        const plan = planOf(type);
+        const instance = plan === null ? NOT_PLANNED : instantiate(plan, copy(sent) ?? {});
+        if (instance !== NOT_PLANNED) {
+          const verdict = acceptance?.verdict(instance);
+          expect(verdict).not.toBe('unknown');
+          expect(verdict === 'accepted').toBe((await validate(instance, validatorOptions)).length === 0);
+        }
       }),
       { numRuns: 150 },
     );
