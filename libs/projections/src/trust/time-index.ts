@@ -154,7 +154,15 @@ export type TimeIndexLayout = number | number[];
 export class TimeIndex {
   /** At least one; only the single chunk of an empty index is empty. */
   private chunks: Chunk[];
-  /** Bases of the chunks after the first (the first's is zero), chunk c's at (c − 1)·width; exactly that long. */
+  /**
+   * chunks[0], which never changes once the index is made (splits and merges keep the first chunk's object): an
+   * index of one chunk, nearly every index, is read without going through the list.
+   */
+  private first: Chunk;
+  /**
+   * Bases of the chunks after the first (the first's is zero), chunk c's at (c − 1)·width; exactly that long, and
+   * NO_ROWS itself while the index is one chunk.
+   */
   private bases: Float64Array = NO_ROWS;
   /** `bases` is viewed by a snapshot being written: copied before the next change. */
   private basesLent = false;
@@ -168,7 +176,8 @@ export class TimeIndex {
     this.width = coefficients.width;
     this.stride = SUM + this.width;
     const capacity = Math.min(MAX_CHUNK_ROWS, Math.max(0, Math.floor(initialCapacity)));
-    this.chunks = [new Chunk(capacity === 0 ? NO_ROWS : new Float64Array(capacity * this.stride), 0)];
+    this.first = new Chunk(capacity === 0 ? NO_ROWS : new Float64Array(capacity * this.stride), 0);
+    this.chunks = [this.first];
   }
 
   get size(): number {
@@ -184,8 +193,8 @@ export class TimeIndex {
   /** Adds `sign`·delta at `key`, after the deltas already there; the id must be unique among the deltas at that key. */
   add(key: number, id: number, delta: CoefVector, sign: 1 | -1 = 1): void {
     const { stride, width, offset } = this;
-    let c = this.n === 0 ? 0 : Math.max(0, this.chunkAt(key));
-    let chunk = this.chunks[c];
+    let c = this.bases === NO_ROWS ? 0 : Math.max(0, this.chunkAt(key));
+    let chunk = c === 0 ? this.first : this.chunks[c];
     let at = upperBound(chunk.rows, chunk.n, stride, key);
     if (chunk.n === MAX_CHUNK_ROWS) {
       // A full chunk splits where the row goes, so that a run of insertions at one point (appends; insertions before
@@ -238,7 +247,15 @@ export class TimeIndex {
    * they are): O(1) at or after the last key, else O(log n).
    */
   sumAt(asOf: number, out: CoefVector): void {
-    const { chunks, stride, width, offset } = this;
+    const { stride, width, offset } = this;
+    if (this.bases === NO_ROWS) {
+      const { rows, n } = this.first;
+      const row = n > 0 && asOf >= rows[(n - 1) * stride + KEY] ? n - 1 : upperBound(rows, n, stride, asOf) - 1;
+      const at = row * stride + SUM;
+      for (let k = 0; k < width; k++) out[offset + k] = row < 0 ? 0 : rows[at + k];
+      return;
+    }
+    const chunks = this.chunks;
     let c = chunks.length - 1;
     let chunk = chunks[c];
     let row = chunk.n - 1;
@@ -309,8 +326,8 @@ export class TimeIndex {
     const { stride, width } = index;
     if (typeof layout === 'number') {
       const size = chunkSize(layout, 0);
-      index.chunks[0].rows = take(size * stride);
-      index.chunks[0].n = size;
+      index.first.rows = take(size * stride);
+      index.first.n = size;
       index.n = size;
     } else {
       const sizes = expectArray(layout, 'time index chunks');
@@ -321,6 +338,7 @@ export class TimeIndex {
         index.n += n;
         return new Chunk(take(n * stride), n);
       });
+      index.first = index.chunks[0];
     }
     index.checkOrder();
     return index;
