@@ -164,6 +164,11 @@ export class TimeIndex {
    * NO_ROWS itself while the index is one chunk.
    */
   private bases: Float64Array = NO_ROWS;
+  /**
+   * First instant of each chunk (NO_ROWS while there is one): the search for a chunk reads one small array instead of
+   * every chunk it passes. Derived, never in a snapshot.
+   */
+  private starts: Float64Array = NO_ROWS;
   /** `bases` is viewed by a snapshot being written: copied before the next change. */
   private basesLent = false;
   private n = 0;
@@ -221,6 +226,7 @@ export class TimeIndex {
     for (let k = 0; k < width; k++) rows[base + SUM + k] = (at === 0 ? 0 : rows[base - stride + SUM + k]) + sign * delta[offset + k];
     chunk.n = n + 1;
     this.n++;
+    if (at === 0 && this.starts !== NO_ROWS) this.starts[c] = key;
     if (at < n) shiftSums(rows, base + stride + SUM, (n + 1) * stride, stride, width, delta, offset, sign);
     this.shiftBasesAfter(c, delta, offset, sign);
   }
@@ -339,6 +345,7 @@ export class TimeIndex {
         return new Chunk(take(n * stride), n);
       });
       index.first = index.chunks[0];
+      index.starts = index.startsOf();
     }
     index.checkOrder();
     return index;
@@ -360,17 +367,22 @@ export class TimeIndex {
 
   /** The last chunk whose first instant is at or before `key`, or −1 when every row is later; the index has rows. */
   private chunkAt(key: number): number {
-    const chunks = this.chunks;
-    let hi = chunks.length;
+    const starts = this.starts;
+    let hi = starts.length;
     // Appends are the common case: check the last chunk first.
-    if (chunks[hi - 1].rows[KEY] <= key) return hi - 1;
+    if (starts[hi - 1] <= key) return hi - 1;
     let lo = 0;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (chunks[mid].rows[KEY] <= key) lo = mid + 1;
+      if (starts[mid] <= key) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
+  }
+
+  /** The chunks' first instants; an empty chunk (about to take its first row) comes after every instant. */
+  private startsOf(): Float64Array {
+    return Float64Array.from(this.chunks, (chunk) => (chunk.n === 0 ? Number.POSITIVE_INFINITY : chunk.rows[KEY]));
   }
 
   /** The first chunk whose last instant is at or after `key`, or the number of chunks when there is none. */
@@ -399,6 +411,7 @@ export class TimeIndex {
     chunk.n--;
     this.n--;
     shiftSums(rows, base + SUM, chunk.n * stride, stride, width, REMOVED, 0, -1);
+    if (at === 0 && chunk.n > 0 && this.starts !== NO_ROWS) this.starts[c] = rows[KEY];
     this.shiftBasesAfter(c, REMOVED, 0, -1);
     this.mergeAround(c);
   }
@@ -460,8 +473,8 @@ export class TimeIndex {
       const local = at === 0 ? 0 : chunk.rows[before + k];
       bases[c * width + k] = c === 0 ? local : at === 0 ? this.bases[(c - 1) * width + k] : this.bases[(c - 1) * width + k] + local;
     }
-    this.setBases(bases);
     this.chunks.splice(c + 1, 0, rest);
+    this.setBases(bases);
   }
 
   /** Makes chunk a + 1 part of chunk a, its sums re-counted from chunk a's start. */
@@ -496,10 +509,14 @@ export class TimeIndex {
     return bases;
   }
 
-  /** Bases in a new array: the index's own, whatever a snapshot views. */
+  /**
+   * After chunks were split, merged or dropped: their bases, in a new array (the index's own, whatever a snapshot
+   * views), and their first instants.
+   */
   private setBases(bases: Float64Array): void {
     this.bases = bases;
     this.basesLent = false;
+    this.starts = bases === NO_ROWS ? NO_ROWS : this.startsOf();
   }
 
   /** Copies the bases a snapshot still views, before they change. */
