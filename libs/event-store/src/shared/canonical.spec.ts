@@ -29,6 +29,25 @@ describe('the fast canonical serializer used on the append path', () => {
     );
   });
 
+  it('escapes strings and keys exactly as JSON.stringify does: quotes, backslashes, control characters, lone surrogates', () => {
+    const tricky = ['plain', '引号 "quoted"', 'back\\slash', 'tab\tnew\nline\u0000\u001f', 'del \u007f', 'lone \ud800 high', 'lone \udfff low', 'pair 😀', 'separators \u2028\u2029', ''];
+    for (const text of tricky) {
+      const value = { [text]: text, list: [text, { [text]: [text] }] };
+      expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
+      expect(JSON.parse(fastCanonicalJson(text))).toBe(text);
+    }
+  });
+
+  it('writes exactly what canonicalJson writes for JSON with any UTF-16 text, lone surrogates included', () => {
+    fc.assert(
+      // Any UTF-16 code unit, so lone surrogates too (fast-check's 'binary' unit draws whole code points).
+      fc.property(fc.jsonValue({ stringUnit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)) }), (value) => {
+        expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('sorts keys the way canonicalJson does, integer-like keys included', () => {
     const value = { b: 1, 10: 'ten', a: { z: [3, { y: null, x: undefined }], 9: 'nine' } };
     expect(fastCanonicalJson(value)).toBe('{"10":"ten","a":{"9":"nine","z":[3,{"y":null}]},"b":1}');

@@ -12,12 +12,35 @@ export function fastCanonicalJson(value: unknown): string {
   return out ?? canonicalJson(value);
 }
 
+/** What JSON.stringify escapes in a string: a quote, a backslash, a control character, a (lone) surrogate. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string: only a string that needs an escape goes through it (most need none). */
+const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
+
+/**
+ * Object keys quoted, remembered: events repeat the same few dozen field names. Bounded; emptied when full, so keys
+ * seen once (a request body's) cannot keep the common ones out for long.
+ */
+const QUOTED_KEYS_MAX = 4_096;
+const quotedKeys = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = quote(key);
+    if (quotedKeys.size >= QUOTED_KEYS_MAX) quotedKeys.clear();
+    quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** Returns undefined to mean "not the plain JSON this fast path handles": the caller falls back. */
 function write(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
+      return quote(value);
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'number':
       return Number.isFinite(value) ? JSON.stringify(value) : undefined;
     case 'object': {
@@ -50,7 +73,7 @@ function write(value: unknown): string | undefined {
         if (item === undefined) continue;
         const part = write(item);
         if (part === undefined) return undefined;
-        s += `${first ? '' : ','}${JSON.stringify(key)}:${part}`;
+        s += `${first ? '' : ','}${quoteKey(key)}:${part}`;
         first = false;
       }
       return `${s}}`;
