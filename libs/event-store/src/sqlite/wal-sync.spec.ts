@@ -20,7 +20,7 @@ async function fileHandlePrototype(path: string): Promise<{ sync(): Promise<void
  * failed expectation does not leave close() waiting for it.
  */
 let releaseHeld: () => void = () => undefined;
-async function holdSyncs(path: string): Promise<{ release: () => void; started: () => Promise<void> }> {
+async function holdSyncs(path: string): Promise<{ release: () => void; started: () => Promise<void>; count: () => number }> {
   const prototype = await fileHandlePrototype(path);
   const original = prototype.sync;
   let release: () => void = () => undefined;
@@ -36,7 +36,7 @@ async function holdSyncs(path: string): Promise<{ release: () => void; started: 
     for (let i = 0; i < 200 && sync.mock.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(sync).toHaveBeenCalled();
   };
-  return { release, started };
+  return { release, started, count: () => sync.mock.calls.length };
 }
 
 describe('durable group commit with the WAL synced off the event loop (FULL)', () => {
@@ -108,6 +108,26 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
     release();
     await Promise.all([append, waiting]);
     expect(durable).toBe(true);
+  });
+
+  it('lets groups that commit while a sync runs share the next one, instead of queueing one sync each', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    const { release, started, count } = await holdSyncs(file.path);
+    const first = store.appendToStream('fund-b', transfers(1), 'no_stream');
+    await started();
+    // Three more groups, each committed in a turn of its own while the first sync is held.
+    const later: Promise<unknown>[] = [];
+    for (const stream of ['fund-c', 'fund-d', 'fund-e']) {
+      later.push(store.appendToStream(stream, transfers(1), 'no_stream'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await store.streamRevision('fund-e')).toBe(0n);
+    expect(count()).toBe(1);
+    release();
+    await Promise.all([first, ...later]);
+    expect(count()).toBe(2);
+    expect(await store.headPosition()).toBe(4n);
   });
 
   it('refuses to acknowledge when the disk refuses the sync, and every append after it (fail-stop)', async () => {

@@ -13,28 +13,61 @@ import { dirname } from 'node:path';
  * `fsync` on any descriptor of a file flushes the file's data, whoever wrote it; SQLite keeps the WAL file (reset, never
  * unlinked) while a connection is open, so one descriptor opened after the first commit serves for the store's life.
  * The directory is synced once, when the descriptor is opened, so that the WAL's name is durable too.
+ *
+ * One fsync at a time, and callers that arrive while one runs share the next: an fsync covers every frame written
+ * before it started, so one started after all of them covers them all. (One fsync per call, chained, made a group
+ * that committed during a sync wait for every sync queued before it: under load the disk, not the CPU, set the pace.)
+ * One at a time also keeps completions in call order, which the store's list of unsynced groups relies on.
  */
 export class WalSync {
   private handle: FileHandle | null = null;
-  /** Syncs run one after another: each covers every frame written before it started. */
-  private chain: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  /** The fsync under way, if any. */
+  private running: Promise<void> | null = null;
+  /** Callers waiting for an fsync that starts after their call: the next one, shared. */
+  private waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Resolves when nothing runs and nobody waits (close waits for it). */
+  private idle: Promise<void> = Promise.resolve();
+  private settleIdle: () => void = () => undefined;
 
   constructor(private readonly walPath: string) {}
 
   /** Resolves once every WAL frame written before this call is on disk; rejects if the disk said no. */
   sync(): Promise<void> {
-    const next = this.chain.then(() => this.syncNow());
-    this.chain = next.catch(() => undefined);
-    return next;
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting.length === 0 && this.running === null) this.idle = new Promise<void>((done) => (this.settleIdle = done));
+      this.waiting.push({ resolve, reject });
+      if (this.running === null) this.startNext();
+    });
   }
 
-  /** Waits for the syncs under way, then lets the descriptor go. */
+  /** Waits for the syncs under way and asked for, then lets the descriptor go. */
   async close(): Promise<void> {
-    await this.chain;
+    await this.idle;
     const handle = this.handle;
     this.handle = null;
     await handle?.close();
+  }
+
+  /** Starts one fsync for everyone waiting now; when it ends, the next for whoever came meanwhile. */
+  private startNext(): void {
+    const batch = this.waiting;
+    if (batch.length === 0) {
+      this.running = null;
+      this.settleIdle();
+      return;
+    }
+    this.waiting = [];
+    this.running = this.syncNow().then(
+      () => {
+        for (const caller of batch) caller.resolve();
+      },
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const caller of batch) caller.reject(failure);
+      },
+    );
+    void this.running.then(() => this.startNext());
   }
 
   private async syncNow(): Promise<void> {
