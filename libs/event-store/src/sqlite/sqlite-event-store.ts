@@ -396,7 +396,9 @@ class SqliteEventStore implements EventStore {
    */
   private write(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision, lookUpIds: boolean): AppendResult {
     const s = this.statements;
-    const found = s.streamRevision.get(stream)?.revision ?? null;
+    // A new stream's first append (every creating command's) needs no lookup: its rows go in at revision 0, and the
+    // unique (stream, revision) index refuses them if the stream exists — then it is redone with the lookups.
+    const found = expected === 'no_stream' && !lookUpIds ? null : (s.streamRevision.get(stream)?.revision ?? null);
     const current = found === null ? null : BigInt(found);
     const writable =
       expected === 'any' ||
