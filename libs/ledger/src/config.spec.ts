@@ -71,14 +71,6 @@ describe('configuration from the environment', () => {
     expect(problemsOf({ CONCORDAT_SQLITE_GROUP_COMMIT: 'yes' })).toEqual([expect.stringContaining('CONCORDAT_SQLITE_GROUP_COMMIT')]);
   });
 
-  it('gives SQLite a 32 MiB page cache unless CONCORDAT_SQLITE_CACHE_MIB says otherwise, from 1 to 4096 MiB', () => {
-    expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_JWT_SECRET: SECRET }).sqliteCacheMiB).toBe(32);
-    expect(loadConfig({ CONCORDAT_STORE: 'memory', CONCORDAT_SQLITE_CACHE_MIB: '256', CONCORDAT_JWT_SECRET: SECRET }).sqliteCacheMiB).toBe(256);
-    for (const bad of ['0', '4097', '1.5', '-8', 'lots']) {
-      expect(problemsOf({ CONCORDAT_SQLITE_CACHE_MIB: bad })).toEqual([expect.stringContaining('CONCORDAT_SQLITE_CACHE_MIB')]);
-    }
-  });
-
   it('keeps read-model snapshots beside the SQLite file unless told where, and none for the memory store', () => {
     const sqlite = loadConfig({ CONCORDAT_SQLITE_PATH: join(dir, 'ledger.sqlite'), CONCORDAT_JWT_SECRET: SECRET });
     expect(sqlite.snapshotDir).toBe(`${join(dir, 'ledger.sqlite')}.snapshots`);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_SQLITE_CACHE_MIB, SQLITE_CACHE_MIB_RANGE } from '../../event-store/src/sqlite/index.js';
 
 export type StoreChoice = 'sqlite' | 'memory' | 'esdb';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -19,8 +18,6 @@ export interface LedgerConfig {
   sqliteSynchronous: SqliteSynchronous;
   /** Concurrent appends share one durable transaction (one fsync); per-stream revision checks are unchanged. */
   sqliteGroupCommit: boolean;
-  /** SQLite's page cache in MiB (the index pages each command looks up stay in memory). */
-  sqliteCacheMiB: number;
   esdbUrl: string | null;
   /**
    * Directory of read-model snapshots; null or absent: none (every start replays the log). SQLite: `<file>.snapshots`
@@ -101,14 +98,6 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     else problems.push(`CONCORDAT_SQLITE_GROUP_COMMIT must be on or off, got "${groupText}"`);
   }
 
-  let sqliteCacheMiB = DEFAULT_SQLITE_CACHE_MIB;
-  const cacheText = present(env, 'CONCORDAT_SQLITE_CACHE_MIB');
-  if (cacheText !== undefined) {
-    const parsed = /^\d{1,4}$/.test(cacheText) ? Number(cacheText) : Number.NaN;
-    if (parsed >= SQLITE_CACHE_MIB_RANGE.min && parsed <= SQLITE_CACHE_MIB_RANGE.max) sqliteCacheMiB = parsed;
-    else problems.push(`CONCORDAT_SQLITE_CACHE_MIB must be an integer from ${SQLITE_CACHE_MIB_RANGE.min} to ${SQLITE_CACHE_MIB_RANGE.max} (MiB), got "${cacheText}"`);
-  }
-
   const esdbUrl = present(env, 'CONCORDAT_ESDB_URL') ?? null;
   if (store === 'esdb' && esdbUrl === null) {
     problems.push('CONCORDAT_ESDB_URL is required when CONCORDAT_STORE=esdb (e.g. esdb://localhost:2113?tls=false)');
@@ -144,5 +133,5 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     }
   }
 
-  return { port, host, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, sqliteCacheMiB, esdbUrl, snapshotDir, jwtSecret, jwtSecretGenerated };
+  return { port, host, production, store, sqlitePath, sqliteSynchronous, sqliteGroupCommit, esdbUrl, snapshotDir, jwtSecret, jwtSecretGenerated };
 }

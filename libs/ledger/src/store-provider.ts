@@ -36,7 +36,7 @@ export async function openConfiguredStore(config: LedgerConfig, options: OpenSto
     case 'sqlite': {
       // Lazily, so that the memory store (unit tests) never loads the native binding.
       const { openSqliteEventStore } = await lazily('sqlite', () => import('../../event-store/src/sqlite/index.js'));
-      return openSqliteEventStore({ path: config.sqlitePath, clock, limits, synchronous: config.sqliteSynchronous, groupCommit: config.sqliteGroupCommit, cacheMiB: config.sqliteCacheMiB });
+      return openSqliteEventStore({ path: config.sqlitePath, clock, limits, synchronous: config.sqliteSynchronous, groupCommit: config.sqliteGroupCommit });
     }
     case 'esdb': {
       // Lazily too: the gRPC client is only loaded when the cluster is the log.

@@ -52,19 +52,7 @@ export interface SqliteEventStoreOptions {
    * on the thread pool (wal-sync.ts) and the group is acknowledged when it returns: the event loop is not blocked.
    */
   groupCommit?: boolean;
-  /**
-   * SQLite's page cache for this connection, in MiB (default DEFAULT_SQLITE_CACHE_MIB). Each command looks its stream up
-   * in the (stream, revision) index and inserts into two indices at a place set by the stream's name: with SQLite's
-   * 2 MiB default, the pages of events just written push those index pages out and each lookup reads them again.
-   * Filled only as pages are read; at most this much.
-   */
-  cacheMiB?: number;
 }
-
-/** The page cache a connection gets unless told otherwise (see `cacheMiB`). */
-export const DEFAULT_SQLITE_CACHE_MIB = 32;
-/** Bounds of `cacheMiB`. */
-export const SQLITE_CACHE_MIB_RANGE = { min: 1, max: 4096 } as const;
 
 /** Raised when more appends wait for a group commit than the store will queue. */
 export class AppendQueueFullError extends EventStoreError {
@@ -616,20 +604,11 @@ class SqliteEventStore implements EventStore {
   }
 }
 
-function cacheKiB(mib: number | undefined): number {
-  const value = mib ?? DEFAULT_SQLITE_CACHE_MIB;
-  if (!Number.isInteger(value) || value < SQLITE_CACHE_MIB_RANGE.min || value > SQLITE_CACHE_MIB_RANGE.max) {
-    throw new RangeError(`cacheMiB must be an integer from ${SQLITE_CACHE_MIB_RANGE.min} to ${SQLITE_CACHE_MIB_RANGE.max}, got ${String(mib)}`);
-  }
-  return value * 1024;
-}
-
 /**
  * Opens (or creates) the SQLite log at `path`: WAL, synchronous FULL unless told otherwise, one writer.
  * A foreign, corrupt or newer file is refused with StoreFileError and left as it was.
  */
 export function openSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
-  const cache = cacheKiB(options.cacheMiB);
   refuseForeignBytes(options.path);
   const syncOffLoop = options.synchronous !== 'NORMAL' && options.groupCommit === true;
   let db: Database.Database;
@@ -645,8 +624,6 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' || syncOffLoop ? 'NORMAL' : 'FULL'}`);
     // A busy timeout, not a retry loop: another process holding the write lock gets this long to finish.
     db.pragma('busy_timeout = 5000');
-    // Negative: KiB rather than pages.
-    db.pragma(`cache_size = -${cache}`);
   } catch (error) {
     db.close();
     if (error instanceof StoreFileError) throw error;

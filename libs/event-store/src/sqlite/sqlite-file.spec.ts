@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { FakeClock } from '../clock.js';
 import { StoreFileError } from '../errors.js';
 import { openSqliteEventStore } from './sqlite-event-store.js';
@@ -32,23 +32,6 @@ describe('SQLite log file', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
-  });
-
-  it('gives its connection the page cache it is configured with (32 MiB unless told), and refuses a size out of range before touching the file', async () => {
-    const cacheOf = (store: unknown): number => (store as { db: Database.Database }).db.pragma('cache_size', { simple: true }) as number;
-    const defaults = openSqliteEventStore({ path: file.path });
-    expect(cacheOf(defaults)).toBe(-32 * 1024);
-    await defaults.close();
-    const larger = openSqliteEventStore({ path: file.path, cacheMiB: 256 });
-    expect(cacheOf(larger)).toBe(-256 * 1024);
-    await larger.close();
-    const other = tempLogPath();
-    try {
-      for (const cacheMiB of [0, 4097, 1.5, Number.NaN]) expect(() => openSqliteEventStore({ path: other.path, cacheMiB })).toThrow(RangeError);
-      expect(existsSync(other.path)).toBe(false);
-    } finally {
-      other.remove();
-    }
   });
 
   it('refuses a file that is not an SQLite database and leaves it byte for byte', () => {
