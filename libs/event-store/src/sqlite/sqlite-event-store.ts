@@ -132,7 +132,10 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   hash: row[8],
 });
 
-/** Thrown inside the fast append path when an id turns out to be in the stream already: retry with the lookups. */
+/**
+ * Thrown inside the fast append path when a unique index refuses a row — an id already in the stream, or a no_stream
+ * append to a stream that exists: retry with the lookups, which tell a repeat from a conflict.
+ */
 class IdAlreadyInStream extends Error {}
 
 /**
@@ -378,9 +381,11 @@ class SqliteEventStore implements EventStore {
   }
 
   /**
-   * One append, inside an immediate transaction (the single writer). The fast path skips the per-id lookups:
-   * when the expected revision allows a write, the unique (stream, id) index tells us if an id was already there,
-   * and only then is the append redone with lookups to tell a repeat from a conflict.
+   * One append, inside an immediate transaction (the single writer). The fast path skips the per-id lookups (and, for
+   * no_stream, the stream's revision): when the expected revision allows a write, the unique (stream, id) and
+   * (stream, revision) indices tell us if an id or the stream was already there, and only then is the append redone
+   * with lookups to tell a repeat from a conflict. What it wrote is recorded in `written` for whoever began the
+   * transaction.
    */
   private write(stream: string, events: readonly PreparedEvent[], expected: ExpectedRevision, lookUpIds: boolean): AppendResult {
     const s = this.statements;
