@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
+import { workerHasher, type PayloadHasher } from './snapshots/checksum-worker.js';
 import { encodeSnapshot, openSnapshot, SnapshotRejected, type SealedSnapshot } from './snapshots/snapshot-file.js';
 import type { SnapshotStore } from './snapshots/snapshot-store.js';
 
@@ -105,6 +106,8 @@ export interface ProjectionRunnerOptions {
 }
 
 const DEFAULT_MAX_WAITERS = 10_000;
+/** Snapshot files read ahead of their model's turn: the one being restored and the next (see restoreSnapshots). */
+const READ_AHEAD = 2;
 /**
  * Longest run of events applied without giving the event loop a turn. A page of the log is read synchronously (SQLite)
  * or from memory, so without this a replay of a million events would run in one unbroken chain of microtasks: the
@@ -148,6 +151,10 @@ export class ProjectionRunner {
   private lastSnapshotMs = Date.now();
   private snapshotRound: Promise<void> | null = null;
   private lastRound: SnapshotRound | null = null;
+  /** Hashes snapshot payloads off the main thread during the start; closed once every snapshot is restored. */
+  private hasher: PayloadHasher | null = null;
+  /** Snapshots whose reading began at registration (the first READ_AHEAD restorable models), by model index. */
+  private readonly readAhead = new Map<number, Promise<Prepared>>();
 
   constructor(
     private readonly store: EventStore,
@@ -165,6 +172,12 @@ export class ProjectionRunner {
     this.models.push(model);
     this.restoredFrom.push(null);
     this.snapshotAt.push(null);
+    // The first snapshots are read and hashed (thread pool, worker) while the application still boots on the main
+    // thread; the rest are read one model ahead during the restore, so at most READ_AHEAD files are held at once.
+    const snapshots = this.options.snapshots;
+    if (snapshots !== undefined && model.restore !== undefined && this.readAhead.size < READ_AHEAD) {
+      this.readAhead.set(this.models.length - 1, this.prepare(snapshots, model));
+    }
   }
 
   readModel<T extends ReadModel>(name: string): T | undefined {
@@ -189,6 +202,10 @@ export class ProjectionRunner {
     this.subscription = null;
     if (subscription !== null) await subscription.close();
     await this.loop;
+    // Reads begun at registration by a runner that never started: let them settle, and end the hashing worker.
+    await Promise.all(this.readAhead.values());
+    this.readAhead.clear();
+    await this.closeHasher();
     this.settleWaiters();
     await this.snapshotRound;
     if (wasRunning && this.state === 'stopped' && this.failure === null) await this.writeSnapshots();
@@ -279,10 +296,15 @@ export class ProjectionRunner {
       const head = this.startHead;
       const restorable = this.models.flatMap((model, index) => (model.restore === undefined ? [] : [index]));
       for (const model of this.models) if (model.restore === undefined) this.rebuilt.push(model.name);
-      let next = restorable.length > 0 ? this.prepare(snapshots, this.models[restorable[0]]) : null;
+      const prepared = (index: number): Promise<Prepared> => {
+        const early = this.readAhead.get(index);
+        this.readAhead.delete(index);
+        return early ?? this.prepare(snapshots, this.models[index]);
+      };
+      let next = restorable.length > 0 ? prepared(restorable[0]) : null;
       for (let k = 0; k < restorable.length && next !== null; k++) {
         const current = next;
-        next = k + 1 < restorable.length ? this.prepare(snapshots, this.models[restorable[k + 1]]) : null;
+        next = k + 1 < restorable.length ? prepared(restorable[k + 1]) : null;
         if (this.state !== 'running') {
           // Let the file already requested settle before giving up, so no read outlives the start.
           await next;
@@ -298,6 +320,9 @@ export class ProjectionRunner {
     } finally {
       this.restoring = false;
       this.restoreMs = Math.round(performance.now() - started);
+      await Promise.all(this.readAhead.values());
+      this.readAhead.clear();
+      await this.closeHasher();
     }
     const lowest = this.restoredFrom.reduce<bigint | null | undefined>((low, p) => (low === undefined ? p : low === null || p === null ? null : p < low ? p : low), undefined);
     this.skipThrough = this.restoredFrom.reduce<bigint | null>((high, p) => (p !== null && (high === null || p > high) ? p : high), null);
@@ -308,12 +333,19 @@ export class ProjectionRunner {
     return lowest;
   }
 
+  private async closeHasher(): Promise<void> {
+    const hasher = this.hasher;
+    this.hasher = null;
+    if (hasher !== null) await hasher.close();
+  }
+
   /** Reads a model's snapshot, checks its seal and header and starts its checksum; never rejects (see Prepared). */
   private async prepare(snapshots: SnapshotStore, model: ReadModel): Promise<Prepared> {
     try {
       const bytes = await snapshots.read(model.name);
       if (bytes === null) return { kind: 'none' };
-      const sealed = openSnapshot(model.name, bytes);
+      this.hasher ??= workerHasher();
+      const sealed = openSnapshot(model.name, bytes, { hasher: this.hasher });
       // Rejections are collected with the state; this only starts the work early.
       void sealed.checksum().catch(() => undefined);
       return { kind: 'sealed', sealed };

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSnapshot, openSnapshot, SnapshotRejected, SNAPSHOT_FORMAT, type SnapshotHeader } from './snapshot-file.js';
+import { isAscii } from 'node:buffer';
+import { workerHasher } from './checksum-worker.js';
+import { asciiJson, encodeSnapshot, openSnapshot, SnapshotRejected, SNAPSHOT_FORMAT, type SnapshotHeader } from './snapshot-file.js';
 import { SnapshotBytes } from '../../../projections/src/read-model.js';
 import { DirectorySnapshotStore } from './snapshot-store.js';
 
@@ -99,6 +101,24 @@ describe('a read-model snapshot file', () => {
     expect(after).toEqual(['after']);
   });
 
+  it('writes JSON rows in ASCII and reads back every string exactly: other scripts, astral characters, lone surrogates', async () => {
+    const texts = ['Šanghaj', '长三角', 'Zürich 🏙️', 'half \ud83c pair', '\udfd9 low', 'quote " and \\ backslash', '\u2028\u2029', '\u007f\u0080\u00ff\uffff'];
+    const state = [texts, { [texts[1]]: texts[2] }];
+    const { bytes, header } = await encoded(state);
+    const bodies: Buffer[] = [];
+    for (let at = 0; at < header.payloadBytes; at += 5 + bytes.readUInt32LE(at + 1)) bodies.push(bytes.subarray(at + 5, at + 5 + bytes.readUInt32LE(at + 1)));
+    expect(bodies).toHaveLength(2);
+    for (const body of bodies) expect(isAscii(body)).toBe(true);
+    await expect(openSnapshot(fields.readModel, bytes).state()).resolves.toEqual(state);
+    for (const t of texts) expect(JSON.parse(asciiJson(JSON.stringify(t)))).toBe(t);
+  });
+
+  it('reads rows written in UTF-8 as before', async () => {
+    const body = Buffer.from(JSON.stringify(['Šanghaj', '长三角']), 'utf8');
+    const { header } = await encoded([1]);
+    await expect(openSnapshot(fields.readModel, sealedAround(record('J', body), header, 1)).state()).resolves.toEqual([['Šanghaj', '长三角']]);
+  });
+
   it('writes a typed array as its raw bytes, not as text', async () => {
     const column = new Float64Array(100_000).fill(Math.PI);
     const { header } = await encoded([column]);
@@ -125,6 +145,47 @@ describe('a read-model snapshot file', () => {
     await expect(first).resolves.toBe(true);
     bytes[20] ^= 0x01;
     await expect(openSnapshot(fields.readModel, bytes).checksum()).resolves.toBe(false);
+  });
+
+  describe('checked by a hasher on a worker thread', () => {
+    const hasher = workerHasher();
+    afterAll(() => hasher.close());
+    // Large enough to be moved to the worker rather than hashed in place.
+    const big = Array.from({ length: 40 }, (_, i) => new Float64Array(8_192).fill(i + 0.5));
+
+    /** A copy of `bytes` that is a whole ArrayBuffer of its own, as the snapshot directory reads files. */
+    const own = (bytes: Buffer): Buffer => {
+      const copy = Buffer.from(new ArrayBuffer(bytes.length));
+      bytes.copy(copy);
+      return copy;
+    };
+
+    it('gives back the rows of a file it moved to the worker and back', async () => {
+      const { bytes } = await encoded(['first', ...big, 'last']);
+      expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+      const rows = (await openSnapshot(fields.readModel, own(bytes), { hasher }).state()) as unknown[];
+      expect(rows).toHaveLength(big.length + 2);
+      expect([rows[0], rows[big.length + 1]]).toEqual(['first', 'last']);
+      expect(Buffer.compare(rows[7] as Buffer, bytesOf(big[6]))).toBe(0);
+    });
+
+    it('hashes what it moves and what it keeps in place alike', async () => {
+      const { bytes } = await encoded(big);
+      const expected = createHash('sha256').update(bytes.subarray(0, 1_000_000)).digest('hex');
+      const moved = await hasher.sha256(own(bytes), 1_000_000);
+      expect(moved.hex).toBe(expected);
+      expect(Buffer.compare(moved.file, bytes)).toBe(0);
+      // A view into a larger buffer cannot be moved; it is hashed where it is.
+      const inside = Buffer.concat([Buffer.from('x'), bytes]).subarray(1);
+      await expect(hasher.sha256(inside, 1_000_000)).resolves.toEqual({ hex: expected, file: inside });
+    });
+
+    it('refuses a large file with one flipped byte', async () => {
+      const { bytes } = await encoded(big);
+      const damaged = own(bytes);
+      damaged[1_500_000] ^= 0x01;
+      await expect(openSnapshot(fields.readModel, damaged, { hasher }).state()).rejects.toThrow('the payload does not match its SHA-256');
+    });
   });
 
   describe('refusing anything it did not write exactly, with the reason', () => {
