@@ -57,6 +57,11 @@ export interface AppendResult {
   nextExpectedRevision: bigint;
   /** Global position of the last event written (or already present, for an idempotent repeat). */
   position: bigint;
+  /**
+   * True when every event was already in the stream (an idempotent repeat) and nothing was written now; absent after
+   * a first write. Only adapters whose `reportsRepeats` is true say so: EventStoreDB's answer does not tell.
+   */
+  repeated?: boolean;
 }
 
 export type Direction = 'forwards' | 'backwards';
@@ -130,6 +135,12 @@ export interface IntegrityReport {
 export interface EventStore {
   readonly kind: StoreKind;
   readonly limits: StoreLimits;
+  /**
+   * True when every append result says whether it was an idempotent repeat (`AppendResult.repeated`). Only then may
+   * a creating command skip asking whether its stream exists: its `no_stream` append asks instead, and a repeat that
+   * append recognised is told apart from a first write (execute-command.ts).
+   */
+  readonly reportsRepeats?: boolean;
   appendToStream(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Throws StreamNotFoundError when the stream does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

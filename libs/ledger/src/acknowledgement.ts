@@ -29,9 +29,11 @@ export interface HandledCommand<C, E extends DomainEvent, S> {
   context: CommandContext;
   /** Explicit event ids (e.g. a process manager's deterministic ones). */
   eventIds?: readonly string[];
+  /** The command creates its stream (see ExecuteCommandOptions.createsStream). */
+  createsStream?: boolean;
 }
 
 export async function executeAndAcknowledge<C, E extends DomainEvent, S>(store: EventStore, handled: HandledCommand<C, E, S>): Promise<WriteAcknowledgement> {
-  const { stream, decider, command, context, eventIds } = handled;
-  return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context), eventIds }));
+  const { stream, decider, command, context, eventIds, createsStream } = handled;
+  return acknowledge(await executeCommand({ store, stream, decider, command, metadata: metadataFor(context), eventIds, createsStream }));
 }

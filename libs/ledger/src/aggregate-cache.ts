@@ -126,6 +126,12 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
   };
 }
 
+/** Whether `stream`'s aggregate, folded with this decider and decode, is cached (a command on it reads only what is new). */
+export function isAggregateCached(store: EventStore, stream: string, decider: object, decode: object): boolean {
+  const hit = caches.get(store)?.get(stream);
+  return hit !== undefined && hit.decider === decider && hit.decode === decode;
+}
+
 /** Forget every cached aggregate of a store (tests, or after a store is swapped). */
 export function clearAggregateCache(store: EventStore): void {
   caches.delete(store);

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { DomainError } from '../../domain/src/shared/errors.js';
 import { WrongExpectedRevisionError } from '../../event-store/src/errors.js';
 import { createMemoryEventStore } from '../../event-store/src/memory/index.js';
 import type { EventMetadata, EventStore, ExpectedRevision, ProposedEvent } from '../../event-store/src/port.js';
+import { clearAggregateCache } from './aggregate-cache.js';
 import { CommandConflictError, IdempotencyKeyReusedError } from './errors.js';
 import { executeCommand, IDEMPOTENCY_RECORDED, idempotencyStream } from './execute-command.js';
 import { counterDecider, type CounterCommand } from './testing/counter.js';
@@ -146,5 +148,110 @@ describe('the command path under an idempotency key', () => {
     const outcome = await executeCommand({ store, stream: STREAM, decider: counterDecider, command: { type: 'touch' }, metadata: metadata() });
     expect(outcome).toMatchObject({ events: [], nextExpectedRevision: null, position: null });
     expect(await store.headPosition()).toBeNull();
+  });
+});
+
+describe('a command that creates its stream, decided without asking first whether the stream exists', () => {
+  const keyed = (key: string, requestHash: string): EventMetadata => metadata({ idempotencyKey: key, requestHash });
+  const create = (store: EventStore, command: CounterCommand, meta: EventMetadata = metadata()) =>
+    executeCommand({ store, stream: STREAM, decider: counterDecider, command, metadata: meta, createsStream: true });
+
+  it('writes the new stream and answers with its first revision and position', async () => {
+    const store = createMemoryEventStore();
+    const outcome = await create(store, increment(2));
+
+    expect(outcome).toMatchObject({ events: [{ type: 'counter.incremented', data: { by: 2, total: 2 } }], nextExpectedRevision: 0n, position: 0n, replayed: false });
+    expect((await store.readStream(STREAM)).map((e) => e.data)).toEqual([{ by: 2, total: 2 }]);
+  });
+
+  it('decides on what the stream holds when it already exists, refusing what that state refuses', async () => {
+    const store = createMemoryEventStore();
+    await executeCommand({ store, stream: STREAM, decider: counterDecider, command: increment(500), metadata: metadata() });
+    clearAggregateCache(store);
+
+    // On an empty counter 900 is allowed; on this one (500) it passes the limit.
+    await expect(create(store, increment(900))).rejects.toMatchObject({ code: 'counter_limit_exceeded' });
+    const accepted = await create(store, increment(100));
+    expect(accepted.events).toEqual([{ type: 'counter.incremented', data: { by: 100, total: 600 } }]);
+    expect(accepted.nextExpectedRevision).toBe(1n);
+  });
+
+  it('accepts what the stream it finds allows, though an empty stream would refuse it', async () => {
+    const store = createMemoryEventStore();
+    await executeCommand({ store, stream: STREAM, decider: counterDecider, command: increment(5), metadata: metadata() });
+    clearAggregateCache(store);
+
+    const outcome = await create(store, { type: 'decrement', by: 2 });
+    expect(outcome.events).toEqual([{ type: 'counter.incremented', data: { by: -2, total: 3 } }]);
+    expect(outcome.nextExpectedRevision).toBe(1n);
+  });
+
+  it('answers a repeat of a keyed request with the events first written, even once the stream is no longer cached', async () => {
+    const store = createMemoryEventStore();
+    const first = await create(store, increment(2), keyed('key-9', 'h1'));
+    clearAggregateCache(store);
+    // Same key and request hash, so the same event ids; what the decider would decide now differs, as a command
+    // stamped with a later instant would.
+    const repeat = await create(store, increment(3), keyed('key-9', 'h1'));
+
+    expect(repeat).toEqual({ ...first, replayed: true });
+    expect(repeat.events).toEqual([{ type: 'counter.incremented', data: { by: 2, total: 2 } }]);
+    expect(await store.streamRevision(STREAM)).toBe(0n);
+  });
+
+  it('answers the same with a store that cannot tell a repeated append from a first one', async () => {
+    const base = createMemoryEventStore();
+    const store = Object.create(base, { reportsRepeats: { value: undefined } }) as EventStore;
+    const first = await create(store, increment(2), keyed('key-9', 'h1'));
+    clearAggregateCache(store);
+    const repeat = await create(store, increment(3), keyed('key-9', 'h1'));
+
+    expect(store.reportsRepeats).toBeUndefined();
+    expect(repeat).toEqual({ ...first, replayed: true });
+  });
+
+  it('refuses the key reused for another request on a stream that is no longer cached', async () => {
+    const store = createMemoryEventStore();
+    await create(store, increment(2), keyed('key-9', 'h1'));
+    clearAggregateCache(store);
+
+    await expect(create(store, increment(2), keyed('key-9', 'h2'))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await store.streamRevision(STREAM)).toBe(0n);
+  });
+
+  it('gives the same answers and the same log as the usual path, for any commands, keys and forgotten caches', async () => {
+    type Step = { kind: 'command'; stream: number; by: number; key: number | null; touch: boolean } | { kind: 'forget' };
+    const step = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('command' as const), stream: fc.nat(2), by: fc.integer({ min: -300, max: 600 }), key: fc.option(fc.nat(3)), touch: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'forget' as const }) },
+    );
+    const run = async (steps: readonly Step[], createsStream: boolean): Promise<{ answers: unknown[]; log: unknown[] }> => {
+      const store = createMemoryEventStore();
+      const answers: unknown[] = [];
+      for (const s of steps) {
+        if (s.kind === 'forget') {
+          clearAggregateCache(store);
+          continue;
+        }
+        const command: CounterCommand = s.touch ? { type: 'touch' } : s.by < 0 ? { type: 'decrement', by: -s.by } : increment(s.by);
+        // A key's request hash follows the command, so a key is repeated for the same request or reused for another.
+        const meta = s.key === null ? metadata() : keyed(`key-${s.key}`, `${s.stream}:${JSON.stringify(command)}`);
+        try {
+          const outcome = await executeCommand({ store, stream: `counter-${s.stream}`, decider: counterDecider, command, metadata: meta, createsStream });
+          answers.push({ ...outcome, eventIds: s.key === null ? outcome.eventIds.length : outcome.eventIds });
+        } catch (error) {
+          answers.push({ refused: (error as { code?: string }).code ?? String(error) });
+        }
+      }
+      const page = await store.readAll({ maxCount: 1_000 });
+      const log = page.events.map((e) => ({ stream: e.stream, revision: e.revision, type: e.type, data: e.data, key: e.metadata.idempotencyKey ?? null }));
+      return { answers, log };
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        expect(await run(steps, true)).toEqual(await run(steps, false));
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decider, DomainEvent } from '../../domain/src/shared/decider.js';
 import { StreamNotFoundError, WrongExpectedRevisionError } from '../../event-store/src/errors.js';
-import type { EventMetadata, EventStore, ExpectedRevision, ProposedEvent, RecordedEvent } from '../../event-store/src/port.js';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision, ProposedEvent, RecordedEvent } from '../../event-store/src/port.js';
 import { CommandConflictError, IdempotencyKeyReusedError, StreamTooLongError } from './errors.js';
-import { loadAggregate } from './aggregate-cache.js';
+import { isAggregateCached, loadAggregate } from './aggregate-cache.js';
 import { deterministicEventId } from './event-ids.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -38,6 +38,12 @@ export interface ExecuteCommandOptions<C, E extends DomainEvent, S> {
   maxAttempts?: number;
   /** How a recorded event becomes the decider's event (upcasting lives here). Default: its type and data. */
   decode?: (event: RecordedEvent) => E;
+  /**
+   * The command creates its stream (a new commitment, city, …): decide it on the empty state and let the `no_stream`
+   * append find out whether the stream exists, instead of asking first. Only a hint: whenever that first guess does
+   * not hold, the command takes the usual path and answers exactly as it would have.
+   */
+  createsStream?: boolean;
 }
 
 export interface CommandOutcome<E> {
@@ -137,6 +143,36 @@ async function recordNoOp<E>(store: EventStore, stream: string, revision: bigint
 }
 
 /**
+ * A creating command decided on the empty state and appended with `no_stream`, without first asking whether the stream
+ * exists (one index look-up per new stream, most of the cost of a lookup-free command). Null whenever the guess that
+ * the stream is new does not hold or cannot be trusted, and the caller then takes the usual path, whose answer is
+ * the exact one: when deciding on the empty state refuses or decides nothing (on the real stream it may decide
+ * otherwise), when the stream exists (the append is refused as a conflict), and when the append was a repeat of
+ * events already written under the same deterministic ids (the usual path finds them under their idempotency key and
+ * answers with the events first written, `replayed`). Nothing is written in any of those cases.
+ */
+async function createOptimistically<C, E extends DomainEvent, S>(options: ExecuteCommandOptions<C, E, S>): Promise<CommandOutcome<E> | null> {
+  const { store, stream, decider, command, metadata } = options;
+  let decided: E[];
+  try {
+    decided = decider.decide(command, decider.initialState());
+  } catch {
+    return null;
+  }
+  if (decided.length === 0) return null;
+  const proposed: ProposedEvent[] = decided.map((event, index) => ({ id: idFor(options.eventIds, metadata, stream, index), type: event.type, data: event.data, metadata }));
+  let result: AppendResult;
+  try {
+    result = await store.appendToStream(stream, proposed, 'no_stream');
+  } catch (error) {
+    if (error instanceof WrongExpectedRevisionError) return null;
+    throw error;
+  }
+  if (result.repeated === true) return null;
+  return { stream, events: decided, eventIds: proposed.map((p) => p.id), nextExpectedRevision: result.nextExpectedRevision, position: result.position, replayed: false };
+}
+
+/**
  * The one command path (Emmett's `CommandHandler`): read the stream, fold `evolve`, `decide`, append with the
  * expected revision. Only a revision conflict is retried, at most `maxAttempts` times in all, after a short jittered
  * pause; a DomainError from `decide` and every store error other than a conflict go straight to the caller.
@@ -145,6 +181,11 @@ export async function executeCommand<C, E extends DomainEvent, S>(options: Execu
   const { store, stream, decider, command, metadata } = options;
   const decode = options.decode ?? defaultDecode<E>;
   const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 20));
+
+  if (options.createsStream === true && store.reportsRepeats === true && !isAggregateCached(store, stream, decider, decode)) {
+    const created = await createOptimistically(options);
+    if (created !== null) return created;
+  }
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     // Folded incrementally: only the events appended since the last command on this stream are read.

@@ -57,6 +57,7 @@ const toRecorded = (e: StoredEvent): RecordedEvent => ({
 class MemoryEventStore implements EventStore {
   readonly kind = 'memory' as const;
   readonly limits: StoreLimits;
+  readonly reportsRepeats = true;
   private readonly clock: Clock;
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, MemoryStream>();
@@ -167,7 +168,7 @@ class MemoryEventStore implements EventStore {
       prepared.map((e) => existing?.byId.get(e.id)),
     );
     if (decision.kind === 'already_written') {
-      return { nextExpectedRevision: decision.revision, position: decision.position };
+      return { nextExpectedRevision: decision.revision, position: decision.position, repeated: true };
     }
     const target: MemoryStream = existing ?? { events: [], byId: new Map() };
     const recordedAt = toIso(this.clock.nowMs());

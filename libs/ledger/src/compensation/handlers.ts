@@ -78,7 +78,7 @@ export class IncidentCommandHandler implements ICommandHandler<ExecuteIncidentCo
   async execute({ input, context }: ExecuteIncidentCommand): Promise<WriteAcknowledgement> {
     const incidentId = requireId(input.incidentId, 'incidentId');
     const command = await this.commandFor(input, incidentId, occurredAtOf(this.clock, input.occurredAt), context.actor);
-    return executeAndAcknowledge(this.views.store, { stream: streams.incident(incidentId), decider: incidentDecider, command, context });
+    return executeAndAcknowledge(this.views.store, { stream: streams.incident(incidentId), decider: incidentDecider, command, context, createsStream: input.type === 'OpenIncident' });
   }
 
   /** The decider's command with the context it needs, once the actor is known to act for the incident's body. */

@@ -64,7 +64,7 @@ export class CityCommandHandler implements ICommandHandler<ExecuteCityCommand> {
 
   execute({ input, context }: ExecuteCityCommand): Promise<WriteAcknowledgement> {
     const command: CityCommand = { ...input, ...stamp(this.clock, context, input.occurredAt) };
-    return executeAndAcknowledge(this.store, { stream: streams.city(requireId(input.cityId, 'cityId')), decider: cityDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.city(requireId(input.cityId, 'cityId')), decider: cityDecider, command, context, createsStream: input.type === 'RegisterCity' });
   }
 }
 
@@ -93,7 +93,7 @@ export class BodyCommandHandler implements ICommandHandler<ExecuteBodyCommand> {
         command = { ...input, ...base };
         break;
     }
-    return executeAndAcknowledge(this.store, { stream: streams.body(requireId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.body(requireId(input.bodyId, 'bodyId')), decider: bodyDecider, command, context, createsStream: input.type === 'EstablishBody' });
   }
 }
 
@@ -110,7 +110,13 @@ export class AgreementCommandHandler implements ICommandHandler<ExecuteAgreement
       input.type === 'ConcludeAgreement'
         ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
-    return executeAndAcknowledge(this.store, { stream: streams.agreement(requireId(input.agreementId, 'agreementId')), decider: agreementDecider, command, context });
+    return executeAndAcknowledge(this.store, {
+      stream: streams.agreement(requireId(input.agreementId, 'agreementId')),
+      decider: agreementDecider,
+      command,
+      context,
+      createsStream: input.type === 'ConcludeAgreement',
+    });
   }
 }
 
@@ -133,7 +139,14 @@ export class CommitmentCommandHandler implements ICommandHandler<ExecuteCommitme
     } else {
       command = { ...input, ...base };
     }
-    return executeAndAcknowledge(this.store, { stream: streams.commitment(requireId(input.commitmentId, 'commitmentId')), decider: commitmentDecider, command, context, eventIds });
+    return executeAndAcknowledge(this.store, {
+      stream: streams.commitment(requireId(input.commitmentId, 'commitmentId')),
+      decider: commitmentDecider,
+      command,
+      context,
+      eventIds,
+      createsStream: input.type === 'MakeCommitment',
+    });
   }
 }
 
@@ -150,7 +163,7 @@ export class FindingCommandHandler implements ICommandHandler<ExecuteFindingComm
       input.type === 'RecordFinding'
         ? { ...input, ...base, body: await bodyOf(this.store, input.bodyId) }
         : { ...input, ...base };
-    return executeAndAcknowledge(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context });
+    return executeAndAcknowledge(this.store, { stream: streams.finding(requireId(input.findingId, 'findingId')), decider: findingDecider, command, context, createsStream: input.type === 'RecordFinding' });
   }
 }
 

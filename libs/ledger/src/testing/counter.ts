@@ -5,7 +5,7 @@ import { DomainError } from '../../../domain/src/shared/errors.js';
  * A deliberately tiny bounded context for exercising the plumbing in tests (the command path, the runner, the HTTP
  * shell) without depending on any real domain. Not registered by the application.
  */
-export type CounterCommand = { type: 'increment'; by: number } | { type: 'touch' };
+export type CounterCommand = { type: 'increment'; by: number } | { type: 'decrement'; by: number } | { type: 'touch' };
 export type CounterEvent = { type: 'counter.incremented'; data: { by: number; total: number } };
 export interface CounterState {
   total: number;
@@ -26,6 +26,11 @@ export const counterDecider: Decider<CounterCommand, CounterEvent, CounterState>
           throw new DomainError('counter_limit_exceeded', `the counter may not exceed ${COUNTER_LIMIT}`, { total, limit: COUNTER_LIMIT });
         }
         return [{ type: 'counter.incremented', data: { by: command.by, total } }];
+      }
+      case 'decrement': {
+        const total = state.total - command.by;
+        if (total < 0) throw new DomainError('counter_below_zero', 'the counter may not go below zero', { total });
+        return [{ type: 'counter.incremented', data: { by: -command.by, total } }];
       }
     }
   },
