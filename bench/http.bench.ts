@@ -32,6 +32,9 @@ const { values } = parseArgs({
     synchronous: { type: 'string', default: 'FULL' },
     // A directory: the server writes a V8 CPU profile there when it stops (for finding the largest cost).
     profile: { type: 'string' },
+    // Extra node options for the server, space-separated (e.g. "--trace-gc"), and a file for all it writes.
+    'node-args': { type: 'string', default: '' },
+    'server-log': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -43,7 +46,10 @@ if (!(duration >= 1 && duration <= 600) || !(connections >= 1 && connections <= 
 }
 const synchronous = values.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
 const serverEnv: Record<string, string> = { CONCORDAT_SQLITE_SYNCHRONOUS: synchronous };
-const nodeArgs = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
+const nodeArgs = [
+  ...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]),
+  ...values['node-args'].split(' ').filter((arg) => arg !== ''),
+];
 const out = values.out ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'http.json');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const secret = 'http-bench-secret-long-enough-for-hs256!!';
@@ -74,7 +80,7 @@ async function runRound(round: number): Promise<Round> {
     if (yrd === undefined) throw new Error('the demo has no yrd body');
     // The framework agreement binds the founding members: every member but the one admitted later.
     const parties = yrd.members.slice(0, -1);
-    const server = await startServer({ sqlitePath: path, secret, env: serverEnv, nodeArgs });
+    const server = await startServer({ sqlitePath: path, secret, env: serverEnv, nodeArgs, logPath: values['server-log'] });
     try {
       await waitUntilHealthy(server, 120_000);
       const token = await issueToken(secret, { sub: 'bench-coordinator', role: 'coordinator', body: 'yrd' }, 3600);

@@ -3,7 +3,7 @@
  * port, a SQLite file, a known JWT secret. Start, wait for /health, read its resident memory, stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(options: { sqlitePath: string; secret: string; env?: Record<string, string>; nodeArgs?: readonly string[] }): Promise<RunningServer> {
+export async function startServer(options: {
+  sqlitePath: string;
+  secret: string;
+  env?: Record<string, string>;
+  nodeArgs?: readonly string[];
+  /** A file that receives everything the server writes (e.g. a `--trace-gc` log); otherwise only a tail is kept. */
+  logPath?: string;
+}): Promise<RunningServer> {
   const port = await freePort();
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, 'serve'], {
@@ -48,6 +55,12 @@ export async function startServer(options: { sqlitePath: string; secret: string;
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  if (options.logPath !== undefined) {
+    const log = createWriteStream(options.logPath, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (child.pid === undefined) throw new Error('the server did not start');
   return {
