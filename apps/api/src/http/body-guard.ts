@@ -12,26 +12,55 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH']);
  */
 const isInheritedName = (key: string): boolean => key === '__proto__' || key in Object.prototype;
 
+/** An object or array still to look into, and where it stands (its path is only spelled out for a refusal). */
+interface Pending {
+  value: object;
+  depth: number;
+  parent: Pending | null;
+  key: string | number;
+}
+
+/** `a.b[2].c`: the path of a property in the body, from the root's key down. */
+function pathOf(entry: Pending | null, key: string | number): string {
+  const keys: (string | number)[] = [key];
+  for (let at = entry; at !== null && at.parent !== null; at = at.parent) keys.push(at.key);
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i];
+    path = typeof k === 'number' ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`;
+  }
+  return path;
+}
+
 /**
  * What is wrong with a parsed JSON body, or null. Iterative (an explicit stack): a body nested thousands deep must
  * be refused here, not overflow the call stack of the validator, the idempotency hash or canonical JSON later on.
+ * Every body of every request passes through here, so only objects and arrays are stacked and no path is built
+ * unless there is something to refuse.
  */
 export function bodyProblem(body: unknown): ProblemError | null {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: '' }];
+  if (body === null || typeof body !== 'object') return null;
+  const stack: Pending[] = [{ value: body, depth: 0, parent: null, key: '' }];
   while (stack.length > 0) {
-    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
-    if (value === null || typeof value !== 'object') continue;
+    const entry = stack.pop() as Pending;
+    const { value, depth } = entry;
     if (depth >= MAX_BODY_DEPTH) {
       return ProblemError.of(400, 'body_too_deep', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, { maxDepth: MAX_BODY_DEPTH });
     }
     if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, depth: depth + 1, path: `${path}[${i}]` }));
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, parent: entry, key: i });
+      }
       continue;
     }
     for (const key of Object.keys(value)) {
-      const at = path === '' ? key : `${path}.${key}`;
-      if (isInheritedName(key)) return ProblemError.of(400, 'forbidden_property', `property ${at} is not allowed`, { property: at });
-      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: at });
+      if (isInheritedName(key)) {
+        const at = pathOf(entry, key);
+        return ProblemError.of(400, 'forbidden_property', `property ${at} is not allowed`, { property: at });
+      }
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, parent: entry, key });
     }
   }
   return null;
