@@ -5,6 +5,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { BodyValidationPipe } from './http/body-validation.pipe.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { LedgerInterceptor } from './http/ledger.interceptor.js';
 import { fieldErrors, ProblemFilter, RequestValidationError } from './http/problem.js';
 import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor.js';
 import { memoizeValidationMetadata } from './http/validation-metadata-cache.js';
@@ -25,9 +26,10 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
-        // Order matters: a read waits for its position before anything else; a write's key is checked before it runs.
-        { provide: APP_INTERCEPTOR, useClass: ReadConsistencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        ReadConsistencyInterceptor,
+        IdempotencyInterceptor,
+        // Both of them, in their order, as one interceptor (see LedgerInterceptor).
+        { provide: APP_INTERCEPTOR, useClass: LedgerInterceptor },
         {
           provide: APP_PIPE,
           // Nest's ValidationPipe (transforming) with a cheaper path for request bodies; same outcomes.
