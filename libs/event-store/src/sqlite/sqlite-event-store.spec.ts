@@ -142,6 +142,31 @@ describe('SQLite group commit', () => {
     );
   });
 
+  it('undoes only the refused append of a shared commit, though the refusal came after it had written rows', async () => {
+    const [written] = transfers(1);
+    if (written === undefined) throw new Error('one event expected');
+    await store.appendToStream('fund-a', [written], 'no_stream');
+    // 250 events, the last already in the stream: three INSERTs, the third refused at its 50th row.
+    const overlapping = [...transfers(249, 1), written];
+    const before = Array.from({ length: 10 }, (_, i) => `fund-before-${i}`);
+    const after = Array.from({ length: 10 }, (_, i) => `fund-after-${i}`);
+    const outcomes = await Promise.allSettled([
+      ...before.map((s) => store.appendToStream(s, transfers(2), 'no_stream')),
+      store.appendToStream('fund-a', overlapping, 'any'),
+      ...after.map((s) => store.appendToStream(s, transfers(2), 'no_stream')),
+    ]);
+    const refused = outcomes[before.length];
+    expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedRevisionError) as unknown });
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(before.length + after.length);
+    expect(await store.streamRevision('fund-a')).toBe(0n);
+    for (const s of [...before, ...after]) expect(await store.streamRevision(s)).toBe(1n);
+    const total = 1 + 2 * (before.length + after.length);
+    expect((await store.readAll({ maxCount: 1_000 })).events.map((e) => e.position)).toEqual(
+      Array.from({ length: total }, (_, i) => BigInt(i)),
+    );
+    expect(await store.verify()).toMatchObject({ ok: true, checked: total });
+  });
+
   it('refuses appends still waiting when the store closes', async () => {
     const waiting = store.appendToStream('fund-a', transfers(1), 'no_stream');
     await store.close();

@@ -446,11 +446,18 @@ class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position - 1) };
   }
 
+  /**
+   * OR FAIL, not the default ABORT: an ABORT statement that writes several rows must be able to undo its own rows alone,
+   * so SQLite keeps a statement journal (a copy of every page the statement changes) for it — about 15 % of a 1000-event
+   * append's CPU, its COMMIT included. Nothing here needs that undo: a refused row makes `write` throw, and whoever
+   * called it rolls back its whole transaction or savepoint (better-sqlite3 does so on any throw), this statement's
+   * earlier rows with it.
+   */
   private insertRows(rows: number): Statement<[string[], SharedRowValues]> {
     let statement = this.inserts.get(rows);
     if (statement === undefined) {
       const values = Array.from({ length: rows }, (_, k) => rowValues(k)).join(', ');
-      statement = this.db.prepare<[string[], SharedRowValues]>(`INSERT INTO events (${COLUMNS}) VALUES ${values}`);
+      statement = this.db.prepare<[string[], SharedRowValues]>(`INSERT OR FAIL INTO events (${COLUMNS}) VALUES ${values}`);
       this.inserts.set(rows, statement);
     }
     return statement;
