@@ -33,6 +33,8 @@ import type { ReadModel } from '../libs/projections/src/read-model.js';
 
 const TARGETS = { restartMs: 5_000, rssMiB: 1024 } as const;
 const CATCH_UP_TIMEOUT_MS = 1_800_000;
+/** Turns of 10 ms waited for the background decoding after a restore (at most 10 minutes). */
+const SETTLE_TURNS = 60_000;
 const { values } = parseArgs({
   options: {
     ledger: { type: 'string' },
@@ -70,6 +72,11 @@ interface PhaseResult {
   rssMiB: number;
   /** RSS after a full garbage collection at that moment: what the models hold, without garbage not yet collected. */
   rssAfterGcMiB: number | null;
+  /**
+   * Once the models have decoded in the background what their restore deferred (the commitments' chunks): the time
+   * from the start, and the RSS then (before and after a full garbage collection).
+   */
+  settled: { ms: number; rssMiB: number; rssAfterGcMiB: number | null };
   restored: string[];
   rebuilt: string[];
   warnings: string[];
@@ -90,7 +97,8 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
     // Only the rounds this bench asks for.
     snapshotPolicy: { everyEvents: Number.MAX_SAFE_INTEGER, everyMs: Number.MAX_SAFE_INTEGER },
   });
-  for (const model of serverReadModels(store)) runner.register(model);
+  const models = serverReadModels(store);
+  for (const model of models) runner.register(model);
   const head = await store.headPosition();
   runner.start();
   if (head !== null && !(await runner.waitFor(head, CATCH_UP_TIMEOUT_MS))) throw new Error('the read models did not catch up');
@@ -100,6 +108,12 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rssAfterGc = gc === undefined ? null : rssMiB();
+  const commitments = models.find((m): m is CommitmentsReadModel => m instanceof CommitmentsReadModel);
+  for (let turn = 0; turn < SETTLE_TURNS && (commitments?.undecodedChunks() ?? 0) > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const settledMs = Math.round(performance.now() - started);
+  const settledRss = rssMiB();
+  gc?.();
+  const settled = { ms: settledMs, rssMiB: settledRss, rssAfterGcMiB: gc === undefined ? null : rssMiB() };
   let snapshotRound: PhaseResult['snapshotRound'] = null;
   if (name === 'first-start') {
     const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -118,6 +132,7 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
     restoreMs,
     rssMiB: rss,
     rssAfterGcMiB: rssAfterGc,
+    settled,
     restored: status.snapshots?.restored ?? [],
     rebuilt: status.snapshots?.rebuilt ?? [],
     warnings,
@@ -169,7 +184,7 @@ async function main(): Promise<void> {
     log(`  caught up in ${first.caughtUpMs} ms, RSS ${first.rssMiB} MiB; snapshot round ${JSON.stringify(first.snapshotRound)}`);
     log('restart (from the snapshots)…');
     const restart = await child('restart', path, snapshotDir);
-    log(`  caught up in ${restart.caughtUpMs} ms (restore ${restart.restoreMs} ms), RSS ${restart.rssMiB} MiB; restored ${restart.restored.join(', ')}; rebuilt ${restart.rebuilt.join(', ')}`);
+    log(`  caught up in ${restart.caughtUpMs} ms (restore ${restart.restoreMs} ms), RSS ${restart.rssMiB} MiB (${restart.settled.rssMiB} MiB once decoded, at ${restart.settled.ms} ms); restored ${restart.restored.join(', ')}; rebuilt ${restart.rebuilt.join(', ')}`);
     const store = openSqliteEventStore({ path, clock: systemClock });
     const head = await store.headPosition();
     await store.close();
@@ -183,7 +198,7 @@ async function main(): Promise<void> {
       firstStart: first,
       restart,
       targets: TARGETS,
-      pass: { restart: restart.caughtUpMs <= TARGETS.restartMs, rss: Math.max(first.rssMiB, restart.rssMiB) <= TARGETS.rssMiB },
+      pass: { restart: restart.caughtUpMs <= TARGETS.restartMs, rss: Math.max(first.rssMiB, restart.rssMiB, restart.settled.rssMiB) <= TARGETS.rssMiB },
     };
     const out = values.out ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'coldstart-snapshot.json');
     mkdirSync(dirname(out), { recursive: true });

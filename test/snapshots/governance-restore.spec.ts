@@ -22,10 +22,11 @@ describe('restoring governance read models', () => {
     expect(() => cities.restore({ 'city-suzhou': city })).toThrow('is not a list of rows');
   });
 
-  it('refuses commitment rows of another shape, such as those of version 1 with timelines', () => {
+  it('refuses commitment rows of another shape, such as those of version 1 with timelines or version 2 without an index', () => {
     const commitments = new CommitmentsReadModel();
-    expect(() => commitments.restore([['c-1', { commitment: null }, [], '2026|c-1', '0', '9']])).toThrow('row 0 is not whole records');
-    expect(() => commitments.restore([[0, [], 'c-1']])).toThrow('row 0 is not whole records');
+    expect(() => commitments.restore([['c-1', { commitment: null }, [], '2026|c-1', '0', '9']])).toThrow('is not a list of chunks');
+    expect(() => commitments.restore([[0, [], 'c-1'], Buffer.from('[]')])).toThrow("row 0 is not a chunk's index");
+    expect(() => commitments.restore([[0, [], ['2026|c-1'], []], [0, [], 'c-1']])).toThrow("row 1 is not a chunk's records");
     expect(commitments.get('c-1', 0)).toBeNull();
     expect(commitments.nextDeadlineMs()).toBeNull();
   });

@@ -213,6 +213,8 @@ class RestorableBalance implements ReadModel {
   readonly name = 'restorable-balance';
   balance = 0;
   applied = 0;
+  /** The balance each time the runner said it caught up. */
+  readonly caughtUpWith: number[] = [];
   constructor(
     readonly version = 1,
     readonly parameterSetVersion?: string,
@@ -228,6 +230,9 @@ class RestorableBalance implements ReadModel {
     const balance = (state as { balance?: unknown }).balance;
     if (typeof balance !== 'number') throw new TypeError('no balance');
     this.balance = balance;
+  }
+  caughtUp(): void {
+    this.caughtUpWith.push(this.balance);
   }
 }
 
@@ -288,6 +293,26 @@ describe('the projection runner with snapshots', () => {
     await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
     expect(balance).toMatchObject({ balance: 7, applied: 0 });
     expect(runner.status().checkpoint).toBe(head);
+  });
+
+  it('tells each model once that it caught up with the head it started with, after the restore and the replay past it', async () => {
+    const store = createMemoryEventStore();
+    await appendDeltas(store, 'account-a', [3, 4]);
+    await runThenStop(store, [new RestorableBalance()]);
+    const head = await appendDeltas(store, 'account-a', [10, 20]);
+    const balance = new RestorableBalance();
+    const { runner } = started(store, [balance]);
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+    expect(balance.caughtUpWith).toEqual([37]);
+    await appendDeltas(store, 'account-a', [1]);
+    await expect(runner.waitFor(head + 1n, 10_000)).resolves.toBe(true);
+    expect(balance.caughtUpWith).toEqual([37]);
+
+    await runner.stop();
+    const atHead = new RestorableBalance();
+    const restarted = started(store, [atHead]);
+    await expect(restarted.runner.waitFor(head + 1n, 10_000)).resolves.toBe(true);
+    expect(atHead).toMatchObject({ applied: 0, caughtUpWith: [38] });
   });
 
   it.each([

@@ -149,6 +149,8 @@ export class ProjectionRunner {
   private rebuilt: string[] = [];
   private eventsSinceSnapshot = 0;
   private lastSnapshotMs = Date.now();
+  /** Whether the models were told they caught up with the head the runner started with (once). */
+  private toldCaughtUp = false;
   private snapshotRound: Promise<void> | null = null;
   private lastRound: SnapshotRound | null = null;
   /** Hashes snapshot payloads off the main thread during the start; closed once every snapshot is restored. */
@@ -276,6 +278,8 @@ export class ProjectionRunner {
       return;
     }
     if (this.state !== 'running') return;
+    // Restored at the head (nothing to replay): caught up already.
+    this.tellCaughtUp();
     const subscription = this.store.subscribeToAll({ after, highWaterMark: this.options.highWaterMark });
     this.subscription = subscription;
     await this.consume(subscription);
@@ -419,6 +423,7 @@ export class ProjectionRunner {
         this.checkpoint = event.position;
         this.checkpointHash = event.hash;
         this.releaseWaiters();
+        this.tellCaughtUp();
         this.eventsSinceSnapshot++;
         if (this.snapshotDue()) this.startSnapshotRound();
         if (performance.now() - sliceStarted > MAX_APPLY_SLICE_MS) {
@@ -454,6 +459,22 @@ export class ProjectionRunner {
         if (error instanceof ProjectionInvariantError) throw error;
         const message = error instanceof Error ? error.message : String(error);
         throw new ProjectionInvariantError(model.name, event.position, `apply threw: ${message}`);
+      }
+    }
+  }
+
+  /** Once every model stands at (or past) the head the runner started with: see ReadModel.caughtUp. */
+  private tellCaughtUp(): void {
+    if (this.toldCaughtUp || this.state !== 'running') return;
+    const head = this.startHead;
+    if (head !== null && (this.checkpoint === null || this.checkpoint < head)) return;
+    if (this.skipThrough !== null && (this.checkpoint === null || this.checkpoint < this.skipThrough)) return;
+    this.toldCaughtUp = true;
+    for (const model of this.models) {
+      try {
+        model.caughtUp?.();
+      } catch (error) {
+        this.options.onWarning?.(`read model ${model.name}: caughtUp failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }

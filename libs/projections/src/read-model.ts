@@ -35,6 +35,12 @@ export interface ReadModel {
    * it from the log. Models without `restore` are always rebuilt from the beginning of the log.
    */
   restore?(state: unknown): void;
+  /**
+   * Optional: called once, when the runner first reaches the head of the log it started with (every model restored
+   * or rebuilt, and caught up). Work a restore deferred (decoding the rest of a snapshot) starts here, so that it does
+   * not compete with the start itself for the main thread.
+   */
+  caughtUp?(): void;
 }
 
 /**
@@ -51,6 +57,15 @@ export class SnapshotBytes {
     this.length ??= this.pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
     return this.length;
   }
+}
+
+/**
+ * A binary row whose bytes are produced when the writer reaches it (in its slices), not at the capture that blocks the
+ * event loop: e.g. rows a model keeps as text to decode on demand after a restore. `produce` runs once; the bytes
+ * must not change afterwards. Read back, like any binary row, as one Buffer.
+ */
+export class DeferredSnapshotBytes {
+  constructor(readonly produce: () => ArrayBufferView) {}
 }
 
 /** A projection found the history inconsistent with an invariant. Never caught and ignored: it stops the runner. */

@@ -16,7 +16,7 @@
 import { isAscii } from 'node:buffer';
 import { createHash, webcrypto } from 'node:crypto';
 import type { StoreKind } from '../../../event-store/src/port.js';
-import { SnapshotBytes } from '../../../projections/src/read-model.js';
+import { DeferredSnapshotBytes, SnapshotBytes } from '../../../projections/src/read-model.js';
 import type { PayloadHasher } from './checksum-worker.js';
 
 /** 2: length-prefixed records with binary rows (1 was one JSON document per line; its files are refused as of another format). */
@@ -258,8 +258,8 @@ type HeaderFields = Omit<SnapshotHeader, 'format' | 'layout' | 'rows' | 'payload
 /**
  * Writes `state` as a snapshot to `sink`: an array row by row, anything else as one value. A row that is an
  * ArrayBuffer view (Uint8Array, Float64Array, Buffer…) is written as its raw bytes, a SnapshotBytes as the bytes of
- * its pieces one after the other in one row, any other row with the native JSON.stringify (so `toJSON` runs here, in
- * the writer's slices). The SHA-256 is updated piece by piece as the bytes go out, and the writer yields to the event
+ * its pieces one after the other in one row, a DeferredSnapshotBytes as the bytes it produces when reached, any other
+ * row with the native JSON.stringify (so `toJSON` runs here, in the writer's slices), in ASCII (see `asciiJson`). The SHA-256 is updated piece by piece as the bytes go out, and the writer yields to the event
  * loop between slices of `sliceMs`, also inside a large binary row. `state` must not change while this runs (see
  * ReadModel.snapshot). Returns the header written.
  */
@@ -311,7 +311,8 @@ export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink:
     return head;
   };
   const bytesOf = (view: ArrayBufferView): Uint8Array => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const push = async (value: unknown, row: number): Promise<void> => {
+  const push = async (given: unknown, row: number): Promise<void> => {
+    const value = given instanceof DeferredSnapshotBytes ? given.produce() : given;
     if (ArrayBuffer.isView(value) || value instanceof SnapshotBytes) {
       const pieces = value instanceof SnapshotBytes ? value.pieces : [value];
       if (value.byteLength > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);

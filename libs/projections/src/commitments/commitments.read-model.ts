@@ -21,7 +21,7 @@ import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
 import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
-import { commitmentsSnapshot, restoreCommitments, type CommitmentRow } from './commitments.snapshot.js';
+import { commitmentsSnapshot, restoreCommitmentsIndex, type CommitmentRow, type PendingCommitments } from './commitments.snapshot.js';
 
 export const COMMITMENTS_READ_MODEL = 'governance.commitments';
 /** Streams of commitments are `commitment-<id>`. */
@@ -88,23 +88,29 @@ const SECOND_MS = 1000;
 export const commitmentSortKey = (view: { dueAt: string; commitmentId: string }): string => `${view.dueAt}|${view.commitmentId}`;
 /** The id in a sort key: after the first '|' (an ISO instant has none). */
 const idOfSortKey = (key: string): string => key.slice(key.indexOf('|') + 1);
+/** Longest the background decoding of a restored snapshot holds the event loop at once. */
+const DECODE_SLICE_MS = 8;
 
 export class CommitmentsReadModel implements ReadModel {
   readonly name = COMMITMENTS_READ_MODEL;
-  /** 2: no timelines; compact snapshot rows (commitments.snapshot.ts). */
-  readonly version = 2;
-  /** Replaced whole by a restore, so that 180,000 rows are not inserted twice. */
-  private rows = new Map<string, CommitmentRow>();
+  /** 3: chunks of an index row and a records row decoded on demand (commitments.snapshot.ts). */
+  readonly version = 3;
+  /** Every commitment decoded; after a restore, those still in `pending` are added as their chunks are decoded. */
+  private readonly rows = new Map<string, CommitmentRow>();
   private readonly order = new SortedKeys();
   /** Open commitments → when the deadline process next has something to do for them. */
   private readonly deadlines = new Map<string, number>();
+  /** The restored commitments not decoded yet; null when none is left (or nothing was restored). */
+  private pending: PendingCommitments | null = null;
+  /** Why a restored chunk could not be decoded: the model then refuses to answer rather than answer without it. */
+  private broken: Error | null = null;
 
   apply(event: RecordedEvent): void {
     if (!event.stream.startsWith(COMMITMENT_STREAM_PREFIX) || !COMMITMENT_EVENTS.has(event.type)) return;
     // Events of commitment streams are the commitment decider's events.
     const domainEvent = { type: event.type, data: event.data } as CommitmentEvent;
     const id = event.stream.slice(COMMITMENT_STREAM_PREFIX.length);
-    const previous = this.rows.get(id);
+    const previous = this.rowOf(id);
     let sortKey: string;
     if (previous === undefined) {
       if (domainEvent.type !== 'CommitmentMade') {
@@ -124,14 +130,14 @@ export class CommitmentsReadModel implements ReadModel {
   }
 
   get(commitmentId: string, nowMs: number): CommitmentView | null {
-    const row = this.rows.get(commitmentId);
+    const row = this.rowOf(commitmentId);
     return row === undefined ? null : this.view(row, nowMs);
   }
 
   /** Commitments matching the filter, in list order (see `commitmentSortKey`), strictly after `afterKey`. */
   *matching(filter: CommitmentFilter, nowMs: number, afterKey: string | null = null): Generator<CommitmentView> {
     for (const key of this.order.after(afterKey)) {
-      const row = this.rows.get(idOfSortKey(key));
+      const row = this.rowOf(idOfSortKey(key));
       if (row === undefined) continue;
       const c = row.state.commitment;
       if (c === null || !this.matchesStatic(c, filter)) continue;
@@ -158,6 +164,7 @@ export class CommitmentsReadModel implements ReadModel {
   }
 
   canonicalState(): unknown {
+    this.decodeAll();
     return [...this.rows.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([id, row]) => ({ id, revision: row.revision.toString(), state: row.state }));
@@ -165,27 +172,90 @@ export class CommitmentsReadModel implements ReadModel {
 
   /** Chunks of compact rows in list order (commitments.snapshot.ts); the capture copies keys and row references only. */
   snapshot(): unknown {
+    this.decodeAll();
     const keys = [...this.order.after(null)];
     const rows = new Map(this.rows);
-    return commitmentsSnapshot(keys, (key) => {
-      const id = idOfSortKey(key);
-      const row = rows.get(id);
-      return row === undefined ? undefined : [id, row];
-    });
+    return commitmentsSnapshot(
+      keys,
+      (key) => {
+        const id = idOfSortKey(key);
+        const row = rows.get(id);
+        return row === undefined ? undefined : [id, row];
+      },
+      (row) => nextDeadlineMs(row.state),
+    );
   }
 
+  /**
+   * Reads the list order, the ids and the deadline agenda at once; each chunk's commitments are decoded when one of
+   * them is first asked for, and, once the runner has caught up (`caughtUp`), the others a slice at a time in the
+   * background (timers that do not hold the process open), so the model serves as soon as the index is read.
+   */
   restore(state: unknown): void {
-    if (this.rows.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
-    // Decoded in full before anything is swapped in: a refused snapshot leaves the model fresh.
-    const restored = restoreCommitments(this.name, state, commitmentSortKey);
-    const keys: string[] = [];
-    for (const [id, row] of restored) {
-      keys.push(row.sortKey);
-      const next = nextDeadlineMs(row.state);
-      if (next !== null) this.deadlines.set(id, next);
+    if (this.rows.size > 0 || this.order.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    // Read in full before anything is swapped in: a refused snapshot leaves the model fresh.
+    const index = restoreCommitmentsIndex(this.name, state, idOfSortKey);
+    for (const [id, ms] of index.deadlines) this.deadlines.set(id, ms);
+    this.order.resetAscending(index.sortKeys);
+    this.pending = index.pending.done ? null : index.pending;
+  }
+
+  /** The runner reached the head: the chunks no question has needed yet are decoded in the background from now. */
+  caughtUp(): void {
+    this.scheduleDecoding();
+  }
+
+  /** Chunks of the restored snapshot not decoded yet: 0 once the model holds every commitment as objects. */
+  undecodedChunks(): number {
+    return this.pending?.count ?? 0;
+  }
+
+  /** A commitment's row, decoding its chunk of a restored snapshot first if need be. */
+  private rowOf(id: string): CommitmentRow | undefined {
+    const row = this.rows.get(id);
+    if (row !== undefined || this.pending === null) return row;
+    if (this.broken !== null) throw this.broken;
+    const chunk = this.pending.chunkHolding(id);
+    if (chunk === undefined) return undefined;
+    this.decodeChunk(chunk);
+    return this.rows.get(id);
+  }
+
+  private decodeChunk(chunk: number): void {
+    const pending = this.pending;
+    if (this.broken !== null) throw this.broken;
+    if (pending === null) return;
+    try {
+      // Rows applied since the restore were decoded first (apply reads the previous row), so none is overwritten.
+      for (const [id, row] of pending.decode(chunk, commitmentSortKey)) this.rows.set(id, row);
+    } catch (error) {
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      throw this.broken;
     }
-    this.rows = restored;
-    this.order.reset(keys);
+    if (pending.done) this.pending = null;
+  }
+
+  private decodeAll(): void {
+    for (let chunk = this.pending?.nextPending(); chunk !== undefined; chunk = this.pending?.nextPending()) this.decodeChunk(chunk);
+    if (this.broken !== null) throw this.broken;
+  }
+
+  private scheduleDecoding(): void {
+    if (this.pending === null) return;
+    const step = (): void => {
+      const started = performance.now();
+      try {
+        for (let chunk = this.pending?.nextPending(); chunk !== undefined; chunk = this.pending?.nextPending()) {
+          this.decodeChunk(chunk);
+          if (performance.now() - started >= DECODE_SLICE_MS) break;
+        }
+      } catch {
+        // Kept in `broken`: every later question about the commitments raises it.
+        return;
+      }
+      if (this.pending !== null) setTimeout(step, 0).unref();
+    };
+    setTimeout(step, 0).unref();
   }
 
   private matchesStatic(c: CommitmentMade['data'], f: CommitmentFilter): boolean {

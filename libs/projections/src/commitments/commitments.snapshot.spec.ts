@@ -1,6 +1,7 @@
 import { at, BODY, made, T0 } from '../../../domain/src/governance/testing.fixtures.js';
 import type { CommitmentEvent } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
+import { DeferredSnapshotBytes } from '../read-model.js';
 import { CommitmentsReadModel } from './commitments.read-model.js';
 import { COMMITMENTS_PER_SNAPSHOT_ROW, RECORD_WIDTH } from './commitments.snapshot.js';
 
@@ -83,8 +84,21 @@ const LATER: readonly CommitmentEvent[] = [
   made({ commitmentId: 'late-1', dueAt: at(90), occurredAt: at(60) }),
 ];
 
-/** A snapshot as the runner stores it: serialized row by row, parsed back. */
-const stored = (model: CommitmentsReadModel): unknown => (model.snapshot() as unknown[]).map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+/** A row as the runner gives it back: JSON rows parsed, binary rows as a Buffer of their bytes. */
+const storedRow = (row: unknown): unknown => {
+  if (!(row instanceof DeferredSnapshotBytes)) return JSON.parse(JSON.stringify(row)) as unknown;
+  const view = row.produce();
+  return Buffer.from(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
+};
+
+/** A snapshot as the runner stores it: serialized row by row, read back. */
+const stored = (model: CommitmentsReadModel): unknown[] => (model.snapshot() as unknown[]).map(storedRow);
+
+/** Lets the background decoding of a restored model run to its end (a bounded number of timer turns). */
+async function decoded(model: CommitmentsReadModel): Promise<number> {
+  for (let turn = 0; turn < 10_000 && model.undecodedChunks() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  return model.undecodedChunks();
+}
 
 /** Everything the model answers: state, views, list order, deadline agenda. */
 function answers(model: CommitmentsReadModel): unknown {
@@ -152,38 +166,71 @@ describe('the commitments snapshot', () => {
     const rows = model.snapshot() as unknown[];
     for (const e of LATER) model.apply(log.record(e));
     const taken = new CommitmentsReadModel();
-    taken.restore(rows.map((row) => JSON.parse(JSON.stringify(row)) as unknown));
+    taken.restore(rows.map(storedRow));
     expect(answers(taken)).toEqual(answers(before));
     expect(taken.get('late-1', NOW)).toBeNull();
   });
 
-  it('spreads many commitments over rows whose string tables continue one another', () => {
+  it('spreads many commitments over chunks whose string tables continue one another', () => {
     const events = Array.from({ length: COMMITMENTS_PER_SNAPSHOT_ROW + 5 }, (_, i) => made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + i * HOUR_MS).toISOString() }));
     const { model } = replayed(events);
-    const rows = stored(model) as unknown[][];
-    expect(rows).toHaveLength(2);
+    const rows = stored(model);
+    expect(rows).toHaveLength(4);
     const restored = new CommitmentsReadModel();
     restored.restore(rows);
     expect(answers(restored)).toEqual(answers(model));
-    // Read out of order, the second row's string indexes would name other strings: refused instead.
-    expect(() => new CommitmentsReadModel().restore([rows[1], rows[0]])).toThrow('continues a string table');
+    // Read out of order, the second chunk's string indexes would name other strings: refused instead.
+    expect(() => new CommitmentsReadModel().restore([rows[2], rows[3], rows[0], rows[1]])).toThrow('continues a string table');
   });
 
-  it('refuses a snapshot it does not recognise and stays fresh', () => {
+  it('serves from the index at once and decodes each chunk on first use or in the background, answering as the log built it', async () => {
+    const events = Array.from({ length: 3 * COMMITMENTS_PER_SNAPSHOT_ROW + 7 }, (_, i) =>
+      made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + ((i * 7919) % 4000) * HOUR_MS).toISOString() }),
+    );
+    const { model: live, log } = replayed(events);
+    const rows = stored(live);
+    expect(rows).toHaveLength(8);
+
+    const asked = new CommitmentsReadModel();
+    asked.restore(rows);
+    expect(asked.undecodedChunks()).toBe(4);
+    // The agenda and the list order come from the index alone.
+    expect(asked.nextDeadlineMs()).toBe(live.nextDeadlineMs());
+    expect(asked.deadlinesReached(Number.MAX_SAFE_INTEGER, 5)).toEqual(live.deadlinesReached(Number.MAX_SAFE_INTEGER, 5));
+    expect(asked.get('c-2500', NOW)).toEqual(live.get('c-2500', NOW));
+    expect(asked.undecodedChunks()).toBe(3);
+    // An event for an undecoded commitment finds its previous state.
+    const delivered = log.record(delivery('c-17', 'd-17', '40', 50));
+    live.apply(delivered);
+    asked.apply(delivered);
+    expect(asked.get('c-17', NOW)).toEqual(live.get('c-17', NOW));
+    expect(answers(asked)).toEqual(answers(live));
+    expect(asked.undecodedChunks()).toBe(0);
+
+    // Nothing decodes in the background before the runner has caught up (it would compete with the start).
+    const idle = new CommitmentsReadModel();
+    idle.restore(rows);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(idle.undecodedChunks()).toBe(4);
+    idle.caughtUp();
+    await expect(decoded(idle)).resolves.toBe(0);
+    live.apply(log.record(delivery('c-18', 'd-18', '10', 51)));
+    idle.apply(log.record(delivery('c-18', 'd-18', '10', 51)));
+    expect(idle.get('c-18', NOW)?.delivered).toBe(live.get('c-18', NOW)?.delivered);
+  });
+
+  it('refuses a snapshot whose index it does not recognise and stays fresh', () => {
     const { model } = replayed(HISTORY);
-    const rows = stored(model) as unknown[][];
-    const [base, strings, ...records] = rows[0];
-    const first = records.slice(0, RECORD_WIDTH);
-    // The first record in list order, and where its phase and disputes sit (after id, revision, position, made).
-    const phaseAt = 4 + 18;
-    const changed = (at: number, value: unknown): unknown[] => [base, strings, ...first.slice(0, at), value, ...first.slice(at + 1), ...records.slice(RECORD_WIDTH)];
+    const rows = stored(model);
+    const [base, strings, keys, agenda] = rows[0] as unknown[];
     const refused: [unknown, string][] = [
-      [{ rows }, 'is not a list of rows'],
-      [[changed(phaseAt, 9)], `phase of ${String(first[0])} is not a known code`],
-      [[changed(phaseAt + 3, ['wet-bags', 'd2'])], 'is not a list of 3-value entries'],
-      [[[base, strings, ...records.slice(1)]], `is not whole records of ${RECORD_WIDTH} values`],
-      [[[base, (strings as unknown[]).slice(1), ...records]], 'is not an entry of the string table'],
-      [[[base, strings, ...first, ...first]], `${String(first[0])} is written twice`],
+      [{ rows }, 'is not a list of chunks'],
+      [rows.slice(1), 'is not a list of chunks'],
+      [[[base, strings, keys], rows[1]], "row 0 is not a chunk's index"],
+      [[rows[0], JSON.parse((rows[1] as Buffer).toString()) as unknown], "row 1 is not a chunk's records"],
+      [[[base, strings, [...(keys as string[]), (keys as string[])[0]], agenda], rows[1]], 'is written twice'],
+      [[[base, strings, keys, [99, 0]], rows[1]], 'has a malformed deadline'],
+      [[[base, [1], keys, agenda], rows[1]], 'a string of row 0 is not text'],
     ];
     for (const [snapshot, reason] of refused) {
       const fresh = new CommitmentsReadModel();
@@ -191,6 +238,35 @@ describe('the commitments snapshot', () => {
       expect(fresh.canonicalState()).toEqual([]);
       expect(fresh.nextDeadlineMs()).toBeNull();
       expect([...fresh.matching({}, NOW)]).toEqual([]);
+    }
+  });
+
+  it('refuses to answer from records that do not decode as their index says, rather than answer without them', async () => {
+    const { model } = replayed(HISTORY);
+    const rows = stored(model);
+    const [index, bytes] = rows as [unknown[], Buffer];
+    const records = JSON.parse(bytes.toString()) as unknown[];
+    const first = String(records[0]);
+    const phaseAt = 4 + 18;
+    const damaged: [Buffer, string][] = [
+      [Buffer.from(JSON.stringify(records.map((v, i) => (i === phaseAt ? 9 : v)))), `phase of ${first} is not a known code`],
+      [Buffer.from(JSON.stringify(records.slice(1))), `is not ${(index[2] as unknown[]).length} records of ${RECORD_WIDTH} values`],
+      [Buffer.from(JSON.stringify(records.map((v, i) => (i === 4 ? (index[1] as unknown[]).length : v)))), 'is not an entry of the string table'],
+      [Buffer.from(JSON.stringify([...records.slice(RECORD_WIDTH, 2 * RECORD_WIDTH), ...records.slice(RECORD_WIDTH)])), 'where its index lists'],
+      [Buffer.from('[1,'), 'chunk 0 is not JSON'],
+    ];
+    for (const [records, reason] of damaged) {
+      const asked = new CommitmentsReadModel();
+      asked.restore([index, records]);
+      expect(() => asked.get(first, NOW)).toThrow(reason);
+      expect(() => asked.get(first, NOW)).toThrow(reason);
+      expect(() => [...asked.matching({}, NOW)]).toThrow(reason);
+      expect(() => asked.canonicalState()).toThrow(reason);
+      const idle = new CommitmentsReadModel();
+      idle.restore([index, records]);
+      idle.caughtUp();
+      await decoded(idle);
+      expect(() => idle.get(first, NOW)).toThrow(reason);
     }
   });
 

@@ -1,20 +1,27 @@
 /**
  * The snapshot of the commitments read model, written to restore fast: flat records instead of objects (no key is
- * written twice, and parsing allocates one array per chunk rather than several per commitment), the strings
- * commitments share (agreement, body, cities, kind, description, unit, currency) written once in a table, and nothing
- * the restore can derive exactly (the id inside CommitmentMade, the list sort key, each delivery's `counts` and
- * `disputeId`, which follow from the disputes). Instants stay ISO text: parsing 24 characters costs less than
- * rebuilding them from epoch milliseconds.
+ * written twice), the strings commitments share (agreement, body, cities, kind, description, unit, currency) written
+ * once in a table, and nothing the restore can derive exactly (the id inside CommitmentMade, each delivery's `counts`
+ * and `disputeId`, which follow from the disputes). Instants stay ISO text.
  *
- * Rows are chunks `[tableBase, newStrings, ...records]`, each record RECORD_WIDTH values: a chunk names the strings
- * first seen in it, and `tableBase` is the table's length before them, so a chunk read out of order is refused rather
- * than misread. The table is grown as the chunks are serialized (in the writer's slices, in order), not in the
- * capture that blocks the event loop; a chunk's conversion is memoised, so serializing it twice cannot grow the table
- * twice. Chunks follow the list order, so the restore's sort of the keys is one pass over keys already in order.
+ * Commitments go in chunks of COMMITMENTS_PER_SNAPSHOT_ROW, in list order, each as two rows:
+ *
+ *   index    JSON `[tableBase, newStrings, sortKeys, deadlines]`: the strings first seen in the chunk (`tableBase` is
+ *            the table's length before them, so a chunk read out of order is refused rather than misread), the
+ *            chunk's list keys in order (each ends with the commitment's id), and `[i, ms, …]` for the commitments
+ *            with a next deadline (their place in the chunk, the instant)
+ *   records  binary: the chunk's records (RECORD_WIDTH values each) as ASCII JSON text
+ *
+ * A restore reads only the index rows: the list order, the ids and the deadline agenda are what the runner and the
+ * deadline process need at once. Each chunk's records stay bytes until a commitment in it is first asked for (or
+ * until the model decodes the rest in the background, a slice at a time), so a restart does not build 180,000
+ * commitments' objects before it serves. The table is grown as chunks are serialized (in the writer's slices, in
+ * order), not in the capture; a chunk's conversion is memoised, so serializing it twice cannot grow the table twice.
  */
 import type { CommitmentPhase, CommitmentState, DeliveryRecord, DisputeRecord } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentMade, Obligee, Promise_ } from '../../../domain/src/governance/events.js';
-import { record, SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { DeferredSnapshotBytes } from '../read-model.js';
+import { jsonBytes, parseJsonBytes, record, SnapshotShapeError } from '../governance/snapshot-rows.js';
 
 /** What the model keeps per commitment, and what a snapshot gives back. Replaced, never changed, on each event. */
 export interface CommitmentRow {
@@ -25,7 +32,7 @@ export interface CommitmentRow {
   readonly position: bigint;
 }
 
-/** Commitments per snapshot row: few enough that one row is a short synchronous slice to write or parse. */
+/** Commitments per chunk: few enough that one chunk is a short synchronous slice to write or decode. */
 export const COMMITMENTS_PER_SNAPSHOT_ROW = 1000;
 
 const PHASES: readonly CommitmentPhase[] = ['open', 'fulfilled', 'closed_short', 'defaulted', 'waived'];
@@ -162,41 +169,58 @@ function commitmentOut(id: string, row: CommitmentRow, s: StringTable, out: unkn
 }
 
 /**
- * Snapshot rows for the commitments under `keys` (list order), each found with `rowOf`. The capture (between two
- * events) only copies the keys and a map of row references: rows are replaced on every event, never changed in place,
- * so the ones captured stay as they were. The chunks find and encode their rows when serialized, in the writer's
- * slices.
+ * Snapshot rows for the commitments under `keys` (list order), each found with `rowOf`; `deadlineOf` gives a row's next
+ * deadline (null: none). The capture (between two events) only copies the keys and a map of row references: rows are
+ * replaced on every event, never changed in place, so the ones captured stay as they were. The chunks find and encode
+ * their rows when serialized, in the writer's slices (the index row first, which converts the chunk).
  */
-export function commitmentsSnapshot(keys: readonly string[], rowOf: (key: string) => [string, CommitmentRow] | undefined): { toJSON(): unknown[] }[] {
+export function commitmentsSnapshot(
+  keys: readonly string[],
+  rowOf: (key: string) => [string, CommitmentRow] | undefined,
+  deadlineOf: (row: CommitmentRow) => number | null,
+): unknown[] {
   const strings = new StringTable();
-  const rows: { toJSON(): unknown[] }[] = [];
+  const rows: unknown[] = [];
   for (let start = 0; start < keys.length; start += COMMITMENTS_PER_SNAPSHOT_ROW) {
     const end = Math.min(keys.length, start + COMMITMENTS_PER_SNAPSHOT_ROW);
-    let converted: unknown[] | null = null;
-    rows.push({
-      toJSON: () => {
-        if (converted === null) {
-          const base = strings.size;
-          const records: unknown[] = [];
-          for (let i = start; i < end; i++) {
-            const entry = rowOf(keys[i]);
-            if (entry !== undefined) commitmentOut(entry[0], entry[1], strings, records);
-          }
-          converted = [base, strings.takeFresh(), ...records];
+    let converted: { index: unknown[]; records: Buffer } | null = null;
+    const convert = (): { index: unknown[]; records: Buffer } => {
+      if (converted === null) {
+        const base = strings.size;
+        const records: unknown[] = [];
+        const sortKeys: string[] = [];
+        const deadlines: number[] = [];
+        for (let i = start; i < end; i++) {
+          const entry = rowOf(keys[i]);
+          if (entry === undefined) continue;
+          const next = deadlineOf(entry[1]);
+          if (next !== null) deadlines.push(sortKeys.length, next);
+          sortKeys.push(keys[i]);
+          commitmentOut(entry[0], entry[1], strings, records);
         }
-        return converted;
-      },
-    });
+        converted = { index: [base, strings.takeFresh(), sortKeys, deadlines], records: jsonBytes(records) };
+      }
+      return converted;
+    };
+    rows.push({ toJSON: () => convert().index }, new DeferredSnapshotBytes(() => convert().records));
   }
   return rows;
 }
 
 /** Reads what `commitmentsSnapshot` wrote; throws SnapshotShapeError on anything else. */
 class Reader {
-  private readonly table: string[] = [];
   /** The commitment being read, named in a refusal (messages are built only then: a restore reads millions of fields). */
   private subject = '';
-  constructor(private readonly model: string) {}
+  /** Entries of the table the chunk being decoded may name: those before its own end. */
+  private limit = 0;
+  constructor(
+    private readonly model: string,
+    private readonly table: string[],
+  ) {}
+
+  within(limit: number): void {
+    this.limit = limit;
+  }
 
   fail(what: string): never {
     throw new SnapshotShapeError(this.model, what);
@@ -211,6 +235,7 @@ class Reader {
     if (base !== this.table.length) this.fail(`${where} continues a string table of ${String(base)}, not of ${this.table.length}`);
     if (!Array.isArray(fresh)) this.fail(`${where} has no list of new strings`);
     for (const s of fresh as unknown[]) this.table.push(this.text(s, `a string of ${where}`));
+    this.limit = this.table.length;
   }
 
   text(v: unknown, what: string): string {
@@ -218,7 +243,7 @@ class Reader {
   }
 
   shared(v: unknown, what: string): string {
-    const s = typeof v === 'number' && Number.isInteger(v) && v >= 0 ? this.table[v] : undefined;
+    const s = typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < this.limit ? this.table[v] : undefined;
     return s ?? this.fail(`${this.about(what)} is not an entry of the string table`);
   }
 
@@ -338,25 +363,136 @@ class Reader {
   }
 }
 
+/** One chunk whose records are still bytes: its ids in list order and the end of the string table it may name. */
+interface PendingChunk {
+  readonly ids: readonly string[];
+  readonly sortKeys: readonly string[];
+  readonly tableEnd: number;
+  records: Buffer | null;
+}
+
+/** What a restore reads at once: the list order, the ids and the agenda; the records wait in `PendingCommitments`. */
+export interface CommitmentsIndex {
+  /** Every list key, ascending as written. */
+  sortKeys: string[];
+  deadlines: Map<string, number>;
+  pending: PendingCommitments;
+}
+
 /**
- * Decodes snapshot rows into a fresh map of rows, in the order they were written (the list order, so sorting the
- * keys again is a single pass); nothing is shared with `state`'s arrays. Throws before returning anything.
+ * The commitments of a restored snapshot not decoded yet, chunk by chunk: the model decodes a chunk when one of its
+ * commitments is first asked for, and the rest in the background. The bytes were checked against the snapshot's
+ * SHA-256 before the restore, so a chunk that does not decode is a writer's mistake, reported as a SnapshotShapeError
+ * by the decode (the model then refuses to answer from it rather than answer without it).
  */
-export function restoreCommitments(model: string, state: unknown, sortKeyOf: (made: Made) => string): Map<string, CommitmentRow> {
-  const reader = new Reader(model);
-  if (!Array.isArray(state)) reader.fail('is not a list of rows');
-  const rows = new Map<string, CommitmentRow>();
-  (state as unknown[]).forEach((chunk, r) => {
-    if (!Array.isArray(chunk) || chunk.length < 2) reader.fail(`row ${r} is not a chunk of commitments`);
-    const values = chunk as unknown[];
-    const where = `row ${r}`;
-    if ((values.length - 2) % RECORD_WIDTH !== 0) reader.fail(`${where} is not whole records of ${RECORD_WIDTH} values`);
-    reader.grow(values[0], values[1], where);
-    for (let at = 2; at < values.length; at += RECORD_WIDTH) {
-      const [id, row] = reader.commitment(values, at, where, sortKeyOf);
-      if (rows.has(id)) reader.fail(`commitment ${id} is written twice`);
-      rows.set(id, row);
+export class PendingCommitments {
+  private readonly chunkOf = new Map<string, number>();
+  private readonly reader: Reader;
+  private left: number;
+  /** Lowest chunk that may still be pending: the background decodes in order from here. */
+  private cursor = 0;
+
+  constructor(
+    private readonly model: string,
+    table: string[],
+    private readonly chunks: PendingChunk[],
+  ) {
+    this.reader = new Reader(model, table);
+    chunks.forEach((chunk, c) => {
+      for (const id of chunk.ids) this.chunkOf.set(id, c);
+    });
+    this.left = chunks.length;
+  }
+
+  get done(): boolean {
+    return this.left === 0;
+  }
+
+  /** Chunks not decoded yet. */
+  get count(): number {
+    return this.left;
+  }
+
+  /** The chunk holding a commitment not decoded yet; undefined when it is decoded or not in the snapshot. */
+  chunkHolding(id: string): number | undefined {
+    return this.chunkOf.get(id);
+  }
+
+  /** A chunk still pending, lowest first; undefined when every chunk is decoded. */
+  nextPending(): number | undefined {
+    while (this.cursor < this.chunks.length && this.chunks[this.cursor].records === null) this.cursor++;
+    return this.cursor < this.chunks.length ? this.cursor : undefined;
+  }
+
+  /** Decodes chunk `c` (once) into its rows, in list order; throws SnapshotShapeError when it is not what was written. */
+  decode(c: number, sortKeyOf: (made: Made) => string): [string, CommitmentRow][] {
+    const chunk = this.chunks[c];
+    const bytes = chunk.records;
+    if (bytes === null) return [];
+    chunk.records = null;
+    this.left--;
+    for (const id of chunk.ids) this.chunkOf.delete(id);
+    const where = `chunk ${c}`;
+    let values: unknown;
+    try {
+      values = parseJsonBytes(bytes);
+    } catch {
+      throw new SnapshotShapeError(this.model, `${where} is not JSON`);
     }
-  });
-  return rows;
+    if (!Array.isArray(values) || values.length !== chunk.ids.length * RECORD_WIDTH) this.reader.fail(`${where} is not ${chunk.ids.length} records of ${RECORD_WIDTH} values`);
+    const r = values as unknown[];
+    this.reader.within(chunk.tableEnd);
+    const out: [string, CommitmentRow][] = [];
+    for (let k = 0; k < chunk.ids.length; k++) {
+      const [id, row] = this.reader.commitment(r, k * RECORD_WIDTH, where, sortKeyOf);
+      if (id !== chunk.ids[k] || row.sortKey !== chunk.sortKeys[k]) this.reader.fail(`${where} holds ${id} where its index lists ${chunk.sortKeys[k]}`);
+      out.push([id, row]);
+    }
+    return out;
+  }
+}
+
+/**
+ * Reads the index rows of a snapshot (see the top of this file) and keeps each chunk's records as a copy of their
+ * bytes, so the file can be let go. Throws SnapshotShapeError before returning anything. `idOf` gives the id a list
+ * key ends with.
+ */
+export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (sortKey: string) => string): CommitmentsIndex {
+  const table: string[] = [];
+  const reader = new Reader(model, table);
+  if (!Array.isArray(state) || state.length % 2 !== 0) reader.fail('is not a list of chunks (index and records rows)');
+  const rows = state as unknown[];
+  const sortKeys: string[] = [];
+  const deadlines = new Map<string, number>();
+  const chunks: PendingChunk[] = [];
+  const seen = new Set<string>();
+  for (let r = 0; r < rows.length; r += 2) {
+    const where = `row ${r}`;
+    const index = rows[r];
+    const records = rows[r + 1];
+    if (!Array.isArray(index) || index.length !== 4) reader.fail(`${where} is not a chunk's index`);
+    if (!Buffer.isBuffer(records)) reader.fail(`row ${r + 1} is not a chunk's records`);
+    const [base, fresh, keys, agenda] = index as unknown[];
+    reader.grow(base, fresh, where);
+    if (!Array.isArray(keys)) reader.fail(`${where} has no list keys`);
+    const ids: string[] = [];
+    for (const key of keys as unknown[]) {
+      const sortKey = reader.text(key, `a list key of ${where}`);
+      const id = idOf(sortKey);
+      if (seen.has(id)) reader.fail(`commitment ${id} is written twice`);
+      seen.add(id);
+      ids.push(id);
+      sortKeys.push(sortKey);
+    }
+    if (!Array.isArray(agenda) || agenda.length % 2 !== 0) reader.fail(`${where} has no deadline agenda`);
+    const flat = agenda as unknown[];
+    for (let d = 0; d < flat.length; d += 2) {
+      const k = flat[d];
+      const ms = flat[d + 1];
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= ids.length || typeof ms !== 'number' || !Number.isSafeInteger(ms)) reader.fail(`${where} has a malformed deadline`);
+      deadlines.set(ids[k as number], ms as number);
+    }
+    chunks.push({ ids, sortKeys: keys as string[], tableEnd: table.length, records: Buffer.from(records as Buffer) });
+  }
+  return { sortKeys, deadlines, pending: new PendingCommitments(model, table, chunks) };
 }

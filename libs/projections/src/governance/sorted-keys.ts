@@ -70,6 +70,22 @@ export class SortedKeys {
     this.count = unique.length;
   }
 
+  /**
+   * Replaces every key at once with keys that should already be strictly ascending (a restore of keys written in
+   * order): one pass of comparisons instead of a sort; keys in any other order are sorted as by `reset`.
+   */
+  resetAscending(keys: readonly string[]): void {
+    for (let i = 1; i < keys.length; i++) {
+      if (!(keys[i - 1] < keys[i])) {
+        this.reset(keys);
+        return;
+      }
+    }
+    this.chunks = [];
+    for (let i = 0; i < keys.length; i += MAX_CHUNK / 2) this.chunks.push(keys.slice(i, i + MAX_CHUNK / 2));
+    this.count = keys.length;
+  }
+
   remove(key: string): void {
     if (this.chunks.length === 0) return;
     const c = this.chunkFor(key);
