@@ -17,8 +17,12 @@ export interface CheckedBlock {
 export interface BlockChecker {
   /** How many blocks to keep in flight: enough to keep every thread busy. */
   readonly parallelism: number;
-  /** Checks `block`; the caller must not touch `block` until this settles (a worker may hold it meanwhile). */
-  check(block: Uint8Array, digestSize: number): Promise<CheckedBlock>;
+  /**
+   * Checks `block`; the caller must not touch `block` until this settles (a worker may hold it meanwhile). With
+   * `ownsBuffer`, the block starts its buffer and no other view of that buffer is in use: the whole buffer may then be
+   * handed over and back instead of the block being copied first.
+   */
+  check(block: Uint8Array, digestSize: number, ownsBuffer?: boolean): Promise<CheckedBlock>;
   close(): Promise<void>;
 }
 
@@ -39,17 +43,22 @@ export function workerBlockChecker(workers: number, script: URL = new URL('./blo
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_BLOCK_WORKERS) {
     throw new RangeError(`workers must be 1..${MAX_BLOCK_WORKERS}; got ${workers}`);
   }
-  const waiting = new Map<number, Waiting>();
+  const waiting = new Map<number, Waiting & { thread: number }>();
+  /** Blocks each thread holds: a block goes to the least busy one, so a thread slowed by other work gets fewer. */
+  const holding = new Array<number>(workers).fill(0);
   const failAll = (error: Error): void => {
     for (const w of waiting.values()) w.reject(error);
     waiting.clear();
+    holding.fill(0);
   };
   const threads = Array.from({ length: workers }, () => {
     const worker = new Worker(script);
     worker.on('message', (message: { id: number; verdict: BlockVerdict; block: Uint8Array }) => {
       const w = waiting.get(message.id);
+      if (w === undefined) return;
       waiting.delete(message.id);
-      w?.resolve({ verdict: message.verdict, block: message.block });
+      holding[w.thread] -= 1;
+      w.resolve({ verdict: message.verdict, block: message.block });
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => {
@@ -60,14 +69,18 @@ export function workerBlockChecker(workers: number, script: URL = new URL('./blo
   let nextId = 0;
   return {
     parallelism: workers,
-    check(block, digestSize) {
+    check(block, digestSize, ownsBuffer = false) {
       const id = nextId;
       nextId += 1;
+      let thread = id % threads.length;
+      for (let t = 0; t < threads.length; t += 1) if (holding[t] < holding[thread]) thread = t;
       return new Promise<CheckedBlock>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        // A block that views part of a larger buffer is copied first: only whole buffers can be handed over.
-        const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
-        threads[id % threads.length].postMessage({ id, block: own, digestSize }, [own.buffer as ArrayBuffer]);
+        waiting.set(id, { resolve, reject, thread });
+        holding[thread] += 1;
+        // Only whole buffers can be handed over: a block that views part of one someone else may use is copied first.
+        const whole = block.byteOffset === 0 && (ownsBuffer || block.byteLength === block.buffer.byteLength);
+        const own = whole ? block : new Uint8Array(block);
+        threads[thread].postMessage({ id, block: own, digestSize }, [own.buffer as ArrayBuffer]);
       });
     },
     async close() {

@@ -25,17 +25,30 @@ const NINE = 0x39;
 const MAX_DIGITS = 20;
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
-const POSITION_KEY = ascii('{"position":"');
-const ID_KEY = ascii('","id":"');
-const TYPE_KEY = ascii('","type":"');
-const STREAM_KEY = ascii('","stream":"');
-const REVISION_KEY = ascii('","revision":"');
-const RECORDED_AT_KEY = ascii('","recordedAt":"');
-const DATA_KEY = ascii('","data":');
+
+/** A key of the layout, also as big-endian 32-bit words: compared four bytes at a time. */
+interface Key {
+  readonly length: number;
+  readonly bytes: Buffer;
+  readonly words: readonly number[];
+}
+const key = (text: string): Key => {
+  const bytes = ascii(text);
+  const words: number[] = [];
+  for (let i = 0; i + 4 <= bytes.length; i += 4) words.push(bytes.readUInt32BE(i));
+  return { length: bytes.length, bytes, words };
+};
+const POSITION_KEY = key('{"position":"');
+const ID_KEY = key('","id":"');
+const TYPE_KEY = key('","type":"');
+const STREAM_KEY = key('","stream":"');
+const REVISION_KEY = key('","revision":"');
+const RECORDED_AT_KEY = key('","recordedAt":"');
+const DATA_KEY = key('","data":');
 const METADATA_KEY = ascii(',"metadata":');
-const HASH_KEY = ascii(',"hash":"');
-const PREV_HASH_KEY = ascii('","prevHash":"');
-const END = ascii('"}');
+const HASH_KEY = key(',"hash":"');
+const PREV_HASH_KEY = key('","prevHash":"');
+const END = key('"}');
 const TAIL_LENGTH = HASH_KEY.length + HASH_HEX + PREV_HASH_KEY.length + HASH_HEX + END.length;
 
 /** The subtree roots (hex) a block contributes to the log's tree, left to right, each at a height where it starts. */
@@ -59,9 +72,11 @@ export interface BlockVerdict {
   subtrees: BlockSubtree[];
 }
 
-/** Reusable buffers of one checker (one per thread): no allocation per line beyond the hash's own result. */
+/** Reusable buffers of one checker (one per thread): nothing allocated per line beyond the hashes' own results. */
 class Scratch {
   input = Buffer.alloc(64 * 1024);
+  /** Views of `input`'s first n bytes, by n: the hash input of a line without a new view per line. */
+  private views: (Buffer | undefined)[] = [];
   /** What `layout` found in the last line it accepted (fields, not an object per line). */
   position = 0;
   hashAt = 0;
@@ -75,15 +90,29 @@ class Scratch {
   }
   /** A hash input of `length` bytes fits (a longer line grows it; bounded by the caller's line limit). */
   ensure(length: number): void {
-    if (length > this.input.length) this.input = Buffer.alloc(Math.max(length, this.input.length * 2));
+    if (length <= this.input.length) return;
+    this.input = Buffer.alloc(Math.max(length, this.input.length * 2));
+    this.views = [];
+  }
+  /** The hash input `layout` left: a view kept per length (at most one per byte of `input`). */
+  hashInput(): Buffer {
+    let view = this.views[this.inputLength];
+    if (view === undefined) {
+      view = this.input.subarray(0, this.inputLength);
+      this.views[this.inputLength] = view;
+    }
+    return view;
   }
 }
 
-const startsWith = (bytes: Uint8Array, at: number, key: Uint8Array): boolean => {
-  if (at + key.length > bytes.length) return false;
-  for (let i = 0; i < key.length; i += 1) if (bytes[at + i] !== key[i]) return false;
+/** True when `key` is at `at` in the block `words` views. */
+function startsWith(words: DataView, at: number, key: Key): boolean {
+  if (at + key.length > words.byteLength) return false;
+  let i = 0;
+  for (let w = 0; w < key.words.length; w += 1, i += 4) if (words.getUint32(at + i) !== key.words[w]) return false;
+  for (; i < key.length; i += 1) if (words.getUint8(at + i) !== key.bytes[i]) return false;
   return true;
-};
+}
 
 /** End of a canonical decimal starting at `at` (before `limit`), or -1: "0" or no leading zero, at most 20 digits. */
 function decimalEnd(bytes: Uint8Array, at: number, limit: number): number {
@@ -94,15 +123,33 @@ function decimalEnd(bytes: Uint8Array, at: number, limit: number): number {
   return end;
 }
 
-/** End of a name (no quote, no backslash) starting at `at`: the index of its closing quote, or -1. */
-function nameEnd(bytes: Buffer, at: number, limit: number): number {
-  // A loop, not indexOf: names are a few dozen bytes, less than a native call costs.
+/**
+ * Copies a name (no quote, no backslash) starting at `at` to `to` at `out` after a newline, up to its closing quote;
+ * answers where the copy ends, or -1 when the name does not end in a quote before `limit`. One pass finds and copies:
+ * names are a few dozen bytes, less than a native call costs.
+ */
+function copyName(bytes: Buffer, at: number, limit: number, to: Buffer, out: number): number {
+  to[out] = NEWLINE;
+  let o = out + 1;
   for (let i = at; i < limit; i += 1) {
     const b = bytes[i];
-    if (b === QUOTE) return i;
+    if (b === QUOTE) return o;
     if (b === BACKSLASH) return -1;
+    to[o] = b;
+    o += 1;
   }
   return -1;
+}
+
+/** Copies bytes [start, end) of `from` to `to` at `out` after a newline; answers the end. */
+function copyField(from: Buffer, start: number, end: number, to: Buffer, out: number): number {
+  to[out] = NEWLINE;
+  let o = out + 1;
+  for (let i = start; i < end; i += 1) {
+    to[o] = from[i];
+    o += 1;
+  }
+  return o;
 }
 
 /** The value of a decimal known to be canonical, as a number (exact below 2^53; larger ones are refused). */
@@ -112,62 +159,65 @@ function decimalValue(bytes: Uint8Array, from: number, to: number): number {
   return value;
 }
 
-
 /**
- * Copies bytes [start, end) of `from` to `to` at `at` after a newline; answers the end. A loop: most fields are a few
- * dozen bytes, where Buffer#copy's own checks cost more than the copy; long ones (data, metadata) go natively.
+ * Lays the hash input of the line [start, end) out in scratch.input (true), or answers false when it is not in the
+ * layout. Every byte of the line is either compared with the layout's keys or copied into the hash input (the hash
+ * and prevHash are compared by the caller), so a line is vouched for only as a whole.
+ *
+ * `view` and `words` view the same bytes as `bytes`: a plain Uint8Array's subarray and set (for the long fields and
+ * the prevHash) skip Buffer#subarray's and Buffer#copy's wrappers, which cost more than the copy; a DataView compares
+ * the keys four bytes at a time.
  */
-function field(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
-  to[at] = NEWLINE;
-  let out = at + 1;
-  if (end - start > 96) return out + from.copy(to, out, start, end);
-  for (let i = start; i < end; i += 1) to[out++] = from[i];
-  return out;
-}
-
-/** Lays the hash input of the line [start, end) out in scratch.input (true), or answers false when it is not in the layout. */
-function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): boolean {
-  if (end - start < POSITION_KEY.length + TAIL_LENGTH || !startsWith(bytes, start, POSITION_KEY)) return false;
+function layout(bytes: Buffer, view: Uint8Array, words: DataView, start: number, end: number, scratch: Scratch): boolean {
+  if (end - start < POSITION_KEY.length + TAIL_LENGTH || !startsWith(words, start, POSITION_KEY)) return false;
   const tail = end - TAIL_LENGTH;
   const hashAt = tail + HASH_KEY.length;
   const prevHashAt = hashAt + HASH_HEX + PREV_HASH_KEY.length;
-  if (!startsWith(bytes, tail, HASH_KEY) || !startsWith(bytes, hashAt + HASH_HEX, PREV_HASH_KEY) || !startsWith(bytes, end - END.length, END)) return false;
+  if (!startsWith(words, tail, HASH_KEY) || !startsWith(words, hashAt + HASH_HEX, PREV_HASH_KEY) || !startsWith(words, end - END.length, END)) return false;
   const positionAt = start + POSITION_KEY.length;
   const positionEnd = decimalEnd(bytes, positionAt, tail);
-  if (positionEnd < 0 || !startsWith(bytes, positionEnd, ID_KEY)) return false;
+  if (positionEnd < 0 || !startsWith(words, positionEnd, ID_KEY)) return false;
   const position = decimalValue(bytes, positionAt, positionEnd);
   if (!Number.isSafeInteger(position)) return false;
-  const idAt = positionEnd + ID_KEY.length;
-  const idEnd = nameEnd(bytes, idAt, tail);
-  if (idEnd < 0 || !startsWith(bytes, idEnd, TYPE_KEY)) return false;
-  const typeAt = idEnd + TYPE_KEY.length;
-  const typeEnd = nameEnd(bytes, typeAt, tail);
-  if (typeEnd < 0 || !startsWith(bytes, typeEnd, STREAM_KEY)) return false;
-  const streamAt = typeEnd + STREAM_KEY.length;
-  const streamEnd = nameEnd(bytes, streamAt, tail);
-  if (streamEnd < 0 || !startsWith(bytes, streamEnd, REVISION_KEY)) return false;
-  const revisionAt = streamEnd + REVISION_KEY.length;
-  const revisionEnd = decimalEnd(bytes, revisionAt, tail);
-  if (revisionEnd < 0 || !startsWith(bytes, revisionEnd, RECORDED_AT_KEY)) return false;
-  const recordedAt = revisionEnd + RECORDED_AT_KEY.length;
-  const recordedAtEnd = nameEnd(bytes, recordedAt, tail);
-  if (recordedAtEnd < 0 || !startsWith(bytes, recordedAtEnd, DATA_KEY)) return false;
-  const dataAt = recordedAtEnd + DATA_KEY.length;
-  // The first ',"metadata":' may sit inside the data; then the hash will not match and the parser takes the line.
-  const cut = bytes.indexOf(METADATA_KEY, dataAt);
-  if (cut < 0 || cut > tail) return false;
 
   scratch.ensure(end - start + 2 * HASH_HEX);
   const input = scratch.input;
-  for (let i = 0; i < HASH_HEX; i += 1) input[i] = bytes[prevHashAt + i];
-  let at = field(bytes, idAt, idEnd, input, HASH_HEX);
-  at = field(bytes, typeAt, typeEnd, input, at);
-  at = field(bytes, streamAt, streamEnd, input, at);
-  at = field(bytes, revisionAt, revisionEnd, input, at);
-  at = field(bytes, positionAt, positionEnd, input, at);
-  at = field(bytes, recordedAt, recordedAtEnd, input, at);
-  at = field(bytes, dataAt, cut, input, at);
-  at = field(bytes, cut + METADATA_KEY.length, tail, input, at);
+  input.set(view.subarray(prevHashAt, prevHashAt + HASH_HEX), 0);
+  // Each name is copied as it is scanned; its length tells where it ended in the line.
+  const idAt = positionEnd + ID_KEY.length;
+  let at = copyName(bytes, idAt, tail, input, HASH_HEX);
+  const idEnd = idAt + at - HASH_HEX - 1;
+  if (at < 0 || !startsWith(words, idEnd, TYPE_KEY)) return false;
+  const typeAt = idEnd + TYPE_KEY.length;
+  let from = at;
+  at = copyName(bytes, typeAt, tail, input, from);
+  const typeEnd = typeAt + at - from - 1;
+  if (at < 0 || !startsWith(words, typeEnd, STREAM_KEY)) return false;
+  const streamAt = typeEnd + STREAM_KEY.length;
+  from = at;
+  at = copyName(bytes, streamAt, tail, input, from);
+  const streamEnd = streamAt + at - from - 1;
+  if (at < 0 || !startsWith(words, streamEnd, REVISION_KEY)) return false;
+  const revisionAt = streamEnd + REVISION_KEY.length;
+  const revisionEnd = decimalEnd(bytes, revisionAt, tail);
+  if (revisionEnd < 0 || !startsWith(words, revisionEnd, RECORDED_AT_KEY)) return false;
+  at = copyField(bytes, revisionAt, revisionEnd, input, at);
+  at = copyField(bytes, positionAt, positionEnd, input, at);
+  const recordedAt = revisionEnd + RECORDED_AT_KEY.length;
+  from = at;
+  at = copyName(bytes, recordedAt, tail, input, from);
+  const recordedAtEnd = recordedAt + at - from - 1;
+  if (at < 0 || !startsWith(words, recordedAtEnd, DATA_KEY)) return false;
+  // The first ',"metadata":' may sit inside the data; then the hash will not match and the parser takes the line.
+  const dataAt = recordedAtEnd + DATA_KEY.length;
+  const cut = bytes.indexOf(METADATA_KEY, dataAt);
+  if (cut < 0 || cut > tail) return false;
+  input[at] = NEWLINE;
+  input.set(view.subarray(dataAt, cut), at + 1);
+  at += 1 + cut - dataAt;
+  input[at] = NEWLINE;
+  input.set(view.subarray(cut + METADATA_KEY.length, tail), at + 1);
+  at += 1 + tail - cut - METADATA_KEY.length;
   scratch.position = position;
   scratch.hashAt = hashAt;
   scratch.prevHashAt = prevHashAt;
@@ -177,18 +227,35 @@ function layout(bytes: Buffer, start: number, end: number, scratch: Scratch): bo
 
 const HEX_DIGITS = ascii('0123456789abcdef');
 
-/** True when the 64 bytes at `at` are the lowercase hex of `raw` (32 bytes as a latin1 string, from node:crypto). */
-function hexEquals(bytes: Uint8Array, at: number, raw: string): boolean {
+/**
+ * Writes a raw 32-byte hash (a latin1 string, from node:crypto) into `to` at `at`: a loop, cheaper here than
+ * Buffer#write's native call.
+ */
+function putRaw(to: Buffer, at: number, raw: string): void {
+  for (let i = 0; i < 32; i += 1) to[at + i] = raw.charCodeAt(i);
+}
+
+const NIBBLES = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i += 1) NIBBLES[HEX_DIGITS[i]] = i;
+
+/**
+ * True when the 64 bytes at `at` are the lowercase hex of `raw` (32 bytes as a latin1 string, from node:crypto); the
+ * bytes are also left in `leaf` after its prefix, as the Merkle leaf hashes them.
+ */
+function recordedAs(bytes: Uint8Array, at: number, raw: string, leaf: Buffer): boolean {
   for (let i = 0; i < 32; i += 1) {
+    const high = NIBBLES[bytes[at + 2 * i]];
+    const low = NIBBLES[bytes[at + 2 * i + 1]];
     const byte = raw.charCodeAt(i);
-    if (bytes[at + 2 * i] !== HEX_DIGITS[byte >> 4] || bytes[at + 2 * i + 1] !== HEX_DIGITS[byte & 15]) return false;
+    if ((high | low) < 0 || ((high << 4) | low) !== byte) return false;
+    leaf[1 + i] = byte;
   }
   return true;
 }
 
-/** True when the 64 bytes at `a` and at `b` are the same. */
-function sameHash(bytes: Uint8Array, a: number, b: number): boolean {
-  for (let i = 0; i < HASH_HEX; i += 1) if (bytes[a + i] !== bytes[b + i]) return false;
+/** True when the 64 bytes at `a` and at `b` are the same (compared four at a time). */
+function sameHash(words: DataView, a: number, b: number): boolean {
+  for (let i = 0; i < HASH_HEX; i += 4) if (words.getUint32(a + i) !== words.getUint32(b + i)) return false;
   return true;
 }
 
@@ -222,8 +289,8 @@ class AlignedSubtrees {
       const width = 2 ** height;
       if (this.heights[top] !== height || this.starts[top] + width !== start || this.starts[top] % (2 * width) !== 0) break;
       const node = this.scratch.node;
-      node.write(this.roots[top], 1, 'latin1');
-      node.write(root, 1 + 32, 'latin1');
+      putRaw(node, 1, this.roots[top]);
+      putRaw(node, 1 + 32, root);
       root = hash('sha256', node, 'binary');
       start = this.starts[top];
       height += 1;
@@ -251,6 +318,8 @@ let threadScratch: Scratch | null = null;
  */
 export function verifyBlock(block: Uint8Array, digestSize: number): BlockVerdict {
   const bytes = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const scratch = (threadScratch ??= new Scratch());
   const subtrees = new AlignedSubtrees(scratch);
   const verdict: BlockVerdict = { lines: 0, bytes: 0, events: 0, firstPosition: -1, firstPrevHash: '', lastHash: '', subtrees: [] };
@@ -264,16 +333,15 @@ export function verifyBlock(block: Uint8Array, digestSize: number): BlockVerdict
     let end = newline < 0 ? bytes.length : newline;
     if (end > start && bytes[end - 1] === CR) end -= 1;
     if (!isBlank(bytes, start, end)) {
-      if (!layout(bytes, start, end, scratch) || scratch.position >= digestSize) break;
-      const recorded = hash('sha256', scratch.input.subarray(0, scratch.inputLength), 'binary');
-      if (!hexEquals(bytes, scratch.hashAt, recorded)) break;
+      if (!layout(bytes, view, words, start, end, scratch) || scratch.position >= digestSize) break;
+      const recorded = hash('sha256', scratch.hashInput(), 'binary');
+      if (!recordedAs(bytes, scratch.hashAt, recorded, scratch.leaf)) break;
       if (verdict.events === 0) {
         verdict.firstPosition = scratch.position;
         verdict.firstPrevHash = bytes.toString('latin1', scratch.prevHashAt, scratch.prevHashAt + HASH_HEX);
-      } else if (scratch.position !== verdict.firstPosition + verdict.events || !sameHash(bytes, scratch.prevHashAt, lastHashAt)) {
+      } else if (scratch.position !== verdict.firstPosition + verdict.events || !sameHash(words, scratch.prevHashAt, lastHashAt)) {
         break;
       }
-      scratch.leaf.write(recorded, 1, 'latin1');
       subtrees.push(scratch.position, hash('sha256', scratch.leaf, 'binary'));
       lastHashAt = scratch.hashAt;
       verdict.events += 1;

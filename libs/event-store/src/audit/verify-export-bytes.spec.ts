@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { asLines, collect, ledgerHistory } from './audit.fixture.js';
 import type { BlockChecker } from './block-checker.js';
 import { inThreadBlockChecker } from './block-checker.js';
@@ -151,5 +152,62 @@ describe('offline verifier over bytes', () => {
     expect(await verifyExportBytes(bytesOf(lines, 1_000), digest, { blockChecker: sceptic })).toEqual(expected);
     expect(expected).toMatchObject({ ok: true, eventsVerified: EVENTS });
     expect(inThreadBlockChecker.parallelism).toBe(1);
+  });
+
+  describe('a changed byte is never vouched for by the byte checker', () => {
+    const NEWLINE = 0x0a;
+    const CR = 0x0d;
+    const LINES = 12;
+
+    /** The export as one block of bytes, and where each of its lines starts. */
+    async function honestBlock(): Promise<{ lines: string[]; digest: DigestFile; block: Buffer; starts: number[] }> {
+      const { lines, digest } = await exportOf(LINES);
+      const block = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+      const starts = [0];
+      for (let at = block.indexOf(NEWLINE); at >= 0 && at + 1 < block.length; at = block.indexOf(NEWLINE, at + 1)) starts.push(at + 1);
+      return { lines, digest, block, starts };
+    }
+
+    /** The line a byte offset lies in (its newline included). */
+    const lineOf = (starts: readonly number[], offset: number): number => starts.filter((start) => start <= offset).length - 1;
+
+    it('vouches for every line of the honest export', async () => {
+      const { block, starts } = await honestBlock();
+      expect(starts).toHaveLength(LINES);
+      expect(verifyBlock(block, LINES)).toMatchObject({ lines: LINES, events: LINES, bytes: block.length, firstPosition: 0 });
+    });
+
+    it('stops at the line whose byte changed, wherever the byte and whatever it became', async () => {
+      const { block, starts } = await honestBlock();
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: block.length - 1 }), fc.integer({ min: 0, max: 255 }), (offset, byte) => {
+          // A last newline turned into a carriage return leaves the same last line, as every line reader reads it.
+          fc.pre(block[offset] !== byte && !(offset === block.length - 1 && byte === CR));
+          const tampered = Buffer.from(block);
+          tampered[offset] = byte;
+          const verdict = verifyBlock(tampered, LINES);
+          expect(verdict.events).toBe(lineOf(starts, offset));
+          // At most a blank line (a newline put first in a line) is vouched for beyond the lines before.
+          expect(verdict.bytes).toBeLessThanOrEqual(starts[lineOf(starts, offset)] + 1);
+        }),
+        { numRuns: 3_000 },
+      );
+    });
+
+    it('gives the verdict of the line-by-line verifier for any byte changed', async () => {
+      const { digest, block } = await honestBlock();
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: block.length - 1 }), fc.integer({ min: 0, max: 255 }), async (offset, byte) => {
+          // Carriage returns are read as line ends by both, but not at the same places; other bytes are compared.
+          fc.pre(block[offset] !== byte && byte !== CR);
+          const tampered = Buffer.from(block);
+          tampered[offset] = byte;
+          const lines = tampered.toString('utf8').split('\n');
+          if (lines[lines.length - 1] === '') lines.pop();
+          expect(await verifyExportBytes([tampered], digest)).toEqual(await verifyExport(lines, digest));
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
 });

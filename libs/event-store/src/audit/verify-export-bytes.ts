@@ -10,7 +10,7 @@
  * events already verified and names the problem, if there is one. Without a digest, or for a per-stream-chain
  * export, everything goes that way (the byte path is only sound under a digest's root).
  *
- * Memory: the blocks in flight (2 per thread, a few MiB each) and one line beyond them.
+ * Memory: the blocks in flight (3 per thread, a few MiB each) and one line beyond them.
  */
 import { GENESIS_HASH } from '../integrity.js';
 import { inThreadBlockChecker, type BlockChecker, type CheckedBlock } from './block-checker.js';
@@ -44,25 +44,48 @@ const DEFAULT_IN_THREAD_BLOCK_BYTES = 256 * 1024;
 const MIN_BLOCK_BYTES = 1;
 const MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 const NEWLINE = 0x0a;
+const BLOCK_SLACK_BYTES = 64 * 1024;
+const BLOCKS_PER_THREAD = 3;
 
 type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const iteratorOf = (source: ByteSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> =>
   Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
 
-/** Blocks of whole lines (each at least `blockBytes` long but the last), read ahead from a byte source. */
+/**
+ * Blocks of whole lines (each at least `blockBytes` long but the last), read ahead from a byte source.
+ *
+ * Pooled (for worker threads): every block is copied into a buffer of its own, which the checker may hand over whole,
+ * and which comes back to the pool once its block is joined; a few buffers then serve the whole file (a fresh one per
+ * block costs its page faults again, on the thread that also feeds the workers). Otherwise a block that lies within
+ * one piece read is a view of it, not a copy.
+ */
 class BlockReader {
   /** Bytes read and not yet handed out, and where the last newline among them ends (0: none). */
   parts: Buffer[] = [];
   private length = 0;
   private cut = 0;
   done = false;
+  /** Block buffers back from the checker, ready for reuse (at most `poolLimit`). */
+  private readonly pool: ArrayBuffer[] = [];
 
   constructor(
     readonly iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
     private readonly blockBytes: number,
     private readonly maxLineBytes: number,
+    private readonly poolLimit: number,
   ) {}
+
+  /** True when blocks own their buffers (pooled), which the checker may then hand over whole. */
+  get pooled(): boolean {
+    return this.poolLimit > 0;
+  }
+
+  /** Takes a joined block's buffer back for later blocks (a pooled reader's blocks only; others are left alone). */
+  recycle(block: Uint8Array): void {
+    if (this.pool.length >= this.poolLimit || block.byteOffset !== 0 || !(block.buffer instanceof ArrayBuffer)) return;
+    if (block.buffer.byteLength >= this.blockBytes) this.pool.push(block.buffer);
+  }
 
   /** The next block; 'overlong' when a line outgrows the limit (the caller reads on as text); null at the end. */
   async next(): Promise<Buffer | 'overlong' | null> {
@@ -101,14 +124,14 @@ class BlockReader {
   /** The first `bytes` bytes read: a view when they lie in one piece read, else copied into one buffer. */
   private take(bytes: number): Buffer {
     const head = this.parts[0];
-    if (bytes <= head.length) {
+    if (!this.pooled && bytes <= head.length) {
       if (bytes === head.length) this.parts.shift();
       else this.parts[0] = head.subarray(bytes);
       this.length -= bytes;
       this.cut = Math.max(0, this.cut - bytes);
       return head.subarray(0, bytes);
     }
-    const block = Buffer.allocUnsafeSlow(bytes);
+    const block = this.blockBuffer(bytes);
     let filled = 0;
     while (filled < bytes) {
       const part = this.parts[0];
@@ -121,6 +144,15 @@ class BlockReader {
     this.length -= bytes;
     this.cut = Math.max(0, this.cut - bytes);
     return block;
+  }
+
+  /** `bytes` bytes of a buffer of their own: a pooled one when it is large enough, else a new one with some room. */
+  private blockBuffer(bytes: number): Buffer {
+    if (!this.pooled) return Buffer.allocUnsafeSlow(bytes);
+    const reused = this.pool.pop();
+    if (reused !== undefined && reused.byteLength >= bytes) return Buffer.from(reused, 0, bytes);
+    // A block runs past blockBytes to the end of its last line: room for a line of a usual length beyond it.
+    return Buffer.from(Buffer.allocUnsafeSlow(Math.max(bytes, this.blockBytes + BLOCK_SLACK_BYTES)).buffer, 0, bytes);
   }
 }
 
@@ -202,7 +234,11 @@ async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Ar
   const digestSize = digest === undefined ? 0 : Number(digest.treeSize);
   if (digest === undefined || digestSize === 0 || !Number.isSafeInteger(digestSize)) return verifyExport(textLines([], iterator, maxLineBytes), digest, options);
 
-  const reader = new BlockReader(iterator, blockBytes, maxLineBytes);
+  // Blocks in flight: a few per thread, so that a thread which finishes early has the next ones while the calling
+  // thread waits, in order, for a slower one.
+  const depth = BLOCKS_PER_THREAD * checker.parallelism;
+  // Worker threads get blocks with buffers of their own (handed over, not copied), from a pool of those in flight.
+  const reader = new BlockReader(iterator, blockBytes, maxLineBytes, checker.parallelism > 1 || options.blockChecker !== undefined ? depth + 1 : 0);
   const first = await reader.next();
   const rest = (blocks: readonly Uint8Array[]): AsyncGenerator<string> => textLines([...blocks, ...reader.parts], reader.done ? null : reader.iterator, maxLineBytes);
   if (first === null) return verifyExport([], digest, options);
@@ -228,7 +264,7 @@ async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Ar
   };
   const inFlight: Promise<CheckedBlock>[] = [];
   const send = (block: Buffer): void => {
-    const checked = checker.check(block, digestSize);
+    const checked = checker.check(block, digestSize, reader.pooled);
     // Awaited in turn; this only keeps an early stop from leaving a rejection unhandled.
     checked.catch(() => undefined);
     inFlight.push(checked);
@@ -243,7 +279,7 @@ async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Ar
   let overlong = false;
   // Bounded by the input: every turn takes a block.
   for (;;) {
-    while (!overlong && !reader.done && inFlight.length < 2 * checker.parallelism) {
+    while (!overlong && !reader.done && inFlight.length < depth) {
       const next = await reader.next();
       if (next === null) break;
       if (next === 'overlong') overlong = true;
@@ -269,6 +305,7 @@ async function verifyFrom(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Ar
       }
     }
     if (verdict.bytes < block.length) return carryOn([block.subarray(verdict.bytes)]);
+    reader.recycle(block);
   }
   return carryOn([]);
 }
