@@ -53,6 +53,20 @@ describe('the fast canonical serializer used on the append path', () => {
     expect(fastCanonicalJson(value)).toBe('{"10":"ten","a":{"9":"nine","z":[3,{"y":null}]},"b":1}');
     expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
   });
+
+  it('sorts objects of any number of keys, in any order, as canonicalJson does', () => {
+    const key = fc.oneof(fc.string({ maxLength: 3 }), fc.nat(40).map(String), fc.constantFrom('a', 'ab', 'b', 'B', '_', 'é', '\ud83d\ude00'));
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 60 }), fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 60 }), (keys, values) => {
+        const value: Record<string, unknown> = {};
+        keys.forEach((k, i) => {
+          value[k] = values[i % Math.max(1, values.length)] ?? i;
+        });
+        expect(fastCanonicalJson(value)).toBe(canonicalJson(value));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
 });
 
 describe('the one-shot chain hash used on the append path', () => {

@@ -3,9 +3,9 @@ import { canonicalJson } from '../integrity.js';
 
 /**
  * integrity.ts canonicalJson, faster on the append path: one recursive pass that appends to a string, sorts
- * keys only when they are out of order, and hands anything unusual (a non-finite number, a bigint, a function,
- * an object with toJSON or a foreign prototype) to canonicalJson itself, so the output and the errors are
- * always canonicalJson's. A property test holds the two equal.
+ * keys in place (no copy; keys already in order stay as they are), and hands anything unusual (a non-finite number,
+ * a bigint, a function, an object with toJSON or a foreign prototype) to canonicalJson itself, so the output and the
+ * errors are always canonicalJson's. A property test holds the two equal.
  */
 export function fastCanonicalJson(value: unknown): string {
   const out = write(value);
@@ -34,6 +34,31 @@ function quoteKey(key: string): string {
   return quoted;
 }
 
+/** Above this many keys, Array.prototype.sort; below, an insertion sort in place (no work array, no comparator calls). */
+const INSERTION_SORT_MAX = 24;
+
+/**
+ * Sorts an object's own keys (a fresh array from Object.keys) in place, by UTF-16 code units as canonicalJson's
+ * `sort()` does. Most objects here have a dozen keys or fewer, often already in order: one pass then, no copy.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > INSERTION_SORT_MAX) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    if ((keys[j] as string) <= key) continue;
+    do {
+      keys[j + 1] = keys[j] as string;
+      j -= 1;
+    } while (j >= 0 && (keys[j] as string) > key);
+    keys[j + 1] = key;
+  }
+}
+
 /** Returns undefined to mean "not the plain JSON this fast path handles": the caller falls back. */
 function write(value: unknown): string | undefined {
   switch (typeof value) {
@@ -59,13 +84,8 @@ function write(value: unknown): string | undefined {
       const proto: unknown = Object.getPrototypeOf(value);
       if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return undefined;
       const record = value as Record<string, unknown>;
-      let keys = Object.keys(record);
-      for (let i = 1; i < keys.length; i++) {
-        if ((keys[i - 1] as string) > (keys[i] as string)) {
-          keys = [...keys].sort();
-          break;
-        }
-      }
+      const keys = Object.keys(record);
+      sortKeys(keys);
       let s = '{';
       let first = true;
       for (const key of keys) {
