@@ -73,7 +73,7 @@ interface PhaseResult {
   /** RSS after a full garbage collection at that moment: what the models hold, without garbage not yet collected. */
   rssAfterGcMiB: number | null;
   /**
-   * Once the models have decoded in the background what their restore deferred (the commitments' chunks): the time
+   * Once the models have decoded in the background what their restore deferred (commitments, incidents, balances): the time
    * from the start, and the RSS then (before and after a full garbage collection).
    */
   settled: { ms: number; rssMiB: number; rssAfterGcMiB: number | null };
@@ -108,8 +108,9 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rssAfterGc = gc === undefined ? null : rssMiB();
-  const commitments = models.find((m): m is CommitmentsReadModel => m instanceof CommitmentsReadModel);
-  for (let turn = 0; turn < SETTLE_TURNS && (commitments?.undecodedChunks() ?? 0) > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const deferring = models.filter((m) => m instanceof CommitmentsReadModel || m instanceof IncidentsReadModel || m instanceof BalancesReadModel);
+  const undecoded = (): number => deferring.reduce((sum, m) => sum + m.undecoded(), 0);
+  for (let turn = 0; turn < SETTLE_TURNS && undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
   const settledMs = Math.round(performance.now() - started);
   const settledRss = rssMiB();
   gc?.();

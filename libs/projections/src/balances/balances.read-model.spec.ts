@@ -7,7 +7,7 @@ import { fundDecider } from '../../../domain/src/compensation/fund.js';
 import { incidentDecider } from '../../../domain/src/compensation/incident.js';
 import type { InitiateTransfer } from '../../../domain/src/compensation/transfers.js';
 import { treasuryDecider } from '../../../domain/src/compensation/treasury.js';
-import { ProjectionInvariantError } from '../read-model.js';
+import { DeferredSnapshotBytes, ProjectionInvariantError } from '../read-model.js';
 import { proposeBodySettlement, settlementContext } from '../settlement/settlement.queries.js';
 import { LedgerHarness } from './balances.harness.js';
 import { BalancesReadModel } from './balances.read-model.js';
@@ -339,8 +339,13 @@ describe('balances read model', () => {
       }
     }
 
-    /** What a snapshot file gives back for JSON rows: each row through JSON. */
-    const throughJson = (rows: unknown[]): unknown[] => rows.map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+    /** What a snapshot file gives back: JSON rows through JSON, binary rows as a Buffer of their bytes. */
+    const throughJson = (rows: unknown[]): unknown[] =>
+      rows.map((row) => {
+        if (!(row instanceof DeferredSnapshotBytes)) return JSON.parse(JSON.stringify(row)) as unknown;
+        const view = row.produce();
+        return Buffer.from(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
+      });
 
     function runSteps(ledger: LedgerHarness, steps: readonly Step[], from: number, transferIds: string[]): void {
       steps.forEach((s, i) => {
@@ -375,30 +380,69 @@ describe('balances read model', () => {
       );
     });
 
-    it('refuses a snapshot it did not write, staying fresh', () => {
+    it('keeps its chunks as bytes until an event that moves money or a question needs them, or decodes them in the background', async () => {
       const ledger = establishedLedger();
       runSteps(ledger, [{ kind: 'incident', origin: 0, costs: [[1, 250_000n]], averted: null }, { kind: 'pay', pick: 0, fraction: 50 }], 0, []);
-      const rows = throughJson(ledger.balances.snapshot()) as unknown[][];
-      const fresh = JSON.stringify(new BalancesReadModel().canonicalState());
-      const obligationRow = rows.findIndex((row) => row[0] === 'o');
-      const withRow = (row: unknown[]): unknown[][] => rows.map((r, i) => (i === obligationRow ? row : r));
-      const strings = rows[obligationRow][1] as string[];
-      const firstObligation = (rows[obligationRow][2] as unknown[][])[0];
-      const withObligation = (change: (tuple: unknown[]) => unknown[]): unknown[][] => withRow(['o', [...strings, 'gift'], [change([...firstObligation])]]);
-      for (const [state, reason] of [
-        [rows.slice(0, -1), 'no sequence row'],
-        [withRow(['x', [], []]), 'unknown kind x'],
-        [withObligation((tuple) => tuple.slice(1)), 'not a tuple of 16'],
-        [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? '12.5' : v))), 'amount 12.5 is not an integer'],
-        [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? 2 ** 60 : v))), 'is not a safe integer'],
-        [withObligation((tuple) => tuple.map((v, i) => (i === 5 ? strings.length : v))), 'reason gift is unknown'],
-        [withObligation((tuple) => tuple.map((v, i) => (i === 1 ? strings.length + 1 : v))), `string ${strings.length + 1} is not in its row's table`],
-        [[...rows, ['seq', 0, '0']], 'rows after its sequence row'],
-      ] as const) {
-        const model = new BalancesReadModel();
-        expect(() => model.restore(state)).toThrow(reason);
-        expect(JSON.stringify(model.canonicalState())).toBe(fresh);
-      }
+      const rows = throughJson(ledger.balances.snapshot());
+      const idle = new BalancesReadModel();
+      idle.restore(rows);
+      expect(idle.undecoded()).toBe(rows.length - 1);
+      idle.caughtUp();
+      for (let turn = 0; turn < 10_000 && idle.undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(idle.undecoded()).toBe(0);
+      expect(idle.canonicalState()).toEqual(ledger.balances.canonicalState());
+      const asked = new BalancesReadModel();
+      asked.restore(rows);
+      expect(asked.fundBalance('delta')).toEqual(ledger.balances.fundBalance('delta'));
+      expect(asked.undecoded()).toBe(0);
+    });
+
+    describe('refusing a snapshot it did not write', () => {
+      const ledger = establishedLedger();
+      runSteps(ledger, [{ kind: 'incident', origin: 0, costs: [[1, 250_000n]], averted: null }, { kind: 'pay', pick: 0, fraction: 50 }], 0, []);
+      const parts = throughJson(ledger.balances.snapshot());
+      const sequence = parts[parts.length - 1];
+      // Each group holds one chunk row.
+      const rows = parts.slice(0, -1).map((group) => (JSON.parse((group as Buffer).toString()) as unknown[][])[0]);
+      const grouped = (chunks: readonly unknown[]): unknown[] => [...chunks.map((row) => Buffer.from(JSON.stringify([row]))), sequence];
+
+      it('refuses at once what is not groups of bytes under a sequence row, staying fresh', () => {
+        const fresh = JSON.stringify(new BalancesReadModel().canonicalState());
+        for (const [state, reason] of [
+          [parts.slice(0, -1), 'no sequence row'],
+          [[...rows, sequence], 'row 0 is not a group of rows as bytes'],
+          [[...parts, ['seq', 0, '0']], `row ${parts.length - 1} is not a group of rows as bytes`],
+          [[...parts.slice(0, -1), ['seq', -1, '0']], 'sequence is not a count'],
+        ] as const) {
+          const model = new BalancesReadModel();
+          expect(() => model.restore(state)).toThrow(reason);
+          expect(JSON.stringify(model.canonicalState())).toBe(fresh);
+        }
+      });
+
+      it('refuses to answer from a chunk it does not recognise, rather than answer without it', () => {
+        const obligationRow = rows.findIndex((row) => row[0] === 'o');
+        const withRow = (row: unknown[]): unknown[] => grouped(rows.map((r, i) => (i === obligationRow ? row : r)));
+        const strings = rows[obligationRow][1] as string[];
+        const firstObligation = (rows[obligationRow][2] as unknown[][])[0];
+        const withObligation = (change: (tuple: unknown[]) => unknown[]): unknown[] => withRow(['o', [...strings, 'gift'], [change([...firstObligation])]]);
+        for (const [state, reason] of [
+          [withRow(['x', [], []]), 'unknown kind x'],
+          [withObligation((tuple) => tuple.slice(1)), 'not a tuple of 16'],
+          [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? '12.5' : v))), 'amount 12.5 is not an integer'],
+          [withObligation((tuple) => tuple.map((v, i) => (i === 9 ? 2 ** 60 : v))), 'is not a safe integer'],
+          [withObligation((tuple) => tuple.map((v, i) => (i === 5 ? strings.length : v))), 'reason gift is unknown'],
+          [withObligation((tuple) => tuple.map((v, i) => (i === 1 ? strings.length + 1 : v))), `string ${strings.length + 1} is not in its row's table`],
+          [grouped([...rows, rows[obligationRow]]), 'twice'],
+          [[Buffer.from('[["o"'), sequence], 'group 0 is not JSON'],
+        ] as const) {
+          const model = new BalancesReadModel();
+          model.restore(state);
+          expect(() => model.canonicalState()).toThrow(reason);
+          expect(() => model.fundBalance('delta')).toThrow(reason);
+          expect(() => model.openObligations()).toThrow(reason);
+        }
+      });
     });
 
     it('money is conserved after every step, and a refused command changes nothing', () => {

@@ -17,6 +17,7 @@
  */
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { deferredGroups, DeferredRestore } from '../governance/snapshot-rows.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
 import type { GovernanceEvent } from '../../../domain/src/governance/events.js';
@@ -174,12 +175,29 @@ type Known = CompensationEvent | GovernanceEvent;
 
 const TREASURY_PREFIX = 'treasury-';
 
+/** The events `project` reads (besides any on a treasury stream): any other leaves the state as it is. */
+const BALANCE_EVENTS: ReadonlySet<string> = new Set([
+  'IncidentAssessed',
+  'FindingRecorded',
+  'FindingRevoked',
+  'SettlementExecuted',
+  'TransferInitiated',
+  'TransferSettled',
+  'TransferVoided',
+  'FundEstablished',
+  'MemberContributionReceived',
+  'ThirdPartyIncentiveReceived',
+  'CommitmentMade',
+  'DeliveryRecorded',
+  'DisputeResolved',
+]);
+
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class BalancesReadModel implements ReadModel {
   readonly name = 'balances';
-  /** 4: snapshot rows of tuples in chunks with a string table, amounts as JSON integers where safe. */
-  readonly version = 4;
+  /** 5: the rows of 4 (tuples in chunks with a string table) as groups kept as bytes until needed; the sequence row last. */
+  readonly version = 5;
 
   private readonly obligations = new Map<string, ObligationRow>();
   /**
@@ -206,8 +224,11 @@ export class BalancesReadModel implements ReadModel {
   private readonly treasuryRevisions = new Map<string, number>();
   private nextSeq = 0;
   private position = -1n;
+  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
+  private deferred: DeferredRestore | null = null;
 
   apply(event: RecordedEvent): void {
+    if (this.deferred !== null && (BALANCE_EVENTS.has(event.type) || event.stream.startsWith(TREASURY_PREFIX))) this.ready();
     this.position = event.position;
     if (event.stream.startsWith(TREASURY_PREFIX)) this.treasuryRevisions.set(event.stream.slice(TREASURY_PREFIX.length), Number(event.revision));
     const known = { type: event.type, data: event.data } as Known;
@@ -532,11 +553,13 @@ export class BalancesReadModel implements ReadModel {
   // ---- queries -------------------------------------------------------------------------------------------------
 
   pairBalance(payer: Party, payee: Party, currency: string): PairBalance {
+    this.ready();
     const pair = this.pairs.get(`${partyKey(payer)}|${partyKey(payee)}|${currency}`) ?? { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n };
     return this.pairView(payer, payee, currency, pair);
   }
 
   pairBalances(options: { limit?: number; after?: string | null } = {}): Page<PairBalance> {
+    this.ready();
     const entries = [...this.pairs.entries()].sort(([a], [b]) => byKey(a, b));
     return paginate(entries, ([key]) => key, options, ([key, pair]) => {
       const [payer = '', payee = '', currency = ''] = key.split('|');
@@ -559,11 +582,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** What the party is owed net (negative: it owes), from outstanding obligations. */
   netPosition(party: Party, currency: string): string {
+    this.ready();
     return fromMinor(this.net.get(currency)?.get(partyKey(party)) ?? 0n, currency);
   }
 
   /** The party's net position in every currency it has one in (currency → amount; zero positions left out). */
   netPositionsOf(party: Party): Record<string, string> {
+    this.ready();
     const key = partyKey(party);
     const out: Record<string, string> = {};
     for (const currency of [...this.net.keys()].sort(byKey)) {
@@ -574,6 +599,7 @@ export class BalancesReadModel implements ReadModel {
   }
 
   netPositions(currency: string): Record<string, string> {
+    this.ready();
     const out: Record<string, string> = {};
     const net = this.net.get(currency) ?? new Map<string, bigint>();
     for (const key of [...net.keys()].sort(byKey)) if (net.get(key) !== 0n) out[key] = fromMinor(net.get(key) ?? 0n, currency);
@@ -582,6 +608,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** The fund's money in its established currency (or in `currency`). */
   fundBalance(fundId: string, currency?: string): FundBalance | null {
+    this.ready();
     const fund = this.fundIn(fundId, currency);
     if (fund === undefined) return null;
     const show = (v: bigint): string => fromMinor(v, fund.currency);
@@ -599,12 +626,14 @@ export class BalancesReadModel implements ReadModel {
   }
 
   obligation(obligationId: string): ObligationView | null {
+    this.ready();
     const row = this.obligations.get(obligationId);
     return row === undefined ? null : obligationView(row);
   }
 
   /** The obligation as the transfer decider needs it. */
   obligationContext(obligationId: string): ObligationContext | null {
+    this.ready();
     const row = this.obligations.get(obligationId);
     if (row === undefined) return null;
     return { obligationId, bodyId: row.bodyId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
@@ -612,11 +641,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** The last projected revision of the body's treasury stream (null: none yet). */
   treasuryRevision(bodyId: string): number | null {
+    this.ready();
     return this.treasuryRevisions.get(bodyId) ?? null;
   }
 
   /** What an InitiateTransfer on the treasury of `bodyId` by this payer must carry as its `payerView`. */
   payerView(bodyId: string, payer: Party): PayerView {
+    this.ready();
     const fund = payer.kind === 'fund' ? this.fundIn(payer.id) : undefined;
     return {
       asOfRevision: this.treasuryRevision(bodyId),
@@ -626,11 +657,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** Where a settle or void goes: the treasury of `bodyId` (compensationStreams.treasury). Transfer ids are unique ledger-wide. */
   transferStatus(transferId: string): { status: TransferStatus; form: TransferForm; payer: Party; payee: Party; bodyId: string; obligationId: string; terms: TransferTerms } | null {
+    this.ready();
     const t = this.transfers.get(transferId);
     return t === undefined ? null : { status: t.status, form: t.terms.form, payer: t.terms.payer, payee: t.terms.payee, bodyId: t.bodyId, obligationId: t.terms.obligationId, terms: { ...t.terms } };
   }
 
   transfer(transferId: string): TransferView | null {
+    this.ready();
     const t = this.transfers.get(transferId);
     return t === undefined ? null : transferView(t);
   }
@@ -663,6 +696,7 @@ export class BalancesReadModel implements ReadModel {
   }
   /** Obligations by id, filtered; a page of at most 500. */
   listObligations(filter: ObligationFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<ObligationView> {
+    this.ready();
     const party = filter.party === undefined ? null : partyKey(filter.party);
     const rows = [...this.obligationRowsOf(party, filter.bodyId)]
       .filter((r) => party === null || r.payer === party || r.payee === party)
@@ -676,6 +710,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** Transfers by id, filtered; a page of at most 500. */
   listTransfers(filter: TransferFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<TransferView> {
+    this.ready();
     const party = filter.party === undefined ? null : partyKey(filter.party);
     const rows = [...this.transfers.values()]
       .filter((t) => party === null || partyKey(t.terms.payer) === party || partyKey(t.terms.payee) === party)
@@ -688,6 +723,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
   openObligations(options: { party?: Party; bodyId?: string; limit?: number; after?: string | null } = {}): Page<ObligationView> {
+    this.ready();
     const party = options.party === undefined ? null : partyKey(options.party);
     const rows = [...this.obligationRowsOf(party, options.bodyId)]
       .filter((r) => r.obligated - r.settled > 0n)
@@ -702,6 +738,7 @@ export class BalancesReadModel implements ReadModel {
    * available; those not fully covered are listed with their shortfall.
    */
   unpaidFundObligations(fundId: string, limit: number = BALANCES_LIMITS.defaultPageSize): { obligation: ObligationView; shortfall: string }[] {
+    this.ready();
     // Served per currency: each currency's obligations from the fund's money in that currency.
     const available = new Map<string, bigint>();
     const payer = partyKey({ kind: 'fund', id: fundId });
@@ -722,6 +759,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** What a settlement of the body in this currency may discharge: every obligation with an unencumbered amount. */
   settleableObligations(bodyId: string, currency: string): SettleableObligation[] {
+    this.ready();
     const rows = [...this.obligationRowsOf(null, bodyId)]
       .filter((r) => r.bodyId === bodyId && r.currency === currency && r.obligated - r.settled - r.pending > 0n)
       .sort((a, b) => byKey(a.obligationId, b.obligationId));
@@ -744,6 +782,7 @@ export class BalancesReadModel implements ReadModel {
    * writer serializes each chunk (toJSON, in its slices).
    */
   snapshot(): unknown[] {
+    this.ready();
     const rows: { toJSON(): unknown[] }[] = [];
     // One flat run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
     const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
@@ -781,40 +820,57 @@ export class BalancesReadModel implements ReadModel {
     capture('tr', this.treasuryRevisions, (k, v, out) => out.push(k, v));
     const seq = this.nextSeq;
     const position = this.position;
-    rows.push({ toJSON: () => ['seq', seq, position.toString()] });
-    return rows;
+    // Each chunk a group of bytes a restore keeps until needed; the sequence row, read at once, stays JSON.
+    return [...deferredGroups(rows, 1), ['seq', seq, position.toString()]];
   }
 
-  /** Replaces a fresh model's state with a `snapshot()`; checks every entry first and changes nothing when it throws. */
+  /**
+   * Replaces a fresh model's state with a `snapshot()`: the sequence row at once, the chunks kept as bytes and decoded
+   * when an event that moves money or a question first needs them, or in the background once the runner has caught
+   * up (`caughtUp`). Throws, changing nothing, on a snapshot not of this shape.
+   */
   restore(state: unknown): void {
-    if (this.position !== -1n || this.obligations.size > 0) throw new Error('balances: snapshot restored into a model that already applied events');
-    if (!Array.isArray(state)) throw new Error('balances: snapshot is not a list of rows');
-    // The maps are filled in place (each entry inserted once, not built aside and copied); they were all empty, and a
-    // refusal empties them again, so a refused snapshot leaves the model as fresh as it found it.
+    if (this.position !== -1n || this.obligations.size > 0 || this.deferred !== null) throw new Error('balances: snapshot restored into a model that already applied events');
+    if (!Array.isArray(state) || state.length === 0) throw new Error('balances: snapshot is not a list of rows');
+    const rows = state as unknown[];
+    const last = rows[rows.length - 1];
+    if (!Array.isArray(last) || last[0] !== 'seq') throw new Error('balances: snapshot has no sequence row');
+    const [, seq, position] = last as unknown[];
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Error('balances: snapshot sequence is not a count');
+    const restoredPosition = snapshotAmount(position);
     const { obligations: o, transfers: t, funds: f, fundCurrencies: c, pairs: p, net: n, fundCommitments: fc, fundDeliveries: fd, treasuryRevisions: tr } = this;
     const maps: Map<string, unknown>[] = [o, t, f, c, p, n, fc, fd, tr];
     if (maps.some((m) => m.size > 0)) throw new Error('balances: snapshot restored into a model that already holds entries');
-    try {
-      this.restoreRows(state as unknown[]);
-    } catch (error) {
-      for (const m of maps) m.clear();
-      throw error;
-    }
+    const deferred = new DeferredRestore(this.name, rows.slice(0, -1), (group) => this.restoreRows(group));
+    this.nextSeq = seq;
+    this.position = restoredPosition;
+    this.deferred = deferred.left > 0 ? deferred : null;
   }
 
+  /** The runner reached the head: chunks no event or question has needed yet are decoded in the background. */
+  caughtUp(): void {
+    this.deferred?.inBackground();
+  }
+
+  /** Groups of the restored snapshot not decoded yet. */
+  undecoded(): number {
+    return this.deferred?.left ?? 0;
+  }
+
+  /** Every chunk of a restored snapshot decoded (throws, again and again, if one did not decode). */
+  private ready(): void {
+    const deferred = this.deferred;
+    if (deferred === null) return;
+    deferred.finish();
+    this.deferred = null;
+  }
+
+  /** Adds the entries of chunk rows (`[tag, strings, tuples]`), in order; throws on a row it did not write. */
   private restoreRows(state: readonly unknown[]): void {
     const { obligations: o, transfers: t, funds: f, fundCurrencies: c, pairs: p, net: n, fundCommitments: fc, fundDeliveries: fd, treasuryRevisions: tr } = this;
-    let sequence: { seq: number; position: bigint } | null = null;
     for (const row of state) {
-      if (sequence !== null) throw new Error('balances: snapshot has rows after its sequence row');
       if (!Array.isArray(row) || typeof row[0] !== 'string') throw new Error('balances: snapshot row is not [tag, …]');
       const tag = row[0];
-      if (tag === 'seq') {
-        const [, seq, position] = row as unknown[];
-        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Error('balances: snapshot sequence is not a count');
-        sequence = { seq, position: snapshotAmount(position) };
-        continue;
-      }
       if (!isSnapshotTag(tag) || row.length !== 3 || !Array.isArray(row[1]) || !Array.isArray(row[2])) throw new Error(`balances: snapshot row of unknown kind ${tag}`);
       const strings = row[1] as unknown[];
       const shared = SNAPSHOT_SHARED[tag];
@@ -901,12 +957,10 @@ export class BalancesReadModel implements ReadModel {
         }
       }
     }
-    if (sequence === null) throw new Error('balances: snapshot has no sequence row');
-    this.nextSeq = sequence.seq;
-    this.position = sequence.position;
   }
 
   canonicalState(): unknown {
+    this.ready();
     const sortedEntries = <V, W>(m: ReadonlyMap<string, V>, f: (v: V) => W): [string, W][] => [...m.entries()].sort(([a], [b]) => byKey(a, b)).map(([k, v]) => [k, f(v)]);
     const str = (v: bigint): string => v.toString();
     return {

@@ -206,7 +206,7 @@ export class CommitmentsReadModel implements ReadModel {
   }
 
   /** Chunks of the restored snapshot not decoded yet: 0 once the model holds every commitment as objects. */
-  undecodedChunks(): number {
+  undecoded(): number {
     return this.pending?.count ?? 0;
   }
 

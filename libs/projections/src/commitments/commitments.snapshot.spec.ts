@@ -96,8 +96,8 @@ const stored = (model: CommitmentsReadModel): unknown[] => (model.snapshot() as 
 
 /** Lets the background decoding of a restored model run to its end (a bounded number of timer turns). */
 async function decoded(model: CommitmentsReadModel): Promise<number> {
-  for (let turn = 0; turn < 10_000 && model.undecodedChunks() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
-  return model.undecodedChunks();
+  for (let turn = 0; turn < 10_000 && model.undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  return model.undecoded();
 }
 
 /** Everything the model answers: state, views, list order, deadline agenda. */
@@ -193,25 +193,25 @@ describe('the commitments snapshot', () => {
 
     const asked = new CommitmentsReadModel();
     asked.restore(rows);
-    expect(asked.undecodedChunks()).toBe(4);
+    expect(asked.undecoded()).toBe(4);
     // The agenda and the list order come from the index alone.
     expect(asked.nextDeadlineMs()).toBe(live.nextDeadlineMs());
     expect(asked.deadlinesReached(Number.MAX_SAFE_INTEGER, 5)).toEqual(live.deadlinesReached(Number.MAX_SAFE_INTEGER, 5));
     expect(asked.get('c-2500', NOW)).toEqual(live.get('c-2500', NOW));
-    expect(asked.undecodedChunks()).toBe(3);
+    expect(asked.undecoded()).toBe(3);
     // An event for an undecoded commitment finds its previous state.
     const delivered = log.record(delivery('c-17', 'd-17', '40', 50));
     live.apply(delivered);
     asked.apply(delivered);
     expect(asked.get('c-17', NOW)).toEqual(live.get('c-17', NOW));
     expect(answers(asked)).toEqual(answers(live));
-    expect(asked.undecodedChunks()).toBe(0);
+    expect(asked.undecoded()).toBe(0);
 
     // Nothing decodes in the background before the runner has caught up (it would compete with the start).
     const idle = new CommitmentsReadModel();
     idle.restore(rows);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(idle.undecodedChunks()).toBe(4);
+    expect(idle.undecoded()).toBe(4);
     idle.caughtUp();
     await expect(decoded(idle)).resolves.toBe(0);
     live.apply(log.record(delivery('c-18', 'd-18', '10', 51)));

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { DeferredSnapshotBytes } from '../read-model.js';
 
 /** Checks for snapshot rows handed to `restore`: a row of the wrong shape is refused, so the model is rebuilt. */
 
@@ -52,4 +53,102 @@ export function jsonBytes(value: unknown): Buffer {
 /** Parses what `jsonBytes` wrote (or any JSON in UTF-8). */
 export function parseJsonBytes(bytes: Buffer): unknown {
   return JSON.parse(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
+}
+
+/**
+ * Snapshot rows written as groups of JSON text in binary rows, so that a restore can keep them as bytes and decode
+ * them later (see `DeferredRestore`). Each group becomes bytes when the writer reaches it, in its slices.
+ */
+export function deferredGroups(rows: readonly unknown[], perGroup: number): DeferredSnapshotBytes[] {
+  const groups: DeferredSnapshotBytes[] = [];
+  for (let start = 0; start < rows.length; start += perGroup) {
+    const group = rows.slice(start, start + perGroup);
+    groups.push(new DeferredSnapshotBytes(() => jsonBytes(group)));
+  }
+  return groups;
+}
+
+/** Longest a background decoding step holds the event loop. */
+const DECODE_SLICE_MS = 8;
+
+/**
+ * The groups of a restored snapshot (see `deferredGroups`) kept as bytes and decoded in order: all that is left at
+ * once when an event or a question needs the whole state (`finish`), or a group at a time in the background once the
+ * runner has caught up (`inBackground`). The bytes were checked against the snapshot's SHA-256 before the restore,
+ * so a group that does not decode is a writer's mistake: the error is kept, and every later `finish` throws it, so the
+ * model refuses to answer rather than answer without the group.
+ */
+export class DeferredRestore {
+  private readonly groups: (Buffer | null)[];
+  private next = 0;
+  private broken: Error | null = null;
+  private scheduled = false;
+
+  /** Takes a copy of each group's bytes, so the snapshot file can be let go; throws SnapshotShapeError on other rows. */
+  constructor(
+    private readonly model: string,
+    state: unknown,
+    private readonly decode: (rows: unknown[], group: number) => void,
+  ) {
+    if (!Array.isArray(state)) throw new SnapshotShapeError(model, 'is not a list of rows');
+    this.groups = (state as unknown[]).map((row, r) => {
+      if (!Buffer.isBuffer(row)) throw new SnapshotShapeError(model, `row ${r} is not a group of rows as bytes`);
+      return Buffer.from(row);
+    });
+  }
+
+  /** Groups not decoded yet. */
+  get left(): number {
+    return this.groups.length - this.next;
+  }
+
+  /** Decodes every group left, in order; throws (now and on every later call) what a group's decode threw. */
+  finish(): void {
+    while (this.step()) {
+      // Each step decodes one group; bounded by the number of groups.
+    }
+  }
+
+  /** Decodes the groups left a slice at a time, on timers that do not hold the process open. */
+  inBackground(): void {
+    if (this.scheduled || this.left === 0) return;
+    this.scheduled = true;
+    const slice = (): void => {
+      const started = performance.now();
+      try {
+        while (performance.now() - started < DECODE_SLICE_MS && this.step()) {
+          // Bounded by the slice and by the number of groups.
+        }
+      } catch {
+        // Kept: the next `finish` raises it.
+        return;
+      }
+      if (this.left > 0) setTimeout(slice, 0).unref();
+    };
+    setTimeout(slice, 0).unref();
+  }
+
+  /** Decodes the next group; false when none is left. */
+  private step(): boolean {
+    if (this.broken !== null) throw this.broken;
+    if (this.next >= this.groups.length) return false;
+    const group = this.next;
+    const bytes = this.groups[group];
+    this.groups[group] = null;
+    this.next++;
+    try {
+      let rows: unknown;
+      try {
+        rows = bytes === null ? [] : parseJsonBytes(bytes);
+      } catch {
+        throw new SnapshotShapeError(this.model, `group ${group} is not JSON`);
+      }
+      if (!Array.isArray(rows)) throw new SnapshotShapeError(this.model, `group ${group} is not a list of rows`);
+      this.decode(rows as unknown[], group);
+    } catch (error) {
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      throw this.broken;
+    }
+    return true;
+  }
 }

@@ -11,7 +11,7 @@ import type { Money } from '../../../domain/src/shared/money.js';
 import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
 import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
 import type { ReadModel } from '../read-model.js';
-import { SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { deferredGroups, DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { incidentsSnapshot, restoreIncidents } from './incidents.snapshot.js';
 
 export type IncidentStatus = 'open' | 'assessed';
@@ -90,18 +90,36 @@ type Known = CompensationEvent | GovernanceEvent;
 
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Snapshot rows (incidents, findings of an incident) per group kept as bytes by a restore. */
+const ROWS_PER_GROUP = 500;
+/** The events `apply` reads: any other leaves the state as it is, so it needs no deferred group decoded. */
+const INCIDENT_EVENTS: ReadonlySet<string> = new Set([
+  'IncidentOpened',
+  'AffectedCityAdded',
+  'ResponseCostClaimed',
+  'ClaimVerified',
+  'ClaimRejected',
+  'AvertedLossAssessed',
+  'IncidentAssessed',
+  'FindingRecorded',
+  'FindingRevoked',
+]);
+
 export class IncidentsReadModel implements ReadModel {
   readonly name = 'incidents';
-  readonly version = 1;
+  /** 2: snapshot rows in groups kept as bytes until needed. */
+  readonly version = 2;
 
-  // Replaced whole by a restore, once its snapshot has been read in full.
-  private incidents = new Map<string, IncidentRow>();
+  private readonly incidents = new Map<string, IncidentRow>();
   /** incidentId → findingId → finding. */
-  private findings = new Map<string, Map<string, IncidentFindingView>>();
+  private readonly findings = new Map<string, Map<string, IncidentFindingView>>();
   /** findingId → the incident it names, so a revocation finds it. */
-  private findingIncident = new Map<string, string>();
+  private readonly findingIncident = new Map<string, string>();
+  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
+  private deferred: DeferredRestore | null = null;
 
   apply(event: RecordedEvent): void {
+    if (this.deferred !== null && INCIDENT_EVENTS.has(event.type)) this.ready();
     // Only the events named below are read; their data has the shape their union declares.
     const e = { type: event.type, data: event.data } as Known;
     switch (e.type) {
@@ -198,6 +216,7 @@ export class IncidentsReadModel implements ReadModel {
   }
 
   incident(incidentId: string): IncidentView | null {
+    this.ready();
     const row = this.incidents.get(incidentId);
     if (row === undefined) return null;
     return {
@@ -211,6 +230,7 @@ export class IncidentsReadModel implements ReadModel {
 
   /** The standing findings tied to the incident: what CloseIncident's context carries. */
   standingFindings(incidentId: string): IncidentFinding[] {
+    this.ready();
     return this.findingsOf(incidentId)
       .filter((f) => !f.revoked)
       .map((f) => ({ findingId: f.findingId, cityId: f.cityId, kind: f.kind }));
@@ -218,6 +238,7 @@ export class IncidentsReadModel implements ReadModel {
 
   /** Summaries in incident-id order; the caller pages them. */
   *summaries(filter: IncidentListFilter = {}): Generator<IncidentSummary> {
+    this.ready();
     const ids = [...this.incidents.keys()].sort(byKey);
     for (const id of ids) {
       const row = this.incidents.get(id);
@@ -234,22 +255,56 @@ export class IncidentsReadModel implements ReadModel {
     return [...tied.values()].sort((a, b) => byKey(a.findingId, b.findingId)).slice(0, MAX_FINDINGS_PER_INCIDENT);
   }
 
-  /** Tuples copied at the capture (claims, cities and findings change in place); see incidents.snapshot.ts. */
+  /**
+   * Tuples copied at the capture (claims, cities and findings change in place; see incidents.snapshot.ts), written in
+   * groups of JSON text that a restore keeps as bytes.
+   */
   snapshot(): unknown {
-    return incidentsSnapshot(this.incidents, this.findings);
+    this.ready();
+    return deferredGroups(incidentsSnapshot(this.incidents, this.findings), ROWS_PER_GROUP);
   }
 
+  /**
+   * Keeps the snapshot's groups as bytes: they are decoded when an incident event or a question first needs the
+   * state, or in the background once the runner has caught up (`caughtUp`), so a restart serves without decoding
+   * them first.
+   */
   restore(state: unknown): void {
-    if (this.incidents.size > 0 || this.findings.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
-    const restored = restoreIncidents(this.name, state);
-    const findingIncident = new Map<string, string>();
-    for (const [incidentId, tied] of restored.findings) for (const findingId of tied.keys()) findingIncident.set(findingId, incidentId);
-    this.incidents = restored.incidents;
-    this.findings = restored.findings;
-    this.findingIncident = findingIncident;
+    if (this.incidents.size > 0 || this.findings.size > 0 || this.deferred !== null) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    const deferred = new DeferredRestore(this.name, state, (rows, group) => {
+      // Decoded whole before any of it is added, each group in the order written (insertion order is the views').
+      const part = restoreIncidents(this.name, rows, undefined, group * ROWS_PER_GROUP);
+      for (const id of part.incidents.keys()) if (this.incidents.has(id)) throw new SnapshotShapeError(this.name, `incident ${id} is written twice`);
+      for (const id of part.findings.keys()) if (this.findings.has(id)) throw new SnapshotShapeError(this.name, `findings of ${id} are written twice`);
+      for (const [id, row] of part.incidents) this.incidents.set(id, row);
+      for (const [incidentId, tied] of part.findings) {
+        this.findings.set(incidentId, tied);
+        for (const findingId of tied.keys()) this.findingIncident.set(findingId, incidentId);
+      }
+    });
+    this.deferred = deferred.left > 0 ? deferred : null;
+  }
+
+  /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
+  caughtUp(): void {
+    this.deferred?.inBackground();
+  }
+
+  /** Groups of the restored snapshot not decoded yet. */
+  undecoded(): number {
+    return this.deferred?.left ?? 0;
+  }
+
+  /** Every group of a restored snapshot decoded (throws, again and again, if one did not decode). */
+  private ready(): void {
+    const deferred = this.deferred;
+    if (deferred === null) return;
+    deferred.finish();
+    this.deferred = null;
   }
 
   canonicalState(): unknown {
+    this.ready();
     return {
       incidents: [...this.incidents.keys()].sort(byKey).map((id) => this.incident(id)),
       findings: [...this.findings.keys()].sort(byKey).map((id) => [id, this.findingsOf(id)]),

@@ -3,6 +3,7 @@ import { fold } from '../../../domain/src/shared/decider.js';
 import { incidentDecider, type IncidentCommand } from '../../../domain/src/compensation/incident.js';
 import type { IncidentEvent } from '../../../domain/src/compensation/events.js';
 import { AGREEMENT, T0, T1, T2 } from '../../../domain/src/compensation/testing.fixtures.js';
+import { DeferredSnapshotBytes } from '../read-model.js';
 import { IncidentsReadModel } from './incidents.read-model.js';
 
 /** The log as it is written: incident commands decided by the real decider, findings appended as recorded. */
@@ -96,8 +97,18 @@ function answers(model: IncidentsReadModel): unknown {
   };
 }
 
-/** A snapshot as the runner stores it: each row serialized, parsed back. */
-const stored = (model: IncidentsReadModel): unknown[] => (model.snapshot() as unknown[]).map((row) => JSON.parse(JSON.stringify(row)) as unknown);
+/** A row as the runner gives it back: JSON rows parsed, binary rows as a Buffer of their bytes. */
+const storedRow = (row: unknown): unknown => {
+  if (!(row instanceof DeferredSnapshotBytes)) return JSON.parse(JSON.stringify(row)) as unknown;
+  const view = row.produce();
+  return Buffer.from(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
+};
+
+/** A snapshot as the runner stores it: each row serialized, read back. */
+const stored = (model: IncidentsReadModel): unknown[] => (model.snapshot() as unknown[]).map(storedRow);
+
+/** The rows of a snapshot written as one group, as JSON values. */
+const tuplesOf = (snapshot: unknown[]): unknown[][] => snapshot.flatMap((group) => JSON.parse((group as Buffer).toString()) as unknown[][]);
 
 describe('the incidents snapshot', () => {
   it('restores incidents, claims and tied findings as the log built them, and both go on alike after further events', () => {
@@ -140,17 +151,59 @@ describe('the incidents snapshot', () => {
       .revoke('f-late');
     log.feed(model, before);
     const restored = new IncidentsReadModel();
-    restored.restore(taken.map((row) => JSON.parse(JSON.stringify(row)) as unknown));
+    restored.restore(taken.map(storedRow));
     expect(answers(restored)).toEqual(expected);
     expect(restored.incident('spill-2')?.claims[0]?.status).toBe('pending');
   });
 
-  it('refuses a snapshot it does not recognise and stays fresh', () => {
-    const rows = stored(history().feed(new IncidentsReadModel())) as unknown[][];
+  it('keeps the groups as bytes until a question or an incident event needs them, or until it decodes them in the background', async () => {
+    const log = history();
+    const live = log.feed(new IncidentsReadModel());
+    for (let i = 0; i < 1_200; i++) log.open(`drill-${i}`, ['origin-city'], ['river-city']);
+    log.feed(live, log.events.length - 1_200);
+    const rows = stored(live);
+    expect(rows.length).toBeGreaterThan(1);
+
+    const idle = new IncidentsReadModel();
+    idle.restore(rows);
+    expect(idle.undecoded()).toBe(rows.length);
+    // An event no incident answer depends on leaves the groups as they are.
+    idle.apply({ ...log.events[0], type: 'CityRegistered', position: BigInt(log.events.length) });
+    expect(idle.undecoded()).toBe(rows.length);
+    idle.caughtUp();
+    for (let turn = 0; turn < 10_000 && idle.undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(idle.undecoded()).toBe(0);
+    expect(answers(idle)).toEqual(answers(live));
+
+    const asked = new IncidentsReadModel();
+    asked.restore(rows);
+    const before = log.events.length;
+    log.revoke('f-late').claim('drill-7', 'c-9', 'river-city', '75');
+    log.feed(live, before);
+    log.feed(asked, before);
+    expect(asked.undecoded()).toBe(0);
+    expect(answers(asked)).toEqual(answers(live));
+  });
+
+  it('refuses rows that are not groups of bytes at once, and stays fresh', () => {
+    const rows = stored(history().feed(new IncidentsReadModel()));
+    for (const [snapshot, reason] of [
+      [{ rows }, 'is not a list of rows'],
+      [tuplesOf(rows), 'row 0 is not a group of rows as bytes'],
+    ] as [unknown, string][]) {
+      const fresh = new IncidentsReadModel();
+      expect(() => fresh.restore(snapshot)).toThrow(reason);
+      expect(fresh.canonicalState()).toEqual({ incidents: [], findings: [] });
+      expect([...fresh.summaries()]).toEqual([]);
+    }
+  });
+
+  it('refuses to answer from a group it does not recognise, rather than answer without it', () => {
+    const rows = tuplesOf(stored(history().feed(new IncidentsReadModel())));
     const incidentRow = rows[0];
     const withField = (at: number, value: unknown): unknown[] => [...incidentRow.slice(0, at), value, ...incidentRow.slice(at + 1)];
     const refused: [unknown, string][] = [
-      [{ rows }, 'is not a list of rows'],
+      [{ rows }, 'group 0 is not a list of rows'],
       [[['incidents', ...incidentRow.slice(1)]], 'row 0 is of an unknown kind'],
       [[incidentRow.slice(0, 14)], 'row 0 is not a tuple of 15'],
       [[withField(4, 'meteor_strike')], 'risk category of flood-1 is not one of'],
@@ -159,12 +212,20 @@ describe('the incidents snapshot', () => {
       [[...rows, rows[0]], 'incident flood-1 is written twice'],
       [[...rows, ['findings', 'flood-1', [1, 2, 3]]], 'findings of flood-1 is not a list of 8-value entries'],
     ];
-    for (const [snapshot, reason] of refused) {
-      const fresh = new IncidentsReadModel();
-      expect(() => fresh.restore(snapshot)).toThrow(reason);
-      expect(fresh.canonicalState()).toEqual({ incidents: [], findings: [] });
-      expect([...fresh.summaries()]).toEqual([]);
+    for (const [group, reason] of refused) {
+      const model = new IncidentsReadModel();
+      model.restore([Buffer.from(JSON.stringify(group))]);
+      expect(() => model.canonicalState()).toThrow(reason);
+      expect(() => model.incident('flood-1')).toThrow(reason);
+      expect(() => [...model.summaries()]).toThrow(reason);
+      expect(() => model.apply(history().events[1])).toThrow(reason);
     }
+    const split = new IncidentsReadModel();
+    split.restore([Buffer.from(JSON.stringify(rows)), Buffer.from(JSON.stringify([rows[0]]))]);
+    expect(() => split.incident('spill-2')).toThrow('incident flood-1 is written twice');
+    const cut = new IncidentsReadModel();
+    cut.restore([Buffer.from('[["incident"')]);
+    expect(() => cut.standingFindings('flood-1')).toThrow('group 0 is not JSON');
   });
 
   it('refuses to restore into a model that already holds incidents', () => {

@@ -9,6 +9,10 @@
  *   ["findings", incidentId, findings (FINDING_WIDTH values each)]
  *
  * The finding → incident index is not written: it follows from the findings rows.
+ *
+ * The model writes these rows in groups of JSON text in binary rows (snapshot-rows.ts `deferredGroups`), which a
+ * restore keeps as bytes and decodes when the incidents are first needed, or in the background once the runner has
+ * caught up.
  */
 import { INCIDENT_SCENARIOS, type AssessmentDerivation, type Obligation } from '../../../domain/src/compensation/events.js';
 import { FINDING_KINDS, RISK_CATEGORIES } from '../../../domain/src/governance/events.js';
@@ -215,13 +219,23 @@ class Reader {
   }
 }
 
-/** Decodes snapshot rows into fresh maps; throws before returning anything when a row is not one it wrote. */
-export function restoreIncidents(model: string, state: unknown): { incidents: Map<string, IncidentRow>; findings: Map<string, Map<string, IncidentFindingView>> } {
+/** Incidents and the findings tied to them by incident id, as the model keeps them. */
+export interface IncidentMaps {
+  incidents: Map<string, IncidentRow>;
+  findings: Map<string, Map<string, IncidentFindingView>>;
+}
+
+/**
+ * Decodes snapshot rows into `into` (fresh maps by default), appending in their order; `firstRow` numbers the rows in
+ * refusals when they are one group of a longer snapshot. Throws SnapshotShapeError on a row it did not write, after
+ * the rows before it were added.
+ */
+export function restoreIncidents(model: string, state: unknown, into: IncidentMaps = { incidents: new Map(), findings: new Map() }, firstRow = 0): IncidentMaps {
   const reader = new Reader(model);
   if (!Array.isArray(state)) reader.fail('is not a list of rows');
-  const incidents = new Map<string, IncidentRow>();
-  const findings = new Map<string, Map<string, IncidentFindingView>>();
-  (state as unknown[]).forEach((row, r) => {
+  const { incidents, findings } = into;
+  (state as unknown[]).forEach((row, at) => {
+    const r = firstRow + at;
     if (!Array.isArray(row)) reader.fail(`row ${r} is not a tuple`);
     const tuple = row as unknown[];
     if (tuple[0] === INCIDENT) {
@@ -236,5 +250,5 @@ export function restoreIncidents(model: string, state: unknown): { incidents: Ma
       reader.fail(`row ${r} is of an unknown kind`);
     }
   });
-  return { incidents, findings };
+  return into;
 }
