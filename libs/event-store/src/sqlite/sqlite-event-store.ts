@@ -176,6 +176,7 @@ class SqliteEventStore implements EventStore {
   private readonly commitGroup: Database.Transaction<(group: readonly PendingAppend[]) => Outcome[]>;
   private readonly groupCommit: boolean;
   private readonly pending: PendingAppend[] = [];
+  readonly reportsRepeats = true;
   private flushScheduled = false;
   /** Set once a WAL sync failed: nothing more is acknowledged by this store (its durability is unknown). */
   private durabilityFailure: StoreFileError | null = null;
@@ -409,7 +410,7 @@ class SqliteEventStore implements EventStore {
       decision = { kind: 'write', firstRevision: current === null ? 0n : current + 1n };
     }
     if (decision.kind === 'already_written') {
-      return { nextExpectedRevision: decision.revision, position: decision.position };
+      return { nextExpectedRevision: decision.revision, position: decision.position, repeated: true };
     }
     const head = s.head.get();
     let previousHash = head?.hash ?? GENESIS_HASH;
