@@ -73,8 +73,8 @@ interface PhaseResult {
   /** RSS after a full garbage collection at that moment: what the models hold, without garbage not yet collected. */
   rssAfterGcMiB: number | null;
   /**
-   * Once the models have decoded in the background what their restore deferred (commitments, incidents, balances): the time
-   * from the start, and the RSS then (before and after a full garbage collection).
+   * Once the models have decoded in the background what their restore deferred (commitments, incidents, balances,
+   * governance): the time from the start, and the RSS then (before and after a full garbage collection).
    */
   settled: { ms: number; rssMiB: number; rssAfterGcMiB: number | null };
   restored: string[];
@@ -108,7 +108,16 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rssAfterGc = gc === undefined ? null : rssMiB();
-  const deferring = models.filter((m) => m instanceof CommitmentsReadModel || m instanceof IncidentsReadModel || m instanceof BalancesReadModel);
+  const deferring = models.filter(
+    (m) =>
+      m instanceof CommitmentsReadModel ||
+      m instanceof IncidentsReadModel ||
+      m instanceof BalancesReadModel ||
+      m instanceof CitiesReadModel ||
+      m instanceof BodiesReadModel ||
+      m instanceof AgreementsReadModel ||
+      m instanceof FindingsReadModel,
+  );
   const undecoded = (): number => deferring.reduce((sum, m) => sum + m.undecoded(), 0);
   for (let turn = 0; turn < SETTLE_TURNS && undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
   const settledMs = Math.round(performance.now() - started);

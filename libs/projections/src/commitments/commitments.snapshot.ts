@@ -386,21 +386,19 @@ export interface CommitmentsIndex {
  * by the decode (the model then refuses to answer from it rather than answer without it).
  */
 export class PendingCommitments {
-  private readonly chunkOf = new Map<string, number>();
   private readonly reader: Reader;
   private left: number;
   /** Lowest chunk that may still be pending: the background decodes in order from here. */
   private cursor = 0;
 
+  /** `chunkOf` gives each id's chunk; it is the restore's own map, emptied as chunks are decoded. */
   constructor(
     private readonly model: string,
     table: string[],
     private readonly chunks: PendingChunk[],
+    private readonly chunkOf: Map<string, number>,
   ) {
     this.reader = new Reader(model, table);
-    chunks.forEach((chunk, c) => {
-      for (const id of chunk.ids) this.chunkOf.set(id, c);
-    });
     this.left = chunks.length;
   }
 
@@ -453,9 +451,9 @@ export class PendingCommitments {
 }
 
 /**
- * Reads the index rows of a snapshot (see the top of this file) and keeps each chunk's records as a copy of their
- * bytes, so the file can be let go. Throws SnapshotShapeError before returning anything. `idOf` gives the id a list
- * key ends with.
+ * Reads the index rows of a snapshot (see the top of this file) and keeps each chunk's records as the view it was
+ * given into the snapshot file (not a copy; see DeferredRestore): the file goes once the last chunk is decoded. Throws
+ * SnapshotShapeError before returning anything. `idOf` gives the id a list key ends with.
  */
 export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (sortKey: string) => string): CommitmentsIndex {
   const table: string[] = [];
@@ -465,7 +463,7 @@ export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (so
   const sortKeys: string[] = [];
   const deadlines = new Map<string, number>();
   const chunks: PendingChunk[] = [];
-  const seen = new Set<string>();
+  const chunkOf = new Map<string, number>();
   for (let r = 0; r < rows.length; r += 2) {
     const where = `row ${r}`;
     const index = rows[r];
@@ -479,8 +477,8 @@ export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (so
     for (const key of keys as unknown[]) {
       const sortKey = reader.text(key, `a list key of ${where}`);
       const id = idOf(sortKey);
-      if (seen.has(id)) reader.fail(`commitment ${id} is written twice`);
-      seen.add(id);
+      chunkOf.set(id, chunks.length);
+      if (chunkOf.size !== sortKeys.length + 1) reader.fail(`commitment ${id} is written twice`);
       ids.push(id);
       sortKeys.push(sortKey);
     }
@@ -492,7 +490,7 @@ export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (so
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= ids.length || typeof ms !== 'number' || !Number.isSafeInteger(ms)) reader.fail(`${where} has a malformed deadline`);
       deadlines.set(ids[k as number], ms as number);
     }
-    chunks.push({ ids, sortKeys: keys as string[], tableEnd: table.length, records: Buffer.from(records as Buffer) });
+    chunks.push({ ids, sortKeys: keys as string[], tableEnd: table.length, records: records as Buffer });
   }
-  return { sortKeys, deadlines, pending: new PendingCommitments(model, table, chunks) };
+  return { sortKeys, deadlines, pending: new PendingCommitments(model, table, chunks, chunkOf) };
 }

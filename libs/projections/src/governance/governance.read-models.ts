@@ -10,7 +10,7 @@ import { findingDecider, type FindingState } from '../../../domain/src/governanc
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import type { ReadModel } from '../read-model.js';
-import { decimal, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
+import { decimal, deferredGroups, DeferredRestore, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
 
 interface Row<S> {
@@ -25,12 +25,18 @@ export interface Versioned {
   position: string;
 }
 
+/** Snapshot rows per group kept as bytes by a restore. */
+const ROWS_PER_GROUP = 2_000;
+
 /** One aggregate type's streams, folded per stream, listed in id order. */
 abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel {
   abstract readonly name: string;
-  readonly version = 1;
-  protected readonly rows = new Map<string, Row<S>>();
+  /** 2: snapshot rows in groups kept as bytes until needed. */
+  readonly version = 2;
+  private readonly rows = new Map<string, Row<S>>();
   private readonly order = new SortedKeys();
+  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
+  private deferred: DeferredRestore | null = null;
 
   constructor(
     private readonly prefix: string,
@@ -40,6 +46,7 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
 
   apply(event: RecordedEvent): void {
     if (!event.stream.startsWith(this.prefix) || !this.eventTypes.has(event.type)) return;
+    this.ready();
     const id = event.stream.slice(this.prefix.length);
     let row = this.rows.get(id);
     if (row === undefined) {
@@ -54,27 +61,71 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
   }
 
   canonicalState(): unknown {
+    this.ready();
     return [...this.order.after(null)].map((id) => ({ id, revision: this.rows.get(id)?.revision.toString(), state: this.rows.get(id)?.state }));
   }
 
-  /** Rows `[id, state, revision, position]` in id order. States are replaced, never mutated, by evolve: shared safely. */
+  /**
+   * Rows `[id, state, revision, position]` in id order, in groups of JSON text that a restore keeps as bytes. States
+   * are replaced, never mutated, by evolve: shared safely.
+   */
   snapshot(): unknown {
-    return [...this.ids(null)].map(([id, row]) => [id, row.state, row.revision.toString(), row.position.toString()]);
+    return deferredGroups(
+      [...this.ids(null)].map(([id, row]) => [id, row.state, row.revision.toString(), row.position.toString()]),
+      ROWS_PER_GROUP,
+    );
   }
 
+  /**
+   * Keeps the snapshot's groups as bytes: they are decoded when an event of this aggregate or a question first needs
+   * them, or in the background once the runner has caught up (`caughtUp`).
+   */
   restore(state: unknown): void {
-    if (this.rows.size > 0) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
-    const restored = new Map<string, Row<S>>();
-    for (const [id, rowState, revision, position] of rowsOf(this.name, state, 4)) {
-      const key = text(this.name, id, 'id');
-      // The state is what evolve produced and JSON carried unchanged: the decider's own plain data.
-      restored.set(key, { state: record(this.name, rowState, `state of ${key}`) as S, revision: decimal(this.name, revision, 'revision'), position: decimal(this.name, position, 'position') });
-    }
-    for (const [id, row] of restored) this.rows.set(id, row);
-    this.order.reset(restored.keys());
+    if (this.rows.size > 0 || this.deferred !== null) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    const keys: string[] = [];
+    const deferred = new DeferredRestore(this.name, state, (rows) => {
+      const group = new Map<string, Row<S>>();
+      for (const [id, rowState, revision, position] of rowsOf(this.name, rows, 4)) {
+        const key = text(this.name, id, 'id');
+        if (this.rows.has(key) || group.has(key)) throw new SnapshotShapeError(this.name, `${key} is written twice`);
+        // The state is what evolve produced and JSON carried unchanged: the decider's own plain data.
+        group.set(key, { state: record(this.name, rowState, `state of ${key}`) as S, revision: decimal(this.name, revision, 'revision'), position: decimal(this.name, position, 'position') });
+      }
+      for (const [id, row] of group) {
+        this.rows.set(id, row);
+        keys.push(id);
+      }
+      // The last group: the list order at once (written in id order, so one pass of comparisons).
+      if (deferred.left === 0) this.order.resetAscending(keys);
+    });
+    this.deferred = deferred.left > 0 ? deferred : null;
+  }
+
+  /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
+  caughtUp(): void {
+    this.deferred?.inBackground();
+  }
+
+  /** Groups of the restored snapshot not decoded yet. */
+  undecoded(): number {
+    return this.deferred?.left ?? 0;
+  }
+
+  /** Every group of a restored snapshot decoded (throws, again and again, if one did not decode). */
+  private ready(): void {
+    const deferred = this.deferred;
+    if (deferred === null) return;
+    deferred.finish();
+    this.deferred = null;
+  }
+
+  protected row(id: string): Row<S> | undefined {
+    this.ready();
+    return this.rows.get(id);
   }
 
   protected *ids(afterId: string | null): Generator<[string, Row<S>]> {
+    this.ready();
     for (const id of this.order.after(afterId)) {
       const row = this.rows.get(id);
       if (row !== undefined) yield [id, row];
@@ -106,7 +157,7 @@ export class CitiesReadModel extends AggregateReadModel<CityEvent, CityState> {
   }
 
   get(cityId: string): CityView | null {
-    const row = this.rows.get(cityId);
+    const row = this.row(cityId);
     return row === undefined ? null : CitiesReadModel.view(row);
   }
 
@@ -142,7 +193,7 @@ export class BodiesReadModel extends AggregateReadModel<BodyEvent, BodyState> {
   }
 
   get(bodyId: string): BodyView | null {
-    const row = this.rows.get(bodyId);
+    const row = this.row(bodyId);
     return row === undefined ? null : BodiesReadModel.view(row);
   }
 
@@ -190,7 +241,7 @@ export class AgreementsReadModel extends AggregateReadModel<AgreementEvent, Agre
   }
 
   get(agreementId: string, nowMs: number): AgreementView | null {
-    const row = this.rows.get(agreementId);
+    const row = this.row(agreementId);
     return row === undefined ? null : AgreementsReadModel.view(row, nowMs);
   }
 
@@ -244,7 +295,7 @@ export class FindingsReadModel extends AggregateReadModel<FindingEvent, FindingS
   }
 
   get(findingId: string): FindingView | null {
-    const row = this.rows.get(findingId);
+    const row = this.row(findingId);
     return row === undefined ? null : FindingsReadModel.view(row);
   }
 
