@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hashChildrenHex, hashLeafHex, MerkleFrontier, MerkleLog } from './merkle.js';
+import { hashChildrenHex, hashLeafHex, hashLeafOfHex, MerkleFrontier, MerkleLog } from './merkle.js';
 import { createHash } from 'node:crypto';
 import { eventHash, eventHashInput } from '../integrity.js';
 import { hashChildren, hashLeaf } from './proof-verify.js';
@@ -7,12 +7,13 @@ import { hashChildren, hashLeaf } from './proof-verify.js';
 const eventHashHex = (seed: number, i: number): string => hashLeaf(Buffer.from(`event ${seed} ${i}`)).toString('hex');
 
 describe('Merkle log and frontier', () => {
-  it('the hex node hashes the verifier streams with are the RFC 6962 ones', () => {
+  it('the node hashes the verifier and the server\'s tree take from hex are the RFC 6962 ones', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
         const ha = Buffer.from(a).toString('hex');
         const hb = Buffer.from(b).toString('hex');
         expect(hashLeafHex(ha)).toBe(hashLeaf(a).toString('hex'));
+        expect(hashLeafOfHex(ha).equals(hashLeaf(a))).toBe(true);
         expect(hashChildrenHex(ha, hb)).toBe(hashChildren(a, b).toString('hex'));
       }),
       { numRuns: 50 },

@@ -32,6 +32,13 @@ class HashLevel {
     this.count += 1;
   }
 
+  /** hashChildren of this level's last two hashes, which lie side by side: one copy into the node scratch. */
+  lastPairParent(): Buffer {
+    const end = this.count * HASH_BYTES;
+    this.bytes.copy(nodeScratch, 1, end - 2 * HASH_BYTES, end);
+    return hash('sha256', nodeScratch, 'buffer');
+  }
+
   /** A view, not a copy: callers hash it or copy it, never keep it across appends. */
   at(index: number): Buffer {
     const offset = index * HASH_BYTES;
@@ -134,7 +141,7 @@ export class MerkleLog {
     let height = 0;
     while (this.levels[height].count % 2 === 0) {
       const level = this.levels[height];
-      const parent = hashChildren(level.at(level.count - 2), level.at(level.count - 1));
+      const parent = level.lastPairParent();
       if (this.levels.length === height + 1) this.levels.push(new HashLevel());
       this.levels[height + 1].push(parent);
       height += 1;
@@ -261,20 +268,31 @@ export class MerkleLog {
 
 /*
  * The streaming verifier hashes two small nodes per event, so it works in hex through reused scratch buffers:
- * Node's one-shot hash() is several times faster with hex output than with a Buffer. Same bytes hashed as
- * hashLeaf/hashChildren in proof-verify.ts (the spec checks they agree).
+ * Node's one-shot hash() is several times faster with hex output than with a Buffer. The server's tree (appends,
+ * leaves from hex) uses the same scratch buffers. Same bytes hashed as hashLeaf/hashChildren in proof-verify.ts (the
+ * spec checks they agree).
  */
 const leafScratch = Buffer.alloc(1 + HASH_BYTES);
 const nodeScratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 nodeScratch[0] = 0x01;
 
-/** hashLeaf over a leaf of 32 bytes given in hex, in hex. */
-export function hashLeafHex(leafHex: string): string {
+/** Puts a leaf given in hex into the leaf scratch, after its 0x00 prefix. */
+function leafInScratch(leafHex: string): Buffer {
   // Buffer.write stops at the first non-hex pair, so a short count is how malformed hex shows.
   if (leafHex.length !== 2 * HASH_BYTES || leafScratch.write(leafHex, 1, 'hex') !== HASH_BYTES) {
     throw new RangeError('a leaf is a 32-byte hash in hex');
   }
-  return hash('sha256', leafScratch, 'hex');
+  return leafScratch;
+}
+
+/** hashLeaf over a leaf of 32 bytes given in hex, in hex. */
+export function hashLeafHex(leafHex: string): string {
+  return hash('sha256', leafInScratch(leafHex), 'hex');
+}
+
+/** hashLeaf over a leaf of 32 bytes given in hex, as bytes: the server's tree takes one per event it applies. */
+export function hashLeafOfHex(leafHex: string): Buffer {
+  return hash('sha256', leafInScratch(leafHex), 'buffer');
 }
 
 /** hashChildren over two hex hashes, in hex. */

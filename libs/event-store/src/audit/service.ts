@@ -14,7 +14,7 @@ import { systemClock, toIso, type Clock } from '../clock.js';
 import type { EventStore, RecordedEvent, StoreKind } from '../port.js';
 import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { DIGEST_FORMAT, type DigestFile } from './export.js';
-import { MerkleLog } from './merkle.js';
+import { hashLeafOfHex, MerkleLog } from './merkle.js';
 import { hashLeaf, toHashBytes, verifyConsistency, verifyInclusion } from './proof-verify.js';
 
 /** Most pages one catch-up reads before yielding; a log that outgrows it is caught up over several calls. */
@@ -150,7 +150,7 @@ export class MerkleCache {
    * (a subscription overlapping a catch-up); any other hash there, or a skipped position, is an integrity incident.
    */
   apply(event: Pick<RecordedEvent, 'position' | 'hash'>): void {
-    const leaf = hashLeaf(Buffer.from(event.hash, 'hex'));
+    const leaf = hashLeafOfHex(event.hash);
     const last = this.lastPosition();
     if (last !== null && event.position <= last) {
       const ordinal = this.ordinalOf(event.position);
