@@ -75,7 +75,7 @@ export interface BlockVerdict {
 /** Reusable buffers of one checker (one per thread): nothing allocated per line beyond the hashes' own results. */
 class Scratch {
   input = Buffer.alloc(64 * 1024);
-  /** `input` as 32-bit words, for names copied four bytes at a time. */
+  /** `input` as 32-bit words, for fields copied into it four bytes at a time. */
   inputWords = new DataView(this.input.buffer, this.input.byteOffset, this.input.byteLength);
   /** Views of `input`'s first n bytes, by n: the hash input of a line without a new view per line. */
   private views: (Buffer | undefined)[] = [];

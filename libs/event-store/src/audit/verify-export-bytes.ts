@@ -121,7 +121,7 @@ class BlockReader {
     return this.cut;
   }
 
-  /** The first `bytes` bytes read: a view when they lie in one piece read, else copied into one buffer. */
+  /** The first `bytes` bytes read: a view when they lie in one piece read (unless pooled), else copied into one buffer. */
   private take(bytes: number): Buffer {
     const head = this.parts[0];
     if (!this.pooled && bytes <= head.length) {
