@@ -63,7 +63,20 @@ const BATCH_PASSES = 5;
 const WRITERS = 64;
 const TARGETS = { singleVsEmmett: 3, concurrentVsOneFsyncPerCommand: 4, batchVsRaw: 0.8, readVsEmmett: 2, verifyVsRawChain: 0.8 } as const;
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '100000' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help === true) {
+  process.stdout.write(
+    [
+      'usage: node dist/bench/store.bench.js [--events N] [--out FILE]',
+      `  --events N  events per figure: a multiple of ${BATCH * ROUNDS} and of ${EVENTS_PER_STREAM * SINGLE_ROUNDS}, up to ${MAX_EVENTS} (default 100000; 20000 takes a few minutes)`,
+      '  --out FILE  where to write the JSON (default bench/results/store.json)',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const eventCount = Number(values.events);
 if (
   !Number.isSafeInteger(eventCount) ||
@@ -72,7 +85,7 @@ if (
   eventCount < BATCH * ROUNDS ||
   eventCount > MAX_EVENTS
 ) {
-  throw new RangeError(`--events must be a multiple of ${BATCH * ROUNDS} up to ${MAX_EVENTS}`);
+  throw new RangeError(`--events must be a multiple of ${BATCH * ROUNDS} and of ${EVENTS_PER_STREAM * SINGLE_ROUNDS}, up to ${MAX_EVENTS}`);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outPath = values.out ?? join(root, 'bench', 'results', 'store.json');
