@@ -76,7 +76,7 @@ interface PhaseResult {
    * Once the models have decoded in the background what their restore deferred (commitments, incidents, balances,
    * governance): the time from the start, and the RSS then (before and after a full garbage collection).
    */
-  settled: { ms: number; rssMiB: number; rssAfterGcMiB: number | null };
+  settled: { ms: number; rssMiB: number; rssAfterGcMiB: number | null; peakRssMiB: number };
   restored: string[];
   rebuilt: string[];
   warnings: string[];
@@ -122,8 +122,10 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   for (let turn = 0; turn < SETTLE_TURNS && undecoded() > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
   const settledMs = Math.round(performance.now() - started);
   const settledRss = rssMiB();
+  // The high-water mark of the whole phase (maxRSS is in KiB).
+  const peakRss = Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
   gc?.();
-  const settled = { ms: settledMs, rssMiB: settledRss, rssAfterGcMiB: gc === undefined ? null : rssMiB() };
+  const settled = { ms: settledMs, rssMiB: settledRss, rssAfterGcMiB: gc === undefined ? null : rssMiB(), peakRssMiB: peakRss };
   let snapshotRound: PhaseResult['snapshotRound'] = null;
   if (name === 'first-start') {
     const delay = monitorEventLoopDelay({ resolution: 1 });

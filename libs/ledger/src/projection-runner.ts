@@ -387,11 +387,16 @@ export class ProjectionRunner {
         hashes.set(position, hash);
       }
       if (hash !== header.store.eventHash) reject(`the log holds another event at position ${position}: it was taken from another or a rewritten log`);
-      const state = await sealed.state();
       try {
-        restore(state);
-      } catch (error) {
-        reject(`restore refused it: ${error instanceof Error ? error.message : String(error)}`);
+        const state = await sealed.state();
+        try {
+          restore(state);
+        } catch (error) {
+          reject(`restore refused it: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      } finally {
+        // Models copy what they keep (ReadModel.restore): the file's hundreds of MB go now, not at a later collection.
+        sealed.release();
       }
       this.options.onInfo?.(`read model ${model.name}: restored from its snapshot at position ${position} (${header.payloadBytes} bytes, ${Math.round(performance.now() - started)} ms)`);
       return position;

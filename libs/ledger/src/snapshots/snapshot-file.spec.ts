@@ -180,6 +180,16 @@ describe('a read-model snapshot file', () => {
       await expect(hasher.sha256(inside, 1_000_000)).resolves.toEqual({ hex: expected, file: inside });
     });
 
+    it('frees the file when released: the binary rows it gave view nothing any more', async () => {
+      const { bytes } = await encoded(['first', ...big]);
+      const sealed = openSnapshot(fields.readModel, own(bytes), { hasher });
+      const rows = (await sealed.state()) as unknown[];
+      expect((rows[1] as Buffer).length).toBe(big[0].byteLength);
+      sealed.release();
+      expect((rows[1] as Buffer).length).toBe(0);
+      expect(rows[0]).toBe('first');
+    });
+
     it('refuses a large file with one flipped byte', async () => {
       const { bytes } = await encoded(big);
       const damaged = own(bytes);

@@ -17,6 +17,7 @@ import { isAscii } from 'node:buffer';
 import { createHash, webcrypto } from 'node:crypto';
 import type { StoreKind } from '../../../event-store/src/port.js';
 import { DeferredSnapshotBytes, SnapshotBytes } from '../../../projections/src/read-model.js';
+import { releaseNow } from '../../../projections/src/governance/snapshot-rows.js';
 import type { PayloadHasher } from './checksum-worker.js';
 
 /** 2: length-prefixed records with binary rows (1 was one JSON document per line; its files are refused as of another format). */
@@ -122,6 +123,11 @@ export interface SealedSnapshot {
    * values, binary rows as Buffers that view the file's bytes (copy what you keep, so the file can be let go).
    */
   state(): Promise<unknown>;
+  /**
+   * Frees the file's bytes now instead of at a later garbage collection (every row `state()` gave that viewed them
+   * becomes empty): for the runner, once the model restored from them has copied what it keeps.
+   */
+  release(): void;
 }
 
 export interface ParseOptions {
@@ -157,6 +163,7 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: OpenOpti
   // The payload ends with the newline before the header.
   if (header.payloadBytes !== headerStart - 1) throw new SnapshotRejected(readModel, `the payload is ${headerStart - 1} bytes, the header says ${header.payloadBytes}`);
   const payloadBytes = headerStart - 1;
+  let file = bytes;
   let payload = bytes.subarray(0, payloadBytes);
   const yieldNow = options.yieldNow ?? setImmediateYield;
   const sliceMs = options.sliceMs ?? 20;
@@ -168,15 +175,19 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: OpenOpti
         ? // WebCrypto hashes on the thread pool: the checksum is computed while rows (of this or another snapshot) are
           // parsed on the main thread.
           webcrypto.subtle.digest('SHA-256', payload).then((d) => Buffer.from(d).toString('hex') === header.payloadSha256)
-        : hasher.sha256(bytes, payloadBytes).then(({ hex, file }) => {
+        : hasher.sha256(bytes, payloadBytes).then((hashed) => {
+            file = hashed.file;
             payload = file.subarray(0, payloadBytes);
-            return hex === header.payloadSha256;
+            return hashed.hex === header.payloadSha256;
           });
     return digest;
   };
   return {
     header,
     checksum,
+    release(): void {
+      releaseNow(file);
+    },
     async state(): Promise<unknown> {
       const matches = checksum();
       // The hasher may hold the bytes until it answers; WebCrypto works on its own copy, so parsing overlaps it.

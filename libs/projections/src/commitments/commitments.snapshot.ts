@@ -21,7 +21,7 @@
 import type { CommitmentPhase, CommitmentState, DeliveryRecord, DisputeRecord } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentMade, Obligee, Promise_ } from '../../../domain/src/governance/events.js';
 import { DeferredSnapshotBytes } from '../read-model.js';
-import { jsonBytes, parseJsonBytes, record, SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { copiedTogether, jsonBytes, parseJsonBytes, record, releaseNow, SnapshotShapeError } from '../governance/snapshot-rows.js';
 
 /** What the model keeps per commitment, and what a snapshot gives back. Replaced, never changed, on each event. */
 export interface CommitmentRow {
@@ -391,12 +391,16 @@ export class PendingCommitments {
   /** Lowest chunk that may still be pending: the background decodes in order from here. */
   private cursor = 0;
 
-  /** `chunkOf` gives each id's chunk; it is the restore's own map, emptied as chunks are decoded. */
+  /**
+   * `chunkOf` gives each id's chunk; it is the restore's own map, emptied as chunks are decoded. `whole` is the one
+   * copy the chunks' records view, freed as soon as the last chunk is decoded.
+   */
   constructor(
     private readonly model: string,
     table: string[],
     private readonly chunks: PendingChunk[],
     private readonly chunkOf: Map<string, number>,
+    private whole: Buffer | null,
   ) {
     this.reader = new Reader(model, table);
     this.left = chunks.length;
@@ -436,6 +440,12 @@ export class PendingCommitments {
       values = parseJsonBytes(bytes);
     } catch {
       throw new SnapshotShapeError(this.model, `${where} is not JSON`);
+    } finally {
+      // Parsed (or refused) from a string of its own: after the last chunk, the bytes are not needed any more.
+      if (this.left === 0 && this.whole !== null) {
+        releaseNow(this.whole);
+        this.whole = null;
+      }
     }
     if (!Array.isArray(values) || values.length !== chunk.ids.length * RECORD_WIDTH) this.reader.fail(`${where} is not ${chunk.ids.length} records of ${RECORD_WIDTH} values`);
     const r = values as unknown[];
@@ -451,9 +461,9 @@ export class PendingCommitments {
 }
 
 /**
- * Reads the index rows of a snapshot (see the top of this file) and keeps each chunk's records as the view it was
- * given into the snapshot file (not a copy; see DeferredRestore): the file goes once the last chunk is decoded. Throws
- * SnapshotShapeError before returning anything. `idOf` gives the id a list key ends with.
+ * Reads the index rows of a snapshot (see the top of this file) and keeps the chunks' records in one copy of their
+ * bytes (the snapshot file is freed once restored). Throws SnapshotShapeError before returning anything. `idOf` gives
+ * the id a list key ends with.
  */
 export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (sortKey: string) => string): CommitmentsIndex {
   const table: string[] = [];
@@ -464,12 +474,13 @@ export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (so
   const deadlines = new Map<string, number>();
   const chunks: PendingChunk[] = [];
   const chunkOf = new Map<string, number>();
+  const records: Buffer[] = [];
   for (let r = 0; r < rows.length; r += 2) {
     const where = `row ${r}`;
     const index = rows[r];
-    const records = rows[r + 1];
+    const recordsRow = rows[r + 1];
     if (!Array.isArray(index) || index.length !== 4) reader.fail(`${where} is not a chunk's index`);
-    if (!Buffer.isBuffer(records)) reader.fail(`row ${r + 1} is not a chunk's records`);
+    if (!Buffer.isBuffer(recordsRow)) reader.fail(`row ${r + 1} is not a chunk's records`);
     const [base, fresh, keys, agenda] = index as unknown[];
     reader.grow(base, fresh, where);
     if (!Array.isArray(keys)) reader.fail(`${where} has no list keys`);
@@ -490,7 +501,12 @@ export function restoreCommitmentsIndex(model: string, state: unknown, idOf: (so
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= ids.length || typeof ms !== 'number' || !Number.isSafeInteger(ms)) reader.fail(`${where} has a malformed deadline`);
       deadlines.set(ids[k as number], ms as number);
     }
-    chunks.push({ ids, sortKeys: keys as string[], tableEnd: table.length, records: records as Buffer });
+    records.push(recordsRow as Buffer);
+    chunks.push({ ids, sortKeys: keys as string[], tableEnd: table.length, records: null });
   }
-  return { sortKeys, deadlines, pending: new PendingCommitments(model, table, chunks, chunkOf) };
+  const { whole, views } = copiedTogether(records);
+  chunks.forEach((chunk, c) => {
+    chunk.records = views[c];
+  });
+  return { sortKeys, deadlines, pending: new PendingCommitments(model, table, chunks, chunkOf, whole) };
 }

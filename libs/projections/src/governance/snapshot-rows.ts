@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { MessageChannel } from 'node:worker_threads';
 import { DeferredSnapshotBytes } from '../read-model.js';
 
 /** Checks for snapshot rows handed to `restore`: a row of the wrong shape is refused, so the model is rebuilt. */
@@ -68,6 +69,40 @@ export function deferredGroups(rows: readonly unknown[], perGroup: number): Defe
   return groups;
 }
 
+/**
+ * Frees a buffer's memory now rather than at some later major garbage collection (which V8 schedules by the heap, not
+ * by the hundreds of MB a restart's snapshot files hold outside it): its ArrayBuffer is moved into a message on a
+ * channel that is closed at once, so the message and the memory go with it, and every view of it becomes empty. Only
+ * for a Buffer that is the whole of its ArrayBuffer and that nothing reads afterwards; anything else is left to the
+ * collector.
+ */
+export function releaseNow(bytes: Buffer): void {
+  const { buffer } = bytes;
+  if (!(buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength || buffer.byteLength === 0) return;
+  const { port1, port2 } = new MessageChannel();
+  try {
+    port1.postMessage(null, [buffer]);
+  } catch {
+    // Not transferable (e.g. pooled): the collector frees it.
+  } finally {
+    port1.close();
+    port2.close();
+  }
+}
+
+/** One copy of several byte rows, back to back, and a view of each in it. */
+export function copiedTogether(rows: readonly Buffer[]): { whole: Buffer; views: Buffer[] } {
+  const whole = Buffer.allocUnsafeSlow(rows.reduce((sum, row) => sum + row.length, 0));
+  const views: Buffer[] = [];
+  let at = 0;
+  for (const row of rows) {
+    row.copy(whole, at);
+    views.push(whole.subarray(at, at + row.length));
+    at += row.length;
+  }
+  return { whole, views };
+}
+
 /** Longest a background decoding step holds the event loop. */
 const DECODE_SLICE_MS = 8;
 
@@ -80,15 +115,15 @@ const DECODE_SLICE_MS = 8;
  */
 export class DeferredRestore {
   private readonly groups: (Buffer | null)[];
+  /** The one copy the groups view, freed as soon as the last is decoded. */
+  private whole: Buffer | null;
   private next = 0;
   private broken: Error | null = null;
   private scheduled = false;
 
   /**
-   * Keeps each group's bytes as the view it was given into the snapshot file: the file stays in memory until its last
-   * group is decoded (seconds after the start), then goes at once. Copies would cost the restore a copy of every
-   * byte, and their many freed pieces would stay with the allocator afterwards. Throws SnapshotShapeError on a row
-   * that is not bytes.
+   * Copies the groups' bytes into one buffer of their own (the snapshot file is freed once restored), which is freed
+   * in turn as soon as the last group is decoded. Throws SnapshotShapeError on a row that is not bytes.
    */
   constructor(
     private readonly model: string,
@@ -96,10 +131,13 @@ export class DeferredRestore {
     private readonly decode: (rows: unknown[], group: number) => void,
   ) {
     if (!Array.isArray(state)) throw new SnapshotShapeError(model, 'is not a list of rows');
-    this.groups = (state as unknown[]).map((row, r) => {
+    const rows = (state as unknown[]).map((row, r) => {
       if (!Buffer.isBuffer(row)) throw new SnapshotShapeError(model, `row ${r} is not a group of rows as bytes`);
       return row;
     });
+    const { whole, views } = copiedTogether(rows);
+    this.whole = whole;
+    this.groups = views;
   }
 
   /** Groups not decoded yet. */
@@ -147,13 +185,24 @@ export class DeferredRestore {
         rows = bytes === null ? [] : parseJsonBytes(bytes);
       } catch {
         throw new SnapshotShapeError(this.model, `group ${group} is not JSON`);
+      } finally {
+        // Parsed (or refused) from a string of its own: after the last group, the bytes are not needed any more.
+        if (this.next === this.groups.length) this.releaseBytes();
       }
       if (!Array.isArray(rows)) throw new SnapshotShapeError(this.model, `group ${group} is not a list of rows`);
       this.decode(rows as unknown[], group);
     } catch (error) {
       this.broken = error instanceof Error ? error : new Error(String(error));
+      this.releaseBytes();
       throw this.broken;
     }
     return true;
+  }
+
+  private releaseBytes(): void {
+    const whole = this.whole;
+    this.whole = null;
+    this.groups.fill(null);
+    if (whole !== null) releaseNow(whole);
   }
 }
