@@ -18,8 +18,8 @@ describe('restoring governance read models', () => {
     expect(cities.get('city-suzhou')).toMatchObject({ cityId: 'city-suzhou', name: 'Suzhou', revision: '0', position: '3' });
     const written = cities.snapshot() as unknown[];
     expect(written).toHaveLength(1);
-    const bytes = (written[0] as DeferredSnapshotBytes).produce();
-    expect(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString())).toEqual([city]);
+    const text = (written[0] as DeferredSnapshotBytes).produce();
+    expect(typeof text === 'string' ? JSON.parse(text) : null).toEqual([city]);
   });
 
   it('refuses rows that are not groups of bytes at once, and keeps no city of that snapshot', () => {

@@ -62,11 +62,12 @@ export class SnapshotBytes {
 
 /**
  * A binary row whose bytes are produced when the writer reaches it (in its slices), not at the capture that blocks the
- * event loop: e.g. rows a model keeps as text to decode on demand after a restore. `produce` runs once; the bytes
- * must not change afterwards. Read back, like any binary row, as one Buffer.
+ * event loop: e.g. rows a model keeps as text to decode on demand after a restore. `produce` runs once and gives the
+ * bytes, or text of code units up to U+00FF written one byte each (ASCII JSON, say, without a Buffer of its own);
+ * the writer refuses other text. Read back, like any binary row, as one Buffer.
  */
 export class DeferredSnapshotBytes {
-  constructor(readonly produce: () => ArrayBufferView) {}
+  constructor(readonly produce: () => ArrayBufferView | string) {}
 }
 
 /** A projection found the history inconsistent with an invariant. Never caught and ignored: it stops the runner. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { workerHasher } from './checksum-worker.js';
 import { asciiJson, encodeSnapshot, openSnapshot, SnapshotRejected, SNAPSHOT_FORMAT, type SnapshotHeader } from './snapshot-file.js';
-import { SnapshotBytes } from '../../../projections/src/read-model.js';
+import { DeferredSnapshotBytes, SnapshotBytes } from '../../../projections/src/read-model.js';
 import { DirectorySnapshotStore } from './snapshot-store.js';
 
 const fields = {
@@ -117,6 +117,19 @@ describe('a read-model snapshot file', () => {
     const body = Buffer.from(JSON.stringify(['Šanghaj', '长三角']), 'utf8');
     const { header } = await encoded([1]);
     await expect(openSnapshot(fields.readModel, sealedAround(record('J', body), header, 1)).state()).resolves.toEqual([['Šanghaj', '长三角']]);
+  });
+
+  it('writes a deferred row when it reaches it, from bytes or from one-byte text, and reads it back as bytes', async () => {
+    let produced = 0;
+    const text = 'x'.repeat(2_500) + '\u00ff';
+    const rows = [new DeferredSnapshotBytes(() => (produced++, kinds)), new DeferredSnapshotBytes(() => (produced++, text)), ['after']];
+    const { bytes } = await encoded(rows, { chunkBytes: 1_000 });
+    expect(produced).toBe(2);
+    const [fromBytes, fromText, after] = (await openSnapshot(fields.readModel, bytes).state()) as [Buffer, Buffer, unknown];
+    expect(Buffer.compare(fromBytes, bytesOf(kinds))).toBe(0);
+    expect(fromText.toString('latin1')).toBe(text);
+    expect(after).toEqual(['after']);
+    await expect(encoded([new DeferredSnapshotBytes(() => '长三角')])).rejects.toThrow('is text beyond U+00FF');
   });
 
   it('writes a typed array as its raw bytes, not as text', async () => {

@@ -214,6 +214,7 @@ export function openSnapshot(readModel: string, bytes: Buffer, options: OpenOpti
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const ABOVE_ONE_BYTE = /[^\x00-\xff]/;
 const NON_ASCII_ALL = /[^\x00-\x7f]/g;
 const escapeUnit = (unit: string): string => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -324,6 +325,7 @@ export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink:
   const bytesOf = (view: ArrayBufferView): Uint8Array => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   const push = async (given: unknown, row: number): Promise<void> => {
     const value = given instanceof DeferredSnapshotBytes ? given.produce() : given;
+    if (given instanceof DeferredSnapshotBytes && typeof value === 'string') return pushText(value, row);
     if (ArrayBuffer.isView(value) || value instanceof SnapshotBytes) {
       const pieces = value instanceof SnapshotBytes ? value.pieces : [value];
       if (value.byteLength > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
@@ -351,6 +353,21 @@ export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink:
     if (body.length > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
     await append(recordHead(JSON_ROW, body.length));
     await append(body);
+  };
+
+  /** A binary row given as text of one-byte code units, written into the chunks piece by piece (no Buffer of its own). */
+  const pushText = async (text: string, row: number): Promise<void> => {
+    if (ABOVE_ONE_BYTE.test(text)) throw new TypeError(`row ${row} of the snapshot of ${fields.readModel} is text beyond U+00FF, which has no one-byte form`);
+    if (text.length > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
+    await append(recordHead(BYTES_ROW, text.length));
+    for (let at = 0; at < text.length; ) {
+      if (used === chunkBytes) await flush();
+      const n = Math.min(chunkBytes - used, text.length - at);
+      chunk.write(at === 0 && n === text.length ? text : text.substring(at, at + n), used, n, 'latin1');
+      used += n;
+      at += n;
+      await pause();
+    }
   };
 
   const layout: SnapshotLayout = Array.isArray(state) ? 'rows' : 'value';

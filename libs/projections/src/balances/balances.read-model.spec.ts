@@ -343,8 +343,8 @@ describe('balances read model', () => {
     const throughJson = (rows: unknown[]): unknown[] =>
       rows.map((row) => {
         if (!(row instanceof DeferredSnapshotBytes)) return JSON.parse(JSON.stringify(row)) as unknown;
-        const view = row.produce();
-        return Buffer.from(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
+        const produced = row.produce();
+        return typeof produced === 'string' ? Buffer.from(produced, 'latin1') : Buffer.from(Buffer.from(produced.buffer, produced.byteOffset, produced.byteLength));
       });
 
     function runSteps(ledger: LedgerHarness, steps: readonly Step[], from: number, transferIds: string[]): void {

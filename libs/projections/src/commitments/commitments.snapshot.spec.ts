@@ -87,8 +87,8 @@ const LATER: readonly CommitmentEvent[] = [
 /** A row as the runner gives it back: JSON rows parsed, binary rows as a Buffer of their bytes. */
 const storedRow = (row: unknown): unknown => {
   if (!(row instanceof DeferredSnapshotBytes)) return JSON.parse(JSON.stringify(row)) as unknown;
-  const view = row.produce();
-  return Buffer.from(Buffer.from(view.buffer, view.byteOffset, view.byteLength));
+  const produced = row.produce();
+  return typeof produced === 'string' ? Buffer.from(produced, 'latin1') : Buffer.from(Buffer.from(produced.buffer, produced.byteOffset, produced.byteLength));
 };
 
 /** A snapshot as the runner stores it: serialized row by row, read back. */

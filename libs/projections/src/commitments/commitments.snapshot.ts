@@ -21,7 +21,7 @@
 import type { CommitmentPhase, CommitmentState, DeliveryRecord, DisputeRecord } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentMade, Obligee, Promise_ } from '../../../domain/src/governance/events.js';
 import { DeferredSnapshotBytes } from '../read-model.js';
-import { copiedTogether, jsonBytes, parseJsonBytes, record, releaseNow, SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { asciiJsonText, copiedTogether, parseJsonBytes, record, releaseNow, SnapshotShapeError } from '../governance/snapshot-rows.js';
 
 /** What the model keeps per commitment, and what a snapshot gives back. Replaced, never changed, on each event. */
 export interface CommitmentRow {
@@ -183,8 +183,8 @@ export function commitmentsSnapshot(
   const rows: unknown[] = [];
   for (let start = 0; start < keys.length; start += COMMITMENTS_PER_SNAPSHOT_ROW) {
     const end = Math.min(keys.length, start + COMMITMENTS_PER_SNAPSHOT_ROW);
-    let converted: { index: unknown[]; records: Buffer } | null = null;
-    const convert = (): { index: unknown[]; records: Buffer } => {
+    let converted: { index: unknown[]; records: string } | null = null;
+    const convert = (): { index: unknown[]; records: string } => {
       if (converted === null) {
         const base = strings.size;
         const records: unknown[] = [];
@@ -198,7 +198,7 @@ export function commitmentsSnapshot(
           sortKeys.push(keys[i]);
           commitmentOut(entry[0], entry[1], strings, records);
         }
-        converted = { index: [base, strings.takeFresh(), sortKeys, deadlines], records: jsonBytes(records) };
+        converted = { index: [base, strings.takeFresh(), sortKeys, deadlines], records: asciiJsonText(records) };
       }
       return converted;
     };

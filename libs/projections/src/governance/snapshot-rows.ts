@@ -41,17 +41,17 @@ const NON_ASCII_ALL = /[^\x00-\x7f]/g;
 const escapeUnit = (unit: string): string => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
- * A value as JSON text in ASCII bytes (every code unit above U+007F escaped as \uXXXX, which JSON.parse reads back
- * as the same string): kept as bytes and parsed later with `parseJsonBytes`, one Latin-1 copy instead of UTF-8
- * decoding.
+ * A value as JSON text in ASCII (every code unit above U+007F escaped as \uXXXX, which JSON.parse reads back as the
+ * same string): written as its bytes (DeferredSnapshotBytes takes the text itself) and parsed later with
+ * `parseJsonBytes`, one Latin-1 copy instead of UTF-8 decoding.
  */
-export function jsonBytes(value: unknown): Buffer {
+export function asciiJsonText(value: unknown): string {
   const json = JSON.stringify(value);
   if (typeof json !== 'string') throw new TypeError('the value is not JSON-compatible');
-  return Buffer.from(NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeUnit) : json, 'latin1');
+  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeUnit) : json;
 }
 
-/** Parses what `jsonBytes` wrote (or any JSON in UTF-8). */
+/** Parses the bytes of `asciiJsonText` (or any JSON in UTF-8). */
 export function parseJsonBytes(bytes: Buffer): unknown {
   return JSON.parse(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
 }
@@ -64,7 +64,7 @@ export function deferredGroups(rows: readonly unknown[], perGroup: number): Defe
   const groups: DeferredSnapshotBytes[] = [];
   for (let start = 0; start < rows.length; start += perGroup) {
     const group = rows.slice(start, start + perGroup);
-    groups.push(new DeferredSnapshotBytes(() => jsonBytes(group)));
+    groups.push(new DeferredSnapshotBytes(() => asciiJsonText(group)));
   }
   return groups;
 }
