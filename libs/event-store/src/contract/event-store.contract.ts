@@ -217,6 +217,16 @@ export function describeEventStoreContract(
         );
         expect(await store.streamExists(stream)).toBe(false);
       });
+
+      it('refuses a stream name or event type with a lone surrogate (UTF-8 cannot keep it as hashed); a pair is fine', async () => {
+        const stream = streamOf();
+        expect(await rejection(store.appendToStream(`${stream}-\ud800`, events(1), 'any'))).toBeInstanceOf(InvalidAppendError);
+        expect(await rejection(store.appendToStream(stream, [{ ...event(), type: typeOf('sent\udc00') }], 'any'))).toBeInstanceOf(InvalidAppendError);
+        expect(await store.streamExists(stream)).toBe(false);
+        const paired = `${stream}-\ud83d\ude00`;
+        await store.appendToStream(paired, [{ ...event(), type: typeOf('sent\ud83d\ude00') }], 'no_stream');
+        expect((await store.readStream(paired)).map((e) => [e.stream, e.type])).toEqual([[paired, typeOf('sent\ud83d\ude00')]]);
+      });
     });
 
     describe('idempotent appends', () => {

@@ -14,12 +14,19 @@ export interface PreparedEvent {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Newlines separate the hashed fields (integrity.ts), so names may hold no control characters at all.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * A UTF-16 surrogate without its other half. A name is stored as UTF-8 (SQLite text, EventStoreDB's gRPC strings),
+ * which has no encoding for one: SQLite would keep its three raw bytes while the chain hash encodes U+FFFD, and verify
+ * would then report the event as tampered. Data and metadata cannot carry one: canonical JSON escapes it.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const MAX_NAME_LENGTH = 512;
 
 function checkName(what: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidAppendError(`${what} must be a non-empty string`);
   if (value.length > MAX_NAME_LENGTH) throw new InvalidAppendError(`${what} is longer than ${MAX_NAME_LENGTH} characters`);
   if (CONTROL.test(value)) throw new InvalidAppendError(`${what} contains a control character`);
+  if (LONE_SURROGATE.test(value)) throw new InvalidAppendError(`${what} contains a lone UTF-16 surrogate`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { resolve } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
-import { EventStoreError, InvalidAppendError, StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
+import { EventStoreError, StoreClosedError, StoreFileError, StreamNotFoundError } from '../errors.js';
 import { GENESIS_HASH } from '../integrity.js';
 import type {
   AppendResult,
@@ -145,27 +145,6 @@ class IdAlreadyInStream extends Error {}
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
-/** A UTF-16 surrogate without its other half. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * prepareAppend, refusing a stream name or event type this store cannot keep as given. SQLite holds text as UTF-8,
- * which has no encoding for a lone surrogate: better-sqlite3 writes its three raw bytes, which read back as three
- * U+FFFD, while the chain hash encodes it as one U+FFFD, so the event would be written under a hash that verify()
- * then reports as tampered. Data and metadata cannot carry one: canonical JSON escapes it.
- */
-function prepareStorable(stream: string, events: readonly ProposedEvent[], limits: StoreLimits): PreparedEvent[] {
-  const prepared = prepareAppend(stream, events, limits);
-  if (LONE_SURROGATE.test(stream)) throw new InvalidAppendError('stream name contains a lone UTF-16 surrogate');
-  let checkedType: string | null = null;
-  for (const e of prepared) {
-    if (e.type === checkedType) continue;
-    if (LONE_SURROGATE.test(e.type)) throw new InvalidAppendError(`event ${e.id} type contains a lone UTF-16 surrogate`);
-    checkedType = e.type;
-  }
-  return prepared;
-}
-
 /**
  * Has V8 hold `text` as one flat string. Canonical JSON is built by concatenation, so it arrives as a tree of pieces;
  * native code reads only flat strings, and the append hands each to native code twice (inside the chain hash's input,
@@ -274,7 +253,7 @@ class SqliteEventStore implements EventStore {
   appendToStream(stream: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.groupCommit) return this.enqueue(stream, events, expected);
     return this.run(() => {
-      const prepared = prepareStorable(stream, events, this.limits);
+      const prepared = prepareAppend(stream, events, this.limits);
       let result: AppendResult;
       try {
         try {
@@ -300,7 +279,7 @@ class SqliteEventStore implements EventStore {
       if (this.signal.closed) throw new StoreClosedError();
       if (this.durabilityFailure !== null) throw this.durabilityFailure;
       if (this.pending.length >= MAX_PENDING_APPENDS) throw new AppendQueueFullError(MAX_PENDING_APPENDS);
-      this.pending.push({ stream, events: prepareStorable(stream, events, this.limits), expected, resolve, reject });
+      this.pending.push({ stream, events: prepareAppend(stream, events, this.limits), expected, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate, not a microtask: every writer woken by the previous commit gets to queue first.
