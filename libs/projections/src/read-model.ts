@@ -38,8 +38,9 @@ export interface ReadModel {
   restore?(state: unknown): void;
   /**
    * Optional: called once, when the runner first reaches the head of the log it started with (every model restored
-   * or rebuilt, and caught up). Work a restore deferred (decoding the rest of a snapshot) starts here, so that it does
-   * not compete with the start itself for the main thread.
+   * or rebuilt, and caught up; at once when it keeps no snapshots, since then nothing was restored). Work a restore
+   * deferred (decoding the rest of a snapshot) starts here, so that it does not compete with the start itself for the
+   * main thread.
    */
   caughtUp?(): void;
 }
