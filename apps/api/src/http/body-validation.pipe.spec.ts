@@ -184,6 +184,8 @@ function mutate(body: Record<string, unknown>, mutations: Mutation[]): unknown {
     const target = all[m.at % all.length] as Record<string, unknown>;
     const keys = Object.keys(target);
     const key = keys.length === 0 ? m.name : keys[m.key % keys.length];
+    // An array's length cannot be deleted or redefined (a body parsed from JSON never lacks it anyway).
+    if (Array.isArray(target) && (key === 'length' || (m.kind === 'add' && m.name === 'length'))) continue;
     if (m.kind === 'delete') delete target[key];
     else if (m.kind === 'replace') target[key] = copy(m.junk);
     else if (m.kind === 'add') Object.defineProperty(target, m.name, { value: copy(m.junk), enumerable: true, writable: true, configurable: true });
