@@ -141,7 +141,13 @@ const coldstart = byName.coldstart?.ok ? byName.coldstart.result : null;
 if (coldstart !== null) {
   row('coldstart', `first start to /health ok (${coldstart.ledger.events} events, no snapshot)`, coldstart.firstStartMs, 'ms', '', null);
   row('coldstart', `restart to /health ok (${coldstart.ledger.events} events)`, coldstart.restartMs, 'ms', `≤ ${coldstart.targets.restartMs}`, coldstart.pass.restart);
-  row('coldstart', 'server RSS after start', Math.max(coldstart.rssMiB.firstStart ?? 0, coldstart.rssMiB.restart ?? 0), 'MiB', `≤ ${coldstart.targets.rssMiB}`, coldstart.pass.rss);
+  const settled = coldstart.settledRssMiB ?? {};
+  row('coldstart', 'server RSS at /health ok, and after the restart settled', Math.max(coldstart.rssMiB.firstStart ?? 0, coldstart.rssMiB.restart ?? 0, settled.restart ?? 0), 'MiB', `≤ ${coldstart.targets.rssMiB}`, coldstart.pass.rss);
+  if (coldstart.peakRssMiB !== undefined) {
+    // The peaks include the first start's replay and its first round of snapshots: reported against the same bound.
+    const peak = Math.max(coldstart.peakRssMiB.firstStart ?? 0, coldstart.peakRssMiB.restart ?? 0);
+    row('coldstart', 'server peak RSS (first start: replay, then its first snapshots; restart)', peak, 'MiB', `≤ ${coldstart.targets.rssMiB}`, peak > 0 && peak <= coldstart.targets.rssMiB);
+  }
 }
 const queries = byName.queries?.ok ? byName.queries.result : null;
 if (queries !== null) {
