@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../event-store/src/port.js';
-import { ProjectionInvariantError, type ReadModel } from '../../projections/src/read-model.js';
+import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../../projections/src/read-model.js';
 import { workerHasher, type PayloadHasher } from './snapshots/checksum-worker.js';
 import { encodeSnapshot, openSnapshot, SnapshotRejected, type SealedSnapshot } from './snapshots/snapshot-file.js';
 import type { SnapshotStore } from './snapshots/snapshot-store.js';
@@ -157,6 +157,8 @@ export class ProjectionRunner {
   private hasher: PayloadHasher | null = null;
   /** Snapshots whose reading began at registration (the first READ_AHEAD restorable models), by model index. */
   private readonly readAhead = new Map<number, Promise<Prepared>>();
+  /** Ends the work models deferred to the background (see ReadModel.caughtUp) when the runner stops or fails. */
+  private readonly background = new AbortController();
 
   constructor(
     private readonly store: EventStore,
@@ -198,6 +200,7 @@ export class ProjectionRunner {
    */
   async stop(): Promise<void> {
     const wasRunning = this.state === 'running';
+    this.background.abort();
     if (this.state === 'running') this.state = 'stopped';
     if (this.state === 'idle') this.state = 'stopped';
     const subscription = this.subscription;
@@ -310,8 +313,8 @@ export class ProjectionRunner {
         const current = next;
         next = k + 1 < restorable.length ? prepared(restorable[k + 1]) : null;
         if (this.state !== 'running') {
-          // Let the file already requested settle before giving up, so no read outlives the start.
-          await next;
+          // Let the files already requested settle before giving up, so no read (nor a hasher it starts) outlives the start.
+          await Promise.all([current, next]);
           return 'start';
         }
         const index = restorable[k];
@@ -424,6 +427,8 @@ export class ProjectionRunner {
     try {
       let sliceStarted = performance.now();
       for await (const event of subscription) {
+        // Failed meanwhile (a model's background work): not one more event.
+        if (this.state !== 'running') break;
         this.applyToAll(event);
         this.checkpoint = event.position;
         this.checkpointHash = event.hash;
@@ -437,8 +442,9 @@ export class ProjectionRunner {
         }
       }
     } catch (error) {
-      // Closing the store under a stopping runner may end the iteration with an error: that is the stop, not a failure.
-      if (this.state === 'stopped') return;
+      // Closing the store under a stopping runner may end the iteration with an error: that is the stop, not a failure
+      // (nor a second one, after a model's background work failed).
+      if (this.state !== 'running') return;
       this.fail(error instanceof Error ? error : new Error(String(error)));
       await subscription.close();
     }
@@ -476,8 +482,9 @@ export class ProjectionRunner {
     if (this.skipThrough !== null && (this.checkpoint === null || this.checkpoint < this.skipThrough)) return;
     this.toldCaughtUp = true;
     for (const model of this.models) {
+      const background: BackgroundWork = { signal: this.background.signal, fail: (error) => this.failInBackground(model, error) };
       try {
-        model.caughtUp?.();
+        model.caughtUp?.(background);
       } catch (error) {
         this.options.onWarning?.(`read model ${model.name}: caughtUp failed: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -569,7 +576,19 @@ export class ProjectionRunner {
     );
   }
 
+  /** A model's background work (decoding the rest of its snapshot) failed: it refuses to answer, so the runner stops. */
+  private failInBackground(model: ReadModel, error: Error): void {
+    if (this.state !== 'running') return;
+    const index = this.models.indexOf(model);
+    const position = this.restoredFrom[index] ?? this.checkpoint ?? 0n;
+    this.fail(new ProjectionInvariantError(model.name, position, `its restored snapshot did not decode: ${error.message}`));
+    const subscription = this.subscription;
+    this.subscription = null;
+    if (subscription !== null) void subscription.close().catch(() => undefined);
+  }
+
   private fail(error: Error): void {
+    this.background.abort();
     this.state = 'failed';
     this.failure = {
       readModel: error instanceof ProjectionInvariantError ? error.readModel : null,

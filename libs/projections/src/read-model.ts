@@ -40,9 +40,18 @@ export interface ReadModel {
    * Optional: called once, when the runner first reaches the head of the log it started with (every model restored
    * or rebuilt, and caught up; at once when it keeps no snapshots, since then nothing was restored). Work a restore
    * deferred (decoding the rest of a snapshot) starts here, so that it does not compete with the start itself for the
-   * main thread.
+   * main thread. `background` (given by the runner) says when such work must end (the runner stopped or failed) and
+   * where a failure of it goes: the runner fails with it, since the model can no longer answer.
    */
-  caughtUp?(): void;
+  caughtUp?(background?: BackgroundWork): void;
+}
+
+/** What the runner hands `caughtUp`: when work a restore deferred must end, and where its failure is reported. */
+export interface BackgroundWork {
+  /** Aborted when the runner stops or fails: no slice of background work runs after that. */
+  readonly signal: AbortSignal;
+  /** The deferred work failed (the model refuses to answer from then on): the runner fails with it. */
+  fail(error: Error): void;
 }
 
 /**

@@ -16,7 +16,7 @@
  * taken back from the write-off, so money that moved stays moved and only what is still owed is written off.
  */
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { deferredGroups, DeferredRestore } from '../governance/snapshot-rows.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
@@ -848,8 +848,8 @@ export class BalancesReadModel implements ReadModel {
   }
 
   /** The runner reached the head: chunks no event or question has needed yet are decoded in the background. */
-  caughtUp(): void {
-    this.deferred?.inBackground();
+  caughtUp(background?: BackgroundWork): void {
+    this.deferred?.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */

@@ -18,7 +18,7 @@ import {
 } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentEvent, CommitmentKind, CommitmentMade, Obligee } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, type ReadModel } from '../read-model.js';
+import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
 import { commitmentsSnapshot, restoreCommitmentsIndex, type CommitmentRow, type PendingCommitments } from './commitments.snapshot.js';
@@ -201,8 +201,8 @@ export class CommitmentsReadModel implements ReadModel {
   }
 
   /** The runner reached the head: the chunks no question has needed yet are decoded in the background from now. */
-  caughtUp(): void {
-    this.scheduleDecoding();
+  caughtUp(background?: BackgroundWork): void {
+    this.scheduleDecoding(background);
   }
 
   /** Chunks of the restored snapshot not decoded yet: 0 once the model holds every commitment as objects. */
@@ -240,17 +240,22 @@ export class CommitmentsReadModel implements ReadModel {
     if (this.broken !== null) throw this.broken;
   }
 
-  private scheduleDecoding(): void {
+  /** No slice runs once `background.signal` is aborted; a chunk that does not decode is reported to `background.fail`. */
+  private scheduleDecoding(background?: BackgroundWork): void {
     if (this.pending === null) return;
     const step = (): void => {
+      // Stopped: what is left is decoded when a question or an event needs it.
+      if (background?.signal.aborted === true) return;
       const started = performance.now();
       try {
+        if (this.broken !== null) throw this.broken;
         for (let chunk = this.pending?.nextPending(); chunk !== undefined; chunk = this.pending?.nextPending()) {
           this.decodeChunk(chunk);
           if (performance.now() - started >= DECODE_SLICE_MS) break;
         }
-      } catch {
-        // Kept in `broken`: every later question about the commitments raises it.
+      } catch (error) {
+        // Also kept in `broken`: every later question about the commitments raises it.
+        background?.fail(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       if (this.pending !== null) setTimeout(step, 0).unref();

@@ -9,7 +9,7 @@ import type { AdministrativeLevel, AgreementEvent, AgreementTerms, BodyEvent, Ci
 import { findingDecider, type FindingState } from '../../../domain/src/governance/finding.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import type { ReadModel } from '../read-model.js';
+import type { BackgroundWork, ReadModel } from '../read-model.js';
 import { decimal, deferredGroups, DeferredRestore, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
 
@@ -102,8 +102,8 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
   }
 
   /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
-  caughtUp(): void {
-    this.deferred?.inBackground();
+  caughtUp(background?: BackgroundWork): void {
+    this.deferred?.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */

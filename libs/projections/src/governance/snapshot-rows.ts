@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { MessageChannel } from 'node:worker_threads';
-import { DeferredSnapshotBytes } from '../read-model.js';
+import { DeferredSnapshotBytes, type BackgroundWork } from '../read-model.js';
 
 /** Checks for snapshot rows handed to `restore`: a row of the wrong shape is refused, so the model is rebuilt. */
 
@@ -152,18 +152,27 @@ export class DeferredRestore {
     }
   }
 
-  /** Decodes the groups left a slice at a time, on timers that do not hold the process open. */
-  inBackground(): void {
-    if (this.scheduled || this.left === 0) return;
+  /**
+   * Decodes the groups left a slice at a time, on timers that do not hold the process open; no slice runs once
+   * `background.signal` is aborted, and a group that does not decode is reported to `background.fail` (it is also
+   * kept: every later `finish` throws it).
+   */
+  inBackground(background?: BackgroundWork): void {
+    if (this.scheduled || (this.left === 0 && this.broken === null)) return;
     this.scheduled = true;
     const slice = (): void => {
+      if (background?.signal.aborted === true) {
+        // Left to `finish`: an event or a question still decodes what it needs.
+        this.scheduled = false;
+        return;
+      }
       const started = performance.now();
       try {
         while (performance.now() - started < DECODE_SLICE_MS && this.step()) {
           // Bounded by the slice and by the number of groups.
         }
-      } catch {
-        // Kept: the next `finish` raises it.
+      } catch (error) {
+        background?.fail(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       if (this.left > 0) setTimeout(slice, 0).unref();

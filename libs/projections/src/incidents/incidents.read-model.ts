@@ -10,7 +10,7 @@ import type { FindingKind, GovernanceEvent, RiskCategory } from '../../../domain
 import type { Money } from '../../../domain/src/shared/money.js';
 import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
 import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
-import type { ReadModel } from '../read-model.js';
+import type { BackgroundWork, ReadModel } from '../read-model.js';
 import { deferredGroups, DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { incidentsSnapshot, restoreIncidents } from './incidents.snapshot.js';
 
@@ -286,8 +286,8 @@ export class IncidentsReadModel implements ReadModel {
   }
 
   /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
-  caughtUp(): void {
-    this.deferred?.inBackground();
+  caughtUp(background?: BackgroundWork): void {
+    this.deferred?.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */
