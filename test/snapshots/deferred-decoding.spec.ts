@@ -2,13 +2,16 @@
  * Work a restore deferred (decoding the rest of a snapshot in the background) ends with the runner, and a part that
  * does not decode stops the runner rather than leave a model that refuses every question while health says running.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryEventStore } from '../../libs/event-store/src/memory/index.js';
-import type { EventMetadata, RecordedEvent } from '../../libs/event-store/src/port.js';
+import type { EventMetadata, EventStore, RecordedEvent } from '../../libs/event-store/src/port.js';
 import { CommitmentsReadModel } from '../../libs/projections/src/commitments/index.js';
 import { CitiesReadModel } from '../../libs/projections/src/governance/index.js';
 import type { BackgroundWork, ReadModel } from '../../libs/projections/src/read-model.js';
 import { ProjectionRunner } from '../../libs/ledger/src/projection-runner.js';
-import type { SnapshotStore } from '../../libs/ledger/src/snapshots/snapshot-store.js';
+import { DirectorySnapshotStore, type SnapshotStore } from '../../libs/ledger/src/snapshots/snapshot-store.js';
 
 const metadata: EventMetadata = { actor: 'admin-1', role: 'admin', correlationId: 'c', schemaVersion: 1 };
 const group = (...rows: unknown[]): Buffer => Buffer.from(JSON.stringify(rows));
@@ -157,5 +160,98 @@ describe('the projection runner and work deferred by a restore', () => {
     await turn();
     await runner.stop();
     expect(inFlight).toBe(0);
+  });
+});
+
+/** Writes, under the cities' name and version, a snapshot whose second group is not JSON (a writer's mistake). */
+class CitiesWithABrokenGroup implements ReadModel {
+  readonly name = 'governance.cities';
+  readonly version = new CitiesReadModel().version;
+  apply(): void {}
+  canonicalState(): unknown {
+    return null;
+  }
+  snapshot(): unknown {
+    return [group(cityRow('city-suzhou', 'Suzhou', '1')), Buffer.from('[["city-wuxi"')];
+  }
+  restore(): void {}
+}
+
+/** Restores anything, then fails on the first event it is given, as a model whose deferred part does not decode. */
+class FailsOnItsNextEvent implements ReadModel {
+  readonly name = 'fails-on-its-next-event';
+  readonly version = 1;
+  restored = false;
+  apply(): void {
+    if (this.restored) throw new Error('group 0 is not JSON');
+  }
+  canonicalState(): unknown {
+    return null;
+  }
+  snapshot(): unknown {
+    return [];
+  }
+  restore(): void {
+    this.restored = true;
+  }
+}
+
+describe('a snapshot whose deferred part does not decode', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'concordat-deferred-decoding-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const append = async (store: EventStore): Promise<bigint> =>
+    (await store.appendToStream('account-a', [{ id: crypto.randomUUID(), type: 'balance.moved', data: { delta: 1 }, metadata }], 'any')).position;
+
+  async function writtenBy(store: EventStore, model: ReadModel): Promise<void> {
+    const head = await append(store);
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir) });
+    runner.register(model);
+    runner.start();
+    await expect(runner.waitFor(head, 10_000)).resolves.toBe(true);
+    await runner.stop();
+    await expect(new DirectorySnapshotStore(dir).read(model.name)).resolves.not.toBeNull();
+  }
+
+  it('is removed when the cities fail to decode it in the background, so the next start rebuilds them', async () => {
+    const store = createMemoryEventStore();
+    await writtenBy(store, new CitiesWithABrokenGroup());
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir), onWarning: (m) => warnings.push(m) });
+    runner.register(new CitiesReadModel());
+    runner.start();
+    await until(() => runner.status().state !== 'running');
+    await runner.stop();
+    expect(runner.status()).toMatchObject({ state: 'failed', failure: { readModel: 'governance.cities' } });
+    expect(warnings).toContainEqual(expect.stringMatching(/governance\.cities: snapshot removed after .*group 1 is not JSON/));
+    await expect(new DirectorySnapshotStore(dir).read('governance.cities')).resolves.toBeNull();
+  });
+
+  it('is removed when a restored model fails on an event, so the next start rebuilds it', async () => {
+    const store = createMemoryEventStore();
+    await writtenBy(store, new FailsOnItsNextEvent());
+    await append(store);
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir) });
+    runner.register(new FailsOnItsNextEvent());
+    runner.start();
+    await until(() => runner.status().state !== 'running');
+    await runner.stop();
+    expect(runner.status()).toMatchObject({ state: 'failed', failure: { readModel: 'fails-on-its-next-event' } });
+    await expect(new DirectorySnapshotStore(dir).read('fails-on-its-next-event')).resolves.toBeNull();
+
+    const rebuilt = new FailsOnItsNextEvent();
+    const next = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir) });
+    next.register(rebuilt);
+    next.start();
+    const head = await store.headPosition();
+    await expect(next.waitFor(head ?? 0n, 10_000)).resolves.toBe(true);
+    await next.stop();
+    expect(rebuilt.restored).toBe(false);
+    expect(next.status().state).toBe('stopped');
   });
 });

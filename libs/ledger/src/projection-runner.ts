@@ -159,6 +159,8 @@ export class ProjectionRunner {
   private readonly readAhead = new Map<number, Promise<Prepared>>();
   /** Ends the work models deferred to the background (see ReadModel.caughtUp) when the runner stops or fails. */
   private readonly background = new AbortController();
+  /** The removal of a snapshot that a model could not decode in full (see discardSnapshot); stop waits for it. */
+  private discarding: Promise<void> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -207,6 +209,7 @@ export class ProjectionRunner {
     this.subscription = null;
     if (subscription !== null) await subscription.close();
     await this.loop;
+    await this.discarding;
     // Reads begun at registration by a runner that never started: let them settle, and end the hashing worker.
     await Promise.all(this.readAhead.values());
     this.readAhead.clear();
@@ -469,6 +472,9 @@ export class ProjectionRunner {
       } catch (error) {
         if (error instanceof ProjectionInvariantError) throw error;
         const message = error instanceof Error ? error.message : String(error);
+        // Not a broken invariant but a failure, such as a part of its snapshot that the restore deferred and that does
+        // not decode: without the snapshot the next start rebuilds the model instead of failing the same way again.
+        if (this.restoredFrom[i] !== null) this.discardSnapshot(model, message);
         throw new ProjectionInvariantError(model.name, event.position, `apply threw: ${message}`);
       }
     }
@@ -582,9 +588,24 @@ export class ProjectionRunner {
     const index = this.models.indexOf(model);
     const position = this.restoredFrom[index] ?? this.checkpoint ?? 0n;
     this.fail(new ProjectionInvariantError(model.name, position, `its restored snapshot did not decode: ${error.message}`));
+    this.discardSnapshot(model, error.message);
     const subscription = this.subscription;
     this.subscription = null;
     if (subscription !== null) void subscription.close().catch(() => undefined);
+  }
+
+  /**
+   * Removes the snapshot a model was restored from, after a failure of that model that the log itself may not cause
+   * (a deferred part of the snapshot that does not decode): the next start rebuilds the model from the log rather
+   * than restore the same snapshot and fail again, start after start. At most once per run.
+   */
+  private discardSnapshot(model: ReadModel, reason: string): void {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined || this.discarding !== null) return;
+    this.discarding = snapshots.remove(model.name).then(
+      () => this.options.onWarning?.(`read model ${model.name}: snapshot removed after ${reason}; the next start rebuilds it from the log`),
+      (error: unknown) => this.options.onWarning?.(`read model ${model.name}: snapshot not removed after ${reason}: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   private fail(error: Error): void {
