@@ -209,6 +209,20 @@ describe('a read-model snapshot file', () => {
       damaged[1_500_000] ^= 0x01;
       await expect(openSnapshot(fields.readModel, damaged, { hasher }).state()).rejects.toThrow('the payload does not match its SHA-256');
     });
+
+    it('neither hangs nor gives rows unchecked when its worker ends while hashing: the rows come back checked or the snapshot is refused', async () => {
+      const { bytes } = await encoded(['first', ...big]);
+      const ending = workerHasher();
+      const sealed = openSnapshot(fields.readModel, own(bytes), { hasher: ending });
+      const outcome = sealed.state().then(
+        (rows) => ({ rows: (rows as unknown[]).length }),
+        (error: unknown) => ({ refused: error instanceof Error ? error.message : String(error) }),
+      );
+      await ending.close();
+      const settled = await outcome;
+      if ('rows' in settled) expect(settled.rows).toBe(big.length + 1);
+      else expect(settled.refused).toMatch(/the checksum worker (was closed|exited)/);
+    });
   });
 
   describe('refusing anything it did not write exactly, with the reason', () => {
