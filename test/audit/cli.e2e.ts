@@ -149,6 +149,18 @@ describe('exporting and verifying the ledger offline', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--digest .*format/);
   });
+
+  it('refuses a worker count that is neither 0 to 16 nor auto, and verifies with auto as with none', async () => {
+    for (const workers of ['-1', '17', 'many', '1.5']) {
+      const refused = await concordat(['verify', '--export', file('export.ndjson'), '--workers', workers]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/--workers must be 0\.\.16 or auto/);
+    }
+    const auto = await concordat(['verify', '--export', file('export.ndjson'), '--digest', file('digest.json'), '--workers', 'auto']);
+    const none = await concordat(['verify', '--export', file('export.ndjson'), '--digest', file('digest.json'), '--workers', '0']);
+    expect(auto.code).toBe(0);
+    expect(JSON.parse(auto.out)).toEqual(JSON.parse(none.out));
+  });
 });
 
 describe('proofs checked against digests the auditor holds', () => {

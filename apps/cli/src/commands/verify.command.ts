@@ -50,12 +50,16 @@ export const verifyCommand: CliCommand = {
       )
       .requiredOption('--export <file>', 'the NDJSON export to verify')
       .option('--digest <file>', 'a digest file (concordat digest --out) the export must reproduce')
-      .option('--workers <n>', `worker threads checking blocks of the export ahead of the sequential checks (0-${MAX_WORKERS}; default 0: this thread)`, '0')
+      .option(
+        '--workers <n>',
+        `worker threads checking blocks of the export ahead of the sequential checks: 0 (this thread only) to ${MAX_WORKERS}, or auto (one per core on a machine of two or more)`,
+        'auto',
+      )
       .action(async (options: VerifyOptions) => {
-        const { parseDigest, verifyExportBytes, workerBlockChecker } = await import('../../../../libs/event-store/src/audit/index.js');
+        const { defaultBlockWorkers, parseDigest, verifyExportBytes, workerBlockChecker } = await import('../../../../libs/event-store/src/audit/index.js');
         if (!existsSync(options.export)) throw new CliError(`--export: no such file ${options.export}`);
-        const workers = Number(options.workers ?? '0');
-        if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) throw new CliError(`--workers must be 0..${MAX_WORKERS}`);
+        const workers = options.workers === undefined || options.workers === 'auto' ? defaultBlockWorkers() : Number(options.workers);
+        if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) throw new CliError(`--workers must be 0..${MAX_WORKERS} or auto`);
         const digest = options.digest === undefined ? undefined : readDigestFile(options.digest, parseDigest, '--digest');
         const total = digest !== undefined ? Number(digest.treeSize) : await estimateLines(options.export, statSync(options.export).size);
         const progress = new ProgressReporter('verify', total, { write: io.err });

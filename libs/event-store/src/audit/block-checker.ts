@@ -3,10 +3,25 @@
  * and back, not copied). The hash chain is sequential, but a block's own lines are not: workers check whole blocks,
  * the calling thread only joins them (first position, first link, a few subtree roots per block).
  */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { verifyBlock, type BlockVerdict } from './line-bytes.js';
 
 export const MAX_BLOCK_WORKERS = 16;
+
+/** The compiled worker script; absent when running from the TypeScript sources (the tests), where no worker can start. */
+const BLOCK_WORKER_SCRIPT = new URL('./block-worker.js', import.meta.url);
+
+/**
+ * Worker threads a verification uses when not told: one per core (at most MAX_BLOCK_WORKERS) on a machine of two or
+ * more, none on one core (a worker there only adds hand-offs) or where the compiled worker script is absent.
+ */
+export function defaultBlockWorkers(cores: number = availableParallelism(), script: URL = BLOCK_WORKER_SCRIPT): number {
+  if (cores < 2 || !existsSync(fileURLToPath(script))) return 0;
+  return Math.min(MAX_BLOCK_WORKERS, cores);
+}
 
 export interface CheckedBlock {
   verdict: BlockVerdict;
@@ -39,7 +54,7 @@ interface Waiting {
 }
 
 /** A pool of `workers` threads running block-worker.js (the compiled build), blocks handed out in turn. */
-export function workerBlockChecker(workers: number, script: URL = new URL('./block-worker.js', import.meta.url)): BlockChecker {
+export function workerBlockChecker(workers: number, script: URL = BLOCK_WORKER_SCRIPT): BlockChecker {
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_BLOCK_WORKERS) {
     throw new RangeError(`workers must be 1..${MAX_BLOCK_WORKERS}; got ${workers}`);
   }

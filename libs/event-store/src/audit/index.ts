@@ -6,5 +6,5 @@ export * from './verify-export.js';
 export * from './service.js';
 export { isSelfConsistentCanonicalLine } from './canonical-line.js';
 export { verifyExportBytes, type VerifyExportBytesOptions } from './verify-export-bytes.js';
-export { inThreadBlockChecker, workerBlockChecker, MAX_BLOCK_WORKERS, type BlockChecker } from './block-checker.js';
+export { defaultBlockWorkers, inThreadBlockChecker, workerBlockChecker, MAX_BLOCK_WORKERS, type BlockChecker } from './block-checker.js';
 export { decodeMerkleSnapshot, merkleSnapshotRows, MerkleSnapshotRejected, MERKLE_SNAPSHOT_FORMAT } from './merkle-snapshot.js';
