@@ -16,7 +16,8 @@
  * deadline process need at once. Each chunk's records stay bytes until a commitment in it is first asked for (or
  * until the model decodes the rest in the background, a slice at a time), so a restart does not build 180,000
  * commitments' objects before it serves. The table is grown as chunks are serialized (in the writer's slices, in
- * order), not in the capture; a chunk's conversion is memoised, so serializing it twice cannot grow the table twice.
+ * order), not in the capture; a chunk's index is memoised, so serializing it twice cannot grow the table twice, while
+ * its records' text is held only until written (encoded again if asked again), so a round's garbage dies young.
  */
 import type { CommitmentPhase, CommitmentState, DeliveryRecord, DisputeRecord } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentMade, Obligee, Promise_ } from '../../../domain/src/governance/events.js';
@@ -32,8 +33,13 @@ export interface CommitmentRow {
   readonly position: bigint;
 }
 
-/** Commitments per chunk: few enough that one chunk is a short synchronous slice to write or decode. */
-export const COMMITMENTS_PER_SNAPSHOT_ROW = 1000;
+/**
+ * Commitments per chunk: few enough that one chunk is a short synchronous slice to write or decode, and that its
+ * records (about 90 KB of text, 9,250 values) stay below V8's large-object size (128 KiB): larger ones are allocated
+ * old and stay in the heap until the next full collection, which a snapshot round of 180,000 commitments let grow by
+ * some 150 MB.
+ */
+export const COMMITMENTS_PER_SNAPSHOT_ROW = 250;
 
 const PHASES: readonly CommitmentPhase[] = ['open', 'fulfilled', 'closed_short', 'defaulted', 'waived'];
 const OBLIGEE_KINDS: readonly Obligee['kind'][] = ['city', 'body', 'fund'];
@@ -183,26 +189,38 @@ export function commitmentsSnapshot(
   const rows: unknown[] = [];
   for (let start = 0; start < keys.length; start += COMMITMENTS_PER_SNAPSHOT_ROW) {
     const end = Math.min(keys.length, start + COMMITMENTS_PER_SNAPSHOT_ROW);
-    let converted: { index: unknown[]; records: string } | null = null;
-    const convert = (): { index: unknown[]; records: string } => {
-      if (converted === null) {
-        const base = strings.size;
-        const records: unknown[] = [];
-        const sortKeys: string[] = [];
-        const deadlines: number[] = [];
-        for (let i = start; i < end; i++) {
-          const entry = rowOf(keys[i]);
-          if (entry === undefined) continue;
-          const next = deadlineOf(entry[1]);
-          if (next !== null) deadlines.push(sortKeys.length, next);
-          sortKeys.push(keys[i]);
-          commitmentOut(entry[0], entry[1], strings, records);
-        }
-        converted = { index: [base, strings.takeFresh(), sortKeys, deadlines], records: asciiJsonText(records) };
+    // The index is kept (its strings are the table's; a second serialization must not grow the table again); the
+    // records' text only until the writer takes it, so each chunk's text dies young instead of living through the write.
+    let index: unknown[] | null = null;
+    let records: string | null = null;
+    const encode = (): string => {
+      const values: unknown[] = [];
+      const sortKeys: string[] = [];
+      const deadlines: number[] = [];
+      for (let i = start; i < end; i++) {
+        const entry = rowOf(keys[i]);
+        if (entry === undefined) continue;
+        const next = deadlineOf(entry[1]);
+        if (next !== null) deadlines.push(sortKeys.length, next);
+        sortKeys.push(keys[i]);
+        commitmentOut(entry[0], entry[1], strings, values);
       }
-      return converted;
+      // Encoding again (a second serialization) finds every string in the table already: nothing fresh to record.
+      const fresh = strings.takeFresh();
+      index ??= [strings.size - fresh.length, fresh, sortKeys, deadlines];
+      return asciiJsonText(values);
     };
-    rows.push({ toJSON: () => convert().index }, new DeferredSnapshotBytes(() => convert().records));
+    const indexRow = (): unknown[] => {
+      if (index === null) records = encode();
+      return index ?? [];
+    };
+    const recordsRow = (): string => {
+      if (index === null) indexRow();
+      const taken = records ?? encode();
+      records = null;
+      return taken;
+    };
+    rows.push({ toJSON: indexRow }, new DeferredSnapshotBytes(recordsRow));
   }
   return rows;
 }

@@ -61,10 +61,25 @@ export function parseJsonBytes(bytes: Buffer): unknown {
  * them later (see `DeferredRestore`). Each group becomes bytes when the writer reaches it, in its slices.
  */
 export function deferredGroups(rows: readonly unknown[], perGroup: number): DeferredSnapshotBytes[] {
+  return lazyGroups(rows.length, perGroup, (r) => rows[r]);
+}
+
+/**
+ * Like `deferredGroups`, for `count` rows that `rowAt` builds only when the writer reaches their group (from a state
+ * that later events do not change): each group's rows and text are made in the writer's slice and die young, rather
+ * than being made at the capture and living, promoted, through the whole write.
+ */
+export function lazyGroups(count: number, perGroup: number, rowAt: (row: number) => unknown): DeferredSnapshotBytes[] {
   const groups: DeferredSnapshotBytes[] = [];
-  for (let start = 0; start < rows.length; start += perGroup) {
-    const group = rows.slice(start, start + perGroup);
-    groups.push(new DeferredSnapshotBytes(() => asciiJsonText(group)));
+  for (let start = 0; start < count; start += perGroup) {
+    const end = Math.min(count, start + perGroup);
+    groups.push(
+      new DeferredSnapshotBytes(() => {
+        const group: unknown[] = [];
+        for (let r = start; r < end; r++) group.push(rowAt(r));
+        return asciiJsonText(group);
+      }),
+    );
   }
   return groups;
 }

@@ -11,7 +11,7 @@ import type { Money } from '../../../domain/src/shared/money.js';
 import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
 import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
 import type { BackgroundWork, ReadModel } from '../read-model.js';
-import { deferredGroups, DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { incidentsSnapshot, restoreIncidents } from './incidents.snapshot.js';
 
 export type IncidentStatus = 'open' | 'assessed';
@@ -90,8 +90,11 @@ type Known = CompensationEvent | GovernanceEvent;
 
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Snapshot rows (incidents, findings of an incident) per group kept as bytes by a restore. */
-const ROWS_PER_GROUP = 500;
+/**
+ * Snapshot rows (incidents, findings of an incident) per group kept as bytes by a restore: few enough that a group's
+ * text (some 5 KB a row) stays below V8's large-object size (128 KiB), so a round's groups die young.
+ */
+const ROWS_PER_GROUP = 16;
 /** The events `apply` reads: any other leaves the state as it is, so it needs no deferred group decoded. */
 const INCIDENT_EVENTS: ReadonlySet<string> = new Set([
   'IncidentOpened',
@@ -107,8 +110,8 @@ const INCIDENT_EVENTS: ReadonlySet<string> = new Set([
 
 export class IncidentsReadModel implements ReadModel {
   readonly name = 'incidents';
-  /** 2: snapshot rows in groups kept as bytes until needed. */
-  readonly version = 2;
+  /** 2: snapshot rows in groups kept as bytes until needed; 3: groups of 16 rows (restore numbers rows by group). */
+  readonly version = 3;
 
   private readonly incidents = new Map<string, IncidentRow>();
   /** incidentId → findingId → finding. */
@@ -117,6 +120,11 @@ export class IncidentsReadModel implements ReadModel {
   private readonly findingIncident = new Map<string, string>();
   /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
   private deferred: DeferredRestore | null = null;
+  /**
+   * Rows and findings maps made or copied since the last snapshot's capture, which the model may change in place; any
+   * other may be held by a snapshot being written, so it is copied before its first change. Null before any capture.
+   */
+  private owned: WeakSet<object> | null = null;
 
   apply(event: RecordedEvent): void {
     if (this.deferred !== null && INCIDENT_EVENTS.has(event.type)) this.ready();
@@ -125,7 +133,7 @@ export class IncidentsReadModel implements ReadModel {
     switch (e.type) {
       case 'IncidentOpened': {
         const d = e.data;
-        this.incidents.set(d.incidentId, {
+        const row: IncidentRow = {
           incidentId: d.incidentId,
           agreementId: d.agreementId,
           bodyId: d.bodyId,
@@ -140,17 +148,21 @@ export class IncidentsReadModel implements ReadModel {
           claims: new Map(),
           avertedLoss: null,
           assessment: null,
-        });
+        };
+        this.incidents.set(d.incidentId, row);
+        this.owned?.add(row);
         return;
       }
       case 'AffectedCityAdded': {
         const row = this.incidents.get(e.data.incidentId);
-        if (row !== undefined && !row.affectedCities.includes(e.data.cityId)) row.affectedCities.push(e.data.cityId);
+        if (row !== undefined && !row.affectedCities.includes(e.data.cityId)) this.writable(row).affectedCities.push(e.data.cityId);
         return;
       }
       case 'ResponseCostClaimed': {
         const d = e.data;
-        this.incidents.get(d.incidentId)?.claims.set(d.claimId, {
+        const row = this.incidents.get(d.incidentId);
+        if (row === undefined) return;
+        this.writable(row).claims.set(d.claimId, {
           claimId: d.claimId,
           cityId: d.cityId,
           amount: d.amount,
@@ -166,7 +178,9 @@ export class IncidentsReadModel implements ReadModel {
       }
       case 'ClaimVerified':
       case 'ClaimRejected': {
-        const claim = this.incidents.get(e.data.incidentId)?.claims.get(e.data.claimId);
+        const row = this.incidents.get(e.data.incidentId);
+        if (row?.claims.has(e.data.claimId) !== true) return;
+        const claim = this.writable(row).claims.get(e.data.claimId);
         if (claim === undefined) return;
         claim.decidedAt = e.data.occurredAt;
         if (e.type === 'ClaimVerified') {
@@ -181,12 +195,13 @@ export class IncidentsReadModel implements ReadModel {
       }
       case 'AvertedLossAssessed': {
         const row = this.incidents.get(e.data.incidentId);
-        if (row !== undefined) row.avertedLoss = { assessor: e.data.assessor, avertedLoss: e.data.avertedLoss, currency: e.data.currency, reportRef: e.data.reportRef, assessedAt: e.data.occurredAt };
+        if (row !== undefined) this.writable(row).avertedLoss = { assessor: e.data.assessor, avertedLoss: e.data.avertedLoss, currency: e.data.currency, reportRef: e.data.reportRef, assessedAt: e.data.occurredAt };
         return;
       }
       case 'IncidentAssessed': {
-        const row = this.incidents.get(e.data.incidentId);
-        if (row === undefined) return;
+        const found = this.incidents.get(e.data.incidentId);
+        if (found === undefined) return;
+        const row = this.writable(found);
         row.status = 'assessed';
         row.assessment = { assessedAt: e.data.occurredAt, fundId: e.data.fundId, derivation: e.data.derivation, obligations: e.data.obligations };
         return;
@@ -194,10 +209,11 @@ export class IncidentsReadModel implements ReadModel {
       case 'FindingRecorded': {
         const d = e.data;
         if (d.incidentId === null) return;
-        let tied = this.findings.get(d.incidentId);
+        let tied = this.writableFindings(d.incidentId);
         if (tied === undefined) {
           tied = new Map();
           this.findings.set(d.incidentId, tied);
+          this.owned?.add(tied);
         }
         const afterAssessment = this.incidents.get(d.incidentId)?.status === 'assessed';
         tied.set(d.findingId, { findingId: d.findingId, cityId: d.cityId, kind: d.kind, severity: d.severity, penalty: d.penalty, recordedAt: d.occurredAt, revoked: false, afterAssessment });
@@ -206,13 +222,41 @@ export class IncidentsReadModel implements ReadModel {
       }
       case 'FindingRevoked': {
         const incidentId = this.findingIncident.get(e.data.findingId);
-        const finding = incidentId === undefined ? undefined : this.findings.get(incidentId)?.get(e.data.findingId);
+        if (incidentId === undefined || this.findings.get(incidentId)?.has(e.data.findingId) !== true) return;
+        const finding = this.writableFindings(incidentId)?.get(e.data.findingId);
         if (finding !== undefined) finding.revoked = true;
         return;
       }
       default:
         return;
     }
+  }
+
+  /** The row itself when the model owns it, else (held by a snapshot) a copy put in its place, claims and all. */
+  private writable(row: IncidentRow): IncidentRow {
+    const owned = this.owned;
+    if (owned === null || owned.has(row)) return row;
+    const copy: IncidentRow = {
+      ...row,
+      originCities: [...row.originCities],
+      affectedCities: [...row.affectedCities],
+      claims: new Map([...row.claims].map(([id, claim]) => [id, { ...claim }])),
+    };
+    // Same key: the incident keeps its place in the insertion order.
+    this.incidents.set(row.incidentId, copy);
+    owned.add(copy);
+    return copy;
+  }
+
+  /** The findings tied to an incident, copied (findings and all) first when a snapshot may hold them; see `writable`. */
+  private writableFindings(incidentId: string): Map<string, IncidentFindingView> | undefined {
+    const tied = this.findings.get(incidentId);
+    const owned = this.owned;
+    if (tied === undefined || owned === null || owned.has(tied)) return tied;
+    const copy = new Map([...tied].map(([id, finding]) => [id, { ...finding }]));
+    this.findings.set(incidentId, copy);
+    owned.add(copy);
+    return copy;
   }
 
   incident(incidentId: string): IncidentView | null {
@@ -256,12 +300,14 @@ export class IncidentsReadModel implements ReadModel {
   }
 
   /**
-   * Tuples copied at the capture (claims, cities and findings change in place; see incidents.snapshot.ts), written in
-   * groups of JSON text that a restore keeps as bytes.
+   * The rows as they are now, by reference, written in groups of JSON text that a restore keeps as bytes; from here on
+   * a row or findings map is copied before it changes (see `writable`), so the snapshot is this moment's state.
    */
   snapshot(): unknown {
     this.ready();
-    return deferredGroups(incidentsSnapshot(this.incidents, this.findings), ROWS_PER_GROUP);
+    const groups = incidentsSnapshot(this.incidents, this.findings, ROWS_PER_GROUP);
+    this.owned = new WeakSet();
+    return groups;
   }
 
   /**

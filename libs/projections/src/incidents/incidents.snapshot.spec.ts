@@ -156,6 +156,43 @@ describe('the incidents snapshot', () => {
     expect(restored.incident('spill-2')?.claims[0]?.status).toBe('pending');
   });
 
+  it('holds each capture’s moment across two snapshots in turn, over many groups, while claims, cities, closings and findings go on', () => {
+    const log = history();
+    for (let i = 0; i < 40; i++) log.open(`quake-${i}`, ['origin-city'], ['river-city']).claim(`quake-${i}`, `q-${i}`, 'river-city', '100').finding(`fq-${i}`, 'hill-city', `quake-${i}`);
+    const model = log.feed(new IncidentsReadModel());
+    const firstRows = model.snapshot() as unknown[];
+    expect(firstRows.length).toBeGreaterThan(2);
+    const atFirst: unknown = JSON.parse(JSON.stringify(answers(model)));
+    let before = log.events.length;
+    for (let i = 0; i < 40; i += 3) {
+      log
+        .incident(`quake-${i}`, { type: 'AddAffectedCity', cityId: 'hill-city', occurredAt: T2, context: { agreementParties: AGREEMENT.parties } })
+        .claim(`quake-${i}`, `q2-${i}`, 'hill-city', '50')
+        .incident(`quake-${i}`, { type: 'VerifyClaim', claimId: `q-${i}`, verifiedAmount: '90', note: 'checked', occurredAt: T2 })
+        .revoke(`fq-${i}`)
+        .finding(`fq2-${i}`, 'river-city', `quake-${i}`);
+    }
+    log.feed(model, before);
+    const secondRows = model.snapshot() as unknown[];
+    const atSecond: unknown = JSON.parse(JSON.stringify(answers(model)));
+    before = log.events.length;
+    log
+      .incident('quake-0', { type: 'RecordAvertedLoss', assessor: 'delta-university', avertedLoss: '700', reportRef: 'report/9', occurredAt: T2 })
+      .incident('quake-0', { type: 'RejectClaim', claimId: 'q2-0', reason: 'late', occurredAt: T2 })
+      .revoke('fq2-0');
+    log.feed(model, before);
+
+    const first = new IncidentsReadModel();
+    first.restore(firstRows.map(storedRow));
+    expect(answers(first)).toEqual(atFirst);
+    const second = new IncidentsReadModel();
+    second.restore(secondRows.map(storedRow));
+    expect(answers(second)).toEqual(atSecond);
+    expect(answers(second)).not.toEqual(atFirst);
+    expect(second.incident('quake-0')?.claims.map((c) => c.status)).toEqual(['verified', 'pending']);
+    expect(model.incident('quake-0')?.claims.map((c) => c.status)).toEqual(['verified', 'rejected']);
+  });
+
   it('keeps the groups as bytes until a question or an incident event needs them, or until it decodes them in the background', async () => {
     const log = history();
     const live = log.feed(new IncidentsReadModel());

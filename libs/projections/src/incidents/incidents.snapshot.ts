@@ -1,8 +1,9 @@
 /**
  * The snapshot of the incidents read model: one row per incident, then one row per incident id that findings name,
  * both in insertion order (claims and findings keep theirs, which the views show). Rows are tuples and the claims and
- * findings within them flat lists, copied when the snapshot is taken: claims, affected cities and findings change in
- * place as later events arrive. What events carried whole (scenario derivation, obligations) is immutable and shared.
+ * findings within them flat lists, built as the writer reaches them from rows the model no longer changes once
+ * captured (it changes a copy; see `incidentsSnapshot`). What events carried whole (scenario derivation, obligations)
+ * is immutable and shared.
  *
  *   ["incident", id, agreementId, bodyId, riskCategory, scenario, description, status, currency, originCities,
  *    affectedCities, openedAt, claims (CLAIM_WIDTH values each), avertedLoss | null, assessment | null]
@@ -17,7 +18,8 @@
 import { INCIDENT_SCENARIOS, type AssessmentDerivation, type Obligation } from '../../../domain/src/compensation/events.js';
 import { FINDING_KINDS, RISK_CATEGORIES } from '../../../domain/src/governance/events.js';
 import type { Money } from '../../../domain/src/shared/money.js';
-import { SnapshotShapeError } from '../governance/snapshot-rows.js';
+import type { DeferredSnapshotBytes } from '../read-model.js';
+import { lazyGroups, SnapshotShapeError } from '../governance/snapshot-rows.js';
 import type { ClaimView, IncidentFindingView, IncidentRow, IncidentStatus } from './incidents.read-model.js';
 
 const INCIDENT = 'incident';
@@ -44,32 +46,43 @@ function findingsOut(tied: Map<string, IncidentFindingView>): unknown[] {
   return out;
 }
 
-/** The rows of a snapshot, taken between two events; nothing in them is changed by later events. */
-export function incidentsSnapshot(incidents: Map<string, IncidentRow>, findings: Map<string, Map<string, IncidentFindingView>>): unknown[][] {
-  const rows: unknown[][] = [];
-  for (const i of incidents.values()) {
-    const a = i.avertedLoss;
-    const assessment = i.assessment;
-    rows.push([
-      INCIDENT,
-      i.incidentId,
-      i.agreementId,
-      i.bodyId,
-      i.riskCategory,
-      i.scenario,
-      i.description,
-      STATUSES.indexOf(i.status),
-      i.currency,
-      [...i.originCities],
-      [...i.affectedCities],
-      i.openedAt,
-      claimsOut(i.claims),
-      a === null ? null : [a.assessor, a.avertedLoss, a.currency, a.reportRef, a.assessedAt],
-      assessment === null ? null : [assessment.assessedAt, assessment.fundId, assessment.derivation, assessment.obligations],
-    ]);
-  }
-  for (const [incidentId, tied] of findings) rows.push([FINDINGS, incidentId, findingsOut(tied)]);
-  return rows;
+function incidentOut(i: IncidentRow): unknown[] {
+  const a = i.avertedLoss;
+  const assessment = i.assessment;
+  return [
+    INCIDENT,
+    i.incidentId,
+    i.agreementId,
+    i.bodyId,
+    i.riskCategory,
+    i.scenario,
+    i.description,
+    STATUSES.indexOf(i.status),
+    i.currency,
+    [...i.originCities],
+    [...i.affectedCities],
+    i.openedAt,
+    claimsOut(i.claims),
+    a === null ? null : [a.assessor, a.avertedLoss, a.currency, a.reportRef, a.assessedAt],
+    assessment === null ? null : [assessment.assessedAt, assessment.fundId, assessment.derivation, assessment.obligations],
+  ];
+}
+
+/**
+ * The snapshot, in groups of `perGroup` rows: the capture (between two events) copies only the lists of incidents and
+ * of findings maps, by reference; each group's tuples are built when the writer reaches it. That is exact only if the
+ * captured rows, claims, cities and findings are not changed afterwards: the model copies a row (or a findings map)
+ * before its first change after a capture (copy on write), so the captured ones stay as they were.
+ */
+export function incidentsSnapshot(incidents: Map<string, IncidentRow>, findings: Map<string, Map<string, IncidentFindingView>>, perGroup: number): DeferredSnapshotBytes[] {
+  const rows = [...incidents.values()];
+  const findingIds = [...findings.keys()];
+  const findingMaps = [...findings.values()];
+  return lazyGroups(rows.length + findingIds.length, perGroup, (r) => {
+    if (r < rows.length) return incidentOut(rows[r]);
+    const f = r - rows.length;
+    return [FINDINGS, findingIds[f], findingsOut(findingMaps[f])];
+  });
 }
 
 /** Reads what `incidentsSnapshot` wrote; throws SnapshotShapeError on anything else. */
