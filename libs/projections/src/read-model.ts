@@ -32,8 +32,8 @@ export interface ReadModel {
   /**
    * Optional: replaces the state of a fresh (never applied) model with a value `snapshot()` returned, as it was at the
    * snapshot's position. Binary rows come as Buffers viewing the snapshot file, which the runner frees right after
-   * `restore` returns: copy what you keep. Throws on anything it does not recognise, leaving the model fresh; the runner then rebuilds
-   * it from the log. Models without `restore` are always rebuilt from the beginning of the log.
+   * `restore` returns: copy what you keep. Throws on anything it does not recognise, leaving the model fresh; the runner
+   * then rebuilds it from the log. Models without `restore` are always rebuilt from the beginning of the log.
    */
   restore?(state: unknown): void;
   /**

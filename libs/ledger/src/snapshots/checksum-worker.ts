@@ -91,6 +91,8 @@ export function workerHasher(): PayloadHasher {
       else p.resolve({ hex: reply.hex, file: Buffer.from(reply.buffer) });
     });
     w.on('error', (error) => failAll(error));
+    // A reply that cannot be deserialized names no file: every pending hash fails (the snapshots are rebuilt), none hangs.
+    w.on('messageerror', (error) => failAll(error));
     w.on('exit', (code) => {
       if (worker === w) worker = null;
       failAll(new Error(`the checksum worker exited with code ${code}`));

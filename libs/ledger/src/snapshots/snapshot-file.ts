@@ -271,9 +271,10 @@ type HeaderFields = Omit<SnapshotHeader, 'format' | 'layout' | 'rows' | 'payload
  * Writes `state` as a snapshot to `sink`: an array row by row, anything else as one value. A row that is an
  * ArrayBuffer view (Uint8Array, Float64Array, Buffer…) is written as its raw bytes, a SnapshotBytes as the bytes of
  * its pieces one after the other in one row, a DeferredSnapshotBytes as the bytes it produces when reached, any other
- * row with the native JSON.stringify (so `toJSON` runs here, in the writer's slices), in ASCII (see `asciiJson`). The SHA-256 is updated piece by piece as the bytes go out, and the writer yields to the event
- * loop between slices of `sliceMs`, also inside a large binary row. `state` must not change while this runs (see
- * ReadModel.snapshot). Returns the header written.
+ * row with the native JSON.stringify (so `toJSON` runs here, in the writer's slices), in ASCII (see `asciiJson`). The
+ * SHA-256 is updated piece by piece as the bytes go out, and the writer yields to the event loop between slices of
+ * `sliceMs`, also inside a large binary row. `state` must not change while this runs (see ReadModel.snapshot).
+ * Returns the header written.
  */
 export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink: ChunkSink, options: EncodeOptions = {}): Promise<SnapshotHeader> {
   const yieldNow = options.yieldNow ?? setImmediateYield;
