@@ -17,7 +17,7 @@
  */
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
-import { deferredGroups, DeferredRestore } from '../governance/snapshot-rows.js';
+import { DeferredGroups, deferredGroups, DeferredRestore } from '../governance/snapshot-rows.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
 import type { GovernanceEvent } from '../../../domain/src/governance/events.js';
@@ -224,11 +224,11 @@ export class BalancesReadModel implements ReadModel {
   private readonly treasuryRevisions = new Map<string, number>();
   private nextSeq = 0;
   private position = -1n;
-  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
-  private deferred: DeferredRestore | null = null;
+  /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
+  private readonly deferred = new DeferredGroups();
 
   apply(event: RecordedEvent): void {
-    if (this.deferred !== null && (BALANCE_EVENTS.has(event.type) || event.stream.startsWith(TREASURY_PREFIX))) this.ready();
+    if (this.deferred.pending && (BALANCE_EVENTS.has(event.type) || event.stream.startsWith(TREASURY_PREFIX))) this.deferred.ready();
     this.position = event.position;
     if (event.stream.startsWith(TREASURY_PREFIX)) this.treasuryRevisions.set(event.stream.slice(TREASURY_PREFIX.length), Number(event.revision));
     const known = { type: event.type, data: event.data } as Known;
@@ -553,13 +553,13 @@ export class BalancesReadModel implements ReadModel {
   // ---- queries -------------------------------------------------------------------------------------------------
 
   pairBalance(payer: Party, payee: Party, currency: string): PairBalance {
-    this.ready();
+    this.deferred.ready();
     const pair = this.pairs.get(`${partyKey(payer)}|${partyKey(payee)}|${currency}`) ?? { obligated: 0n, settled: 0n, settledInKind: 0n, pending: 0n };
     return this.pairView(payer, payee, currency, pair);
   }
 
   pairBalances(options: { limit?: number; after?: string | null } = {}): Page<PairBalance> {
-    this.ready();
+    this.deferred.ready();
     const entries = [...this.pairs.entries()].sort(([a], [b]) => byKey(a, b));
     return paginate(entries, ([key]) => key, options, ([key, pair]) => {
       const [payer = '', payee = '', currency = ''] = key.split('|');
@@ -582,13 +582,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** What the party is owed net (negative: it owes), from outstanding obligations. */
   netPosition(party: Party, currency: string): string {
-    this.ready();
+    this.deferred.ready();
     return fromMinor(this.net.get(currency)?.get(partyKey(party)) ?? 0n, currency);
   }
 
   /** The party's net position in every currency it has one in (currency → amount; zero positions left out). */
   netPositionsOf(party: Party): Record<string, string> {
-    this.ready();
+    this.deferred.ready();
     const key = partyKey(party);
     const out: Record<string, string> = {};
     for (const currency of [...this.net.keys()].sort(byKey)) {
@@ -599,7 +599,7 @@ export class BalancesReadModel implements ReadModel {
   }
 
   netPositions(currency: string): Record<string, string> {
-    this.ready();
+    this.deferred.ready();
     const out: Record<string, string> = {};
     const net = this.net.get(currency) ?? new Map<string, bigint>();
     for (const key of [...net.keys()].sort(byKey)) if (net.get(key) !== 0n) out[key] = fromMinor(net.get(key) ?? 0n, currency);
@@ -608,7 +608,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** The fund's money in its established currency (or in `currency`). */
   fundBalance(fundId: string, currency?: string): FundBalance | null {
-    this.ready();
+    this.deferred.ready();
     const fund = this.fundIn(fundId, currency);
     if (fund === undefined) return null;
     const show = (v: bigint): string => fromMinor(v, fund.currency);
@@ -626,14 +626,14 @@ export class BalancesReadModel implements ReadModel {
   }
 
   obligation(obligationId: string): ObligationView | null {
-    this.ready();
+    this.deferred.ready();
     const row = this.obligations.get(obligationId);
     return row === undefined ? null : obligationView(row);
   }
 
   /** The obligation as the transfer decider needs it. */
   obligationContext(obligationId: string): ObligationContext | null {
-    this.ready();
+    this.deferred.ready();
     const row = this.obligations.get(obligationId);
     if (row === undefined) return null;
     return { obligationId, bodyId: row.bodyId, payer: parsePartyKey(row.payer), payee: parsePartyKey(row.payee), currency: row.currency, unencumbered: fromMinor(row.obligated - row.settled - row.pending, row.currency) };
@@ -641,13 +641,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** The last projected revision of the body's treasury stream (null: none yet). */
   treasuryRevision(bodyId: string): number | null {
-    this.ready();
+    this.deferred.ready();
     return this.treasuryRevisions.get(bodyId) ?? null;
   }
 
   /** What an InitiateTransfer on the treasury of `bodyId` by this payer must carry as its `payerView`. */
   payerView(bodyId: string, payer: Party): PayerView {
-    this.ready();
+    this.deferred.ready();
     const fund = payer.kind === 'fund' ? this.fundIn(payer.id) : undefined;
     return {
       asOfRevision: this.treasuryRevision(bodyId),
@@ -657,13 +657,13 @@ export class BalancesReadModel implements ReadModel {
 
   /** Where a settle or void goes: the treasury of `bodyId` (compensationStreams.treasury). Transfer ids are unique ledger-wide. */
   transferStatus(transferId: string): { status: TransferStatus; form: TransferForm; payer: Party; payee: Party; bodyId: string; obligationId: string; terms: TransferTerms } | null {
-    this.ready();
+    this.deferred.ready();
     const t = this.transfers.get(transferId);
     return t === undefined ? null : { status: t.status, form: t.terms.form, payer: t.terms.payer, payee: t.terms.payee, bodyId: t.bodyId, obligationId: t.terms.obligationId, terms: { ...t.terms } };
   }
 
   transfer(transferId: string): TransferView | null {
-    this.ready();
+    this.deferred.ready();
     const t = this.transfers.get(transferId);
     return t === undefined ? null : transferView(t);
   }
@@ -696,7 +696,7 @@ export class BalancesReadModel implements ReadModel {
   }
   /** Obligations by id, filtered; a page of at most 500. */
   listObligations(filter: ObligationFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<ObligationView> {
-    this.ready();
+    this.deferred.ready();
     const party = filter.party === undefined ? null : partyKey(filter.party);
     const rows = [...this.obligationRowsOf(party, filter.bodyId)]
       .filter((r) => party === null || r.payer === party || r.payee === party)
@@ -710,7 +710,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** Transfers by id, filtered; a page of at most 500. */
   listTransfers(filter: TransferFilter = {}, options: { limit?: number; after?: string | null } = {}): Page<TransferView> {
-    this.ready();
+    this.deferred.ready();
     const party = filter.party === undefined ? null : partyKey(filter.party);
     const rows = [...this.transfers.values()]
       .filter((t) => party === null || partyKey(t.terms.payer) === party || partyKey(t.terms.payee) === party)
@@ -723,7 +723,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** Open obligations (outstanding > 0) by id, optionally of one party (as payer or payee) or one body. */
   openObligations(options: { party?: Party; bodyId?: string; limit?: number; after?: string | null } = {}): Page<ObligationView> {
-    this.ready();
+    this.deferred.ready();
     const party = options.party === undefined ? null : partyKey(options.party);
     const rows = [...this.obligationRowsOf(party, options.bodyId)]
       .filter((r) => r.obligated - r.settled > 0n)
@@ -738,7 +738,7 @@ export class BalancesReadModel implements ReadModel {
    * available; those not fully covered are listed with their shortfall.
    */
   unpaidFundObligations(fundId: string, limit: number = BALANCES_LIMITS.defaultPageSize): { obligation: ObligationView; shortfall: string }[] {
-    this.ready();
+    this.deferred.ready();
     // Served per currency: each currency's obligations from the fund's money in that currency.
     const available = new Map<string, bigint>();
     const payer = partyKey({ kind: 'fund', id: fundId });
@@ -759,7 +759,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** What a settlement of the body in this currency may discharge: every obligation with an unencumbered amount. */
   settleableObligations(bodyId: string, currency: string): SettleableObligation[] {
-    this.ready();
+    this.deferred.ready();
     const rows = [...this.obligationRowsOf(null, bodyId)]
       .filter((r) => r.bodyId === bodyId && r.currency === currency && r.obligated - r.settled - r.pending > 0n)
       .sort((a, b) => byKey(a.obligationId, b.obligationId));
@@ -782,7 +782,7 @@ export class BalancesReadModel implements ReadModel {
    * writer serializes each chunk (toJSON, in its slices).
    */
   snapshot(): unknown[] {
-    this.ready();
+    this.deferred.ready();
     const rows: { toJSON(): unknown[] }[] = [];
     // One flat run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
     const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
@@ -830,7 +830,7 @@ export class BalancesReadModel implements ReadModel {
    * up (`caughtUp`). Throws, changing nothing, on a snapshot not of this shape.
    */
   restore(state: unknown): void {
-    if (this.position !== -1n || this.obligations.size > 0 || this.deferred !== null) throw new Error('balances: snapshot restored into a model that already applied events');
+    if (this.position !== -1n || this.obligations.size > 0 || this.deferred.pending) throw new Error('balances: snapshot restored into a model that already applied events');
     if (!Array.isArray(state) || state.length === 0) throw new Error('balances: snapshot is not a list of rows');
     const rows = state as unknown[];
     const last = rows[rows.length - 1];
@@ -844,26 +844,19 @@ export class BalancesReadModel implements ReadModel {
     const deferred = new DeferredRestore(this.name, rows.slice(0, -1), (group) => this.restoreRows(group));
     this.nextSeq = seq;
     this.position = restoredPosition;
-    this.deferred = deferred.left > 0 ? deferred : null;
+    this.deferred.hold(deferred);
   }
 
   /** The runner reached the head: chunks no event or question has needed yet are decoded in the background. */
   caughtUp(background?: BackgroundWork): void {
-    this.deferred?.inBackground(background);
+    this.deferred.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */
   undecoded(): number {
-    return this.deferred?.left ?? 0;
+    return this.deferred.left;
   }
 
-  /** Every chunk of a restored snapshot decoded (throws, again and again, if one did not decode). */
-  private ready(): void {
-    const deferred = this.deferred;
-    if (deferred === null) return;
-    deferred.finish();
-    this.deferred = null;
-  }
 
   /** Adds the entries of chunk rows (`[tag, strings, tuples]`), in order; throws on a row it did not write. */
   private restoreRows(state: readonly unknown[]): void {
@@ -960,7 +953,7 @@ export class BalancesReadModel implements ReadModel {
   }
 
   canonicalState(): unknown {
-    this.ready();
+    this.deferred.ready();
     const sortedEntries = <V, W>(m: ReadonlyMap<string, V>, f: (v: V) => W): [string, W][] => [...m.entries()].sort(([a], [b]) => byKey(a, b)).map(([k, v]) => [k, f(v)]);
     const str = (v: bigint): string => v.toString();
     return {

@@ -10,7 +10,7 @@ import { findingDecider, type FindingState } from '../../../domain/src/governanc
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import type { BackgroundWork, ReadModel } from '../read-model.js';
-import { decimal, deferredGroups, DeferredRestore, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
+import { decimal, DeferredGroups, deferredGroups, DeferredRestore, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
 
 interface Row<S> {
@@ -39,8 +39,8 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
   readonly version = 2;
   private readonly rows = new Map<string, Row<S>>();
   private readonly order = new SortedKeys();
-  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
-  private deferred: DeferredRestore | null = null;
+  /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
+  private readonly deferred = new DeferredGroups();
 
   constructor(
     private readonly prefix: string,
@@ -50,7 +50,7 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
 
   apply(event: RecordedEvent): void {
     if (!event.stream.startsWith(this.prefix) || !this.eventTypes.has(event.type)) return;
-    this.ready();
+    this.deferred.ready();
     const id = event.stream.slice(this.prefix.length);
     let row = this.rows.get(id);
     if (row === undefined) {
@@ -65,7 +65,7 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
   }
 
   canonicalState(): unknown {
-    this.ready();
+    this.deferred.ready();
     return [...this.order.after(null)].map((id) => ({ id, revision: this.rows.get(id)?.revision.toString(), state: this.rows.get(id)?.state }));
   }
 
@@ -85,7 +85,7 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
    * them, or in the background once the runner has caught up (`caughtUp`).
    */
   restore(state: unknown): void {
-    if (this.rows.size > 0 || this.deferred !== null) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    if (this.rows.size > 0 || this.deferred.pending) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
     const keys: string[] = [];
     const deferred = new DeferredRestore(this.name, state, (rows) => {
       const group = new Map<string, Row<S>>();
@@ -102,34 +102,27 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
       // The last group: the list order at once (written in id order, so one pass of comparisons).
       if (deferred.left === 0) this.order.resetAscending(keys);
     });
-    this.deferred = deferred.left > 0 ? deferred : null;
+    this.deferred.hold(deferred);
   }
 
   /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
   caughtUp(background?: BackgroundWork): void {
-    this.deferred?.inBackground(background);
+    this.deferred.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */
   undecoded(): number {
-    return this.deferred?.left ?? 0;
+    return this.deferred.left;
   }
 
-  /** Every group of a restored snapshot decoded (throws, again and again, if one did not decode). */
-  private ready(): void {
-    const deferred = this.deferred;
-    if (deferred === null) return;
-    deferred.finish();
-    this.deferred = null;
-  }
 
   protected row(id: string): Row<S> | undefined {
-    this.ready();
+    this.deferred.ready();
     return this.rows.get(id);
   }
 
   protected *ids(afterId: string | null): Generator<[string, Row<S>]> {
-    this.ready();
+    this.deferred.ready();
     for (const id of this.order.after(afterId)) {
       const row = this.rows.get(id);
       if (row !== undefined) yield [id, row];

@@ -230,3 +230,39 @@ export class DeferredRestore {
     if (whole !== null) releaseNow(whole);
   }
 }
+
+/**
+ * What a model's restore left to decode: a DeferredRestore while groups are left (or one failed to decode), else
+ * nothing. The model calls `ready` before it reads or changes its state, and hands `inBackground` the runner's work.
+ */
+export class DeferredGroups {
+  private restore: DeferredRestore | null = null;
+
+  /** Whether groups are left to decode (or one did not decode). */
+  get pending(): boolean {
+    return this.restore !== null;
+  }
+
+  /** Groups not decoded yet. */
+  get left(): number {
+    return this.restore?.left ?? 0;
+  }
+
+  /** Keeps a restore's groups, when any are left. */
+  hold(restore: DeferredRestore): void {
+    this.restore = restore.left > 0 ? restore : null;
+  }
+
+  /** Every group decoded (throws, again and again, if one did not decode). */
+  ready(): void {
+    const restore = this.restore;
+    if (restore === null) return;
+    restore.finish();
+    this.restore = null;
+  }
+
+  /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
+  inBackground(background?: BackgroundWork): void {
+    this.restore?.inBackground(background);
+  }
+}

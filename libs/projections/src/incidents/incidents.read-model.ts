@@ -11,7 +11,7 @@ import type { Money } from '../../../domain/src/shared/money.js';
 import type { AssessmentDerivation, CompensationEvent, IncidentScenario, Obligation } from '../../../domain/src/compensation/events.js';
 import type { IncidentFinding } from '../../../domain/src/compensation/assessment.js';
 import type { BackgroundWork, ReadModel } from '../read-model.js';
-import { DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
+import { DeferredGroups, DeferredRestore, SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { incidentsSnapshot, restoreIncidents } from './incidents.snapshot.js';
 
 export type IncidentStatus = 'open' | 'assessed';
@@ -118,8 +118,8 @@ export class IncidentsReadModel implements ReadModel {
   private readonly findings = new Map<string, Map<string, IncidentFindingView>>();
   /** findingId → the incident it names, so a revocation finds it. */
   private readonly findingIncident = new Map<string, string>();
-  /** The groups of a restored snapshot not decoded yet; null once every one is (or nothing was restored). */
-  private deferred: DeferredRestore | null = null;
+  /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
+  private readonly deferred = new DeferredGroups();
   /**
    * Rows and findings maps made or copied since the last snapshot's capture, which the model may change in place; any
    * other may be held by a snapshot being written, so it is copied before its first change. Null before any capture.
@@ -127,7 +127,7 @@ export class IncidentsReadModel implements ReadModel {
   private owned: WeakSet<object> | null = null;
 
   apply(event: RecordedEvent): void {
-    if (this.deferred !== null && INCIDENT_EVENTS.has(event.type)) this.ready();
+    if (this.deferred.pending && INCIDENT_EVENTS.has(event.type)) this.deferred.ready();
     // Only the events named below are read; their data has the shape their union declares.
     const e = { type: event.type, data: event.data } as Known;
     switch (e.type) {
@@ -260,7 +260,7 @@ export class IncidentsReadModel implements ReadModel {
   }
 
   incident(incidentId: string): IncidentView | null {
-    this.ready();
+    this.deferred.ready();
     const row = this.incidents.get(incidentId);
     if (row === undefined) return null;
     return {
@@ -274,7 +274,7 @@ export class IncidentsReadModel implements ReadModel {
 
   /** The standing findings tied to the incident: what CloseIncident's context carries. */
   standingFindings(incidentId: string): IncidentFinding[] {
-    this.ready();
+    this.deferred.ready();
     return this.findingsOf(incidentId)
       .filter((f) => !f.revoked)
       .map((f) => ({ findingId: f.findingId, cityId: f.cityId, kind: f.kind }));
@@ -282,7 +282,7 @@ export class IncidentsReadModel implements ReadModel {
 
   /** Summaries in incident-id order; the caller pages them. */
   *summaries(filter: IncidentListFilter = {}): Generator<IncidentSummary> {
-    this.ready();
+    this.deferred.ready();
     const ids = [...this.incidents.keys()].sort(byKey);
     for (const id of ids) {
       const row = this.incidents.get(id);
@@ -304,7 +304,7 @@ export class IncidentsReadModel implements ReadModel {
    * a row or findings map is copied before it changes (see `writable`), so the snapshot is this moment's state.
    */
   snapshot(): unknown {
-    this.ready();
+    this.deferred.ready();
     const groups = incidentsSnapshot(this.incidents, this.findings, ROWS_PER_GROUP);
     this.owned = new WeakSet();
     return groups;
@@ -316,7 +316,7 @@ export class IncidentsReadModel implements ReadModel {
    * them first.
    */
   restore(state: unknown): void {
-    if (this.incidents.size > 0 || this.findings.size > 0 || this.deferred !== null) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
+    if (this.incidents.size > 0 || this.findings.size > 0 || this.deferred.pending) throw new SnapshotShapeError(this.name, 'restored into a model that already has rows');
     const deferred = new DeferredRestore(this.name, state, (rows, group) => {
       // Decoded whole before any of it is added, each group in the order written (insertion order is the views').
       const part = restoreIncidents(this.name, rows, undefined, group * ROWS_PER_GROUP);
@@ -328,29 +328,22 @@ export class IncidentsReadModel implements ReadModel {
         for (const findingId of tied.keys()) this.findingIncident.set(findingId, incidentId);
       }
     });
-    this.deferred = deferred.left > 0 ? deferred : null;
+    this.deferred.hold(deferred);
   }
 
   /** The runner reached the head: groups no event or question has needed yet are decoded in the background. */
   caughtUp(background?: BackgroundWork): void {
-    this.deferred?.inBackground(background);
+    this.deferred.inBackground(background);
   }
 
   /** Groups of the restored snapshot not decoded yet. */
   undecoded(): number {
-    return this.deferred?.left ?? 0;
+    return this.deferred.left;
   }
 
-  /** Every group of a restored snapshot decoded (throws, again and again, if one did not decode). */
-  private ready(): void {
-    const deferred = this.deferred;
-    if (deferred === null) return;
-    deferred.finish();
-    this.deferred = null;
-  }
 
   canonicalState(): unknown {
-    this.ready();
+    this.deferred.ready();
     return {
       incidents: [...this.incidents.keys()].sort(byKey).map((id) => this.incident(id)),
       findings: [...this.findings.keys()].sort(byKey).map((id) => [id, this.findingsOf(id)]),
