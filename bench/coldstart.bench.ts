@@ -8,14 +8,14 @@
  * right then, again once the models have had time to decode what their restore deferred, and the peak over the run.
  * Targets: restart ≤ 5 s, RSS ≤ 1 GiB (at /health ok and once settled; the peaks are reported beside). Writes bench/results/coldstart.json.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ensureLedger, eventsIn } from './ledger-cache.js';
-import { rssMiB, startServer, waitUntilHealthy } from './server.js';
+import { peakRssMiB, rssMiB, startServer, waitUntilHealthy } from './server.js';
 
 const TARGETS = { restartMs: 5_000, rssMiB: 1024 } as const;
 const HEALTH_TIMEOUT_MS = 600_000;
@@ -24,16 +24,6 @@ const HEALTH_TIMEOUT_MS = 600_000;
  * they deferred in the background during the first seconds of serving.
  */
 const SETTLE_MS = 15_000;
-
-/** The process's peak resident memory so far (VmHWM), in MiB. */
-function peakRssMiB(pid: number): number | null {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? null : Math.round((Number(match[1]) / 1024) * 10) / 10;
-  } catch {
-    return null;
-  }
-}
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' }, out: { type: 'string' } } });
 const events = Number(values.events);

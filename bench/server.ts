@@ -99,14 +99,20 @@ export async function waitUntilHealthy(server: RunningServer, timeoutMs: number)
   throw new Error(`the server did not become healthy within ${timeoutMs} ms:\n${server.output()}`);
 }
 
-/** Resident set size of a process, in MiB (Linux /proc). */
-export function rssMiB(pid: number): number | null {
+/** A memory line of a process's /proc status (VmRSS now, VmHWM its peak so far), in MiB; null when unreadable. */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match === null ? null : Math.round((Number(match[1]) / 1024) * 10) / 10;
   } catch {
     return null;
   }
 }
+
+/** Resident set size of a process, in MiB (Linux /proc). */
+export const rssMiB = (pid: number): number | null => statusMiB(pid, 'VmRSS');
+
+/** The peak resident set size of a process so far, in MiB (Linux /proc). */
+export const peakRssMiB = (pid: number): number | null => statusMiB(pid, 'VmHWM');
 
 export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
