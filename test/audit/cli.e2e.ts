@@ -151,7 +151,7 @@ describe('exporting and verifying the ledger offline', () => {
   });
 
   it('refuses a worker count that is neither 0 to 16 nor auto, and verifies with auto as with none', async () => {
-    for (const workers of ['-1', '17', 'many', '1.5']) {
+    for (const workers of ['-1', '17', 'many', '1.5', '', ' 2', '0x2']) {
       const refused = await concordat(['verify', '--export', file('export.ndjson'), '--workers', workers]);
       expect(refused.code).toBe(1);
       expect(refused.err).toMatch(/--workers must be 0\.\.16 or auto/);

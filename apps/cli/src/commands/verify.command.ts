@@ -58,7 +58,8 @@ export const verifyCommand: CliCommand = {
       .action(async (options: VerifyOptions) => {
         const { defaultBlockWorkers, parseDigest, verifyExportBytes, workerBlockChecker } = await import('../../../../libs/event-store/src/audit/index.js');
         if (!existsSync(options.export)) throw new CliError(`--export: no such file ${options.export}`);
-        const workers = options.workers === undefined || options.workers === 'auto' ? defaultBlockWorkers() : Number(options.workers);
+        const given = options.workers ?? 'auto';
+        const workers = given === 'auto' ? defaultBlockWorkers() : /^\d{1,2}$/.test(given) ? Number(given) : Number.NaN;
         if (!Number.isInteger(workers) || workers < 0 || workers > MAX_WORKERS) throw new CliError(`--workers must be 0..${MAX_WORKERS} or auto`);
         const digest = options.digest === undefined ? undefined : readDigestFile(options.digest, parseDigest, '--digest');
         const total = digest !== undefined ? Number(digest.treeSize) : await estimateLines(options.export, statSync(options.export).size);
