@@ -81,7 +81,11 @@ interface PhaseResult {
   rebuilt: string[];
   warnings: string[];
   info: string[];
-  snapshotRound: { captureMs: number; maxCaptureMs: number; writeMs: number; bytes: number; maxEventLoopStallMs: number } | null;
+  /**
+   * The first start's snapshot round; `heapGrowthMB` is the JavaScript heap in use after it less before it (after a
+   * full collection): the garbage a round leaves in old space, which no collection has taken yet.
+   */
+  snapshotRound: { captureMs: number; maxCaptureMs: number; writeMs: number; bytes: number; maxEventLoopStallMs: number; heapGrowthMB: number } | null;
 }
 
 /** One start in this process: open, run to the head, (first start) snapshot and stop. Prints its result as JSON. */
@@ -129,11 +133,15 @@ async function phase(name: string, path: string, snapshotDir: string): Promise<v
   let snapshotRound: PhaseResult['snapshotRound'] = null;
   if (name === 'first-start') {
     const delay = monitorEventLoopDelay({ resolution: 1 });
+    const heapBefore = process.memoryUsage().heapUsed;
     delay.enable();
     await runner.snapshotNow();
     delay.disable();
+    const heapGrowthMB = Math.round((process.memoryUsage().heapUsed - heapBefore) / 1e6);
     const round = runner.status().snapshots?.lastRound;
-    if (round !== null && round !== undefined) snapshotRound = { captureMs: round.captureMs, maxCaptureMs: round.maxCaptureMs, writeMs: round.writeMs, bytes: round.bytes, maxEventLoopStallMs: Math.round(delay.max / 1e6) };
+    if (round !== null && round !== undefined) {
+      snapshotRound = { captureMs: round.captureMs, maxCaptureMs: round.maxCaptureMs, writeMs: round.writeMs, bytes: round.bytes, maxEventLoopStallMs: Math.round(delay.max / 1e6), heapGrowthMB };
+    }
   }
   const status = runner.status();
   await runner.stop();
