@@ -36,6 +36,7 @@ import {
 } from '../../../domain/src/compensation/events.js';
 import { parsePartyKey, type SettleableObligation } from '../../../domain/src/compensation/settlement.js';
 import type { ObligationContext, PayerView, TransferStatus } from '../../../domain/src/compensation/transfers.js';
+import { Names } from '../names.js';
 
 interface ObligationRow {
   obligationId: string;
@@ -223,6 +224,7 @@ export class BalancesReadModel implements ReadModel {
   /** Last projected revision of each treasury stream (`treasury-<bodyId>`): see PayerView. */
   private readonly treasuryRevisions = new Map<string, number>();
   private nextSeq = 0;
+  private readonly names = new Names();
   private position = -1n;
   /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
   private readonly deferred = new DeferredGroups();
@@ -320,7 +322,9 @@ export class BalancesReadModel implements ReadModel {
       }
       case 'CommitmentMade': {
         const { obligee, promise } = e.data;
-        if (obligee.kind === 'fund' && promise.kind === 'money') this.fundCommitments.set(e.data.commitmentId, { fundId: obligee.id, currency: promise.currency });
+        if (obligee.kind === 'fund' && promise.kind === 'money') {
+          this.fundCommitments.set(e.data.commitmentId, { fundId: this.names.of(obligee.id), currency: this.names.of(promise.currency) });
+        }
         return;
       }
       case 'DeliveryRecorded': {
@@ -354,7 +358,21 @@ export class BalancesReadModel implements ReadModel {
     const amount = toMinor(data.amount, data.currency);
     const row = this.requireObligation(data.obligationId);
     this.requireTreasury(stream, row.bodyId, `transfer ${data.transferId}`);
-    const transfer: TransferRow = { terms: data, bodyId: row.bodyId, amount, status: 'pending', reversed: 0n };
+    const names = this.names;
+    const party = (p: Party): Party => ({ kind: names.of(p.kind), id: names.of(p.id) });
+    // The terms as a restore rebuilds them, their names shared with the obligation's (names.ts).
+    const terms: TransferTerms = {
+      transferId: data.transferId,
+      obligationId: row.obligationId,
+      payer: party(data.payer),
+      payee: party(data.payee),
+      amount: data.amount,
+      currency: names.of(data.currency),
+      form: names.of(data.form),
+      valuation: data.valuation,
+      reverses: data.reverses,
+    };
+    const transfer: TransferRow = { terms, bodyId: row.bodyId, amount, status: 'pending', reversed: 0n };
     if (row.currency !== data.currency) this.fail(`transfer ${data.transferId} is in ${data.currency}, its obligation in ${row.currency}`);
     if (data.reverses === null) {
       if (partyKey(data.payer) !== row.payer || partyKey(data.payee) !== row.payee) this.fail(`transfer ${data.transferId} does not run from payer to payee of ${row.obligationId}`);
@@ -424,14 +442,16 @@ export class BalancesReadModel implements ReadModel {
     if (this.obligations.has(o.obligationId)) this.fail(`obligation ${o.obligationId} created twice`);
     const amount = toMinor(o.amount, o.currency);
     if (amount <= 0n) this.fail(`obligation ${o.obligationId} is not positive`);
+    // Names shared between rows (names.ts): a party, body or incident recurs in thousands of obligations.
+    const names = this.names;
     const row: ObligationRow = {
       obligationId: o.obligationId,
-      bodyId: o.bodyId,
-      payer: partyKey(o.payer),
-      payee: partyKey(o.payee),
-      currency: o.currency,
-      reason: o.reason,
-      source: o.source,
+      bodyId: names.of(o.bodyId),
+      payer: names.of(partyKey(o.payer)),
+      payee: names.of(partyKey(o.payee)),
+      currency: names.of(o.currency),
+      reason: names.of(o.reason),
+      source: { kind: names.of(o.source.kind), id: names.of(o.source.id) },
       seq: this.nextSeq++,
       obligated: amount,
       settled: 0n,

@@ -21,6 +21,7 @@ import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
+import { Names } from '../names.js';
 import { commitmentsSnapshot, restoreCommitmentsIndex, type CommitmentRow, type PendingCommitments } from './commitments.snapshot.js';
 
 export const COMMITMENTS_READ_MODEL = 'governance.commitments';
@@ -91,6 +92,32 @@ const idOfSortKey = (key: string): string => key.slice(key.indexOf('|') + 1);
 /** Longest the background decoding of a restored snapshot holds the event loop at once. */
 const DECODE_SLICE_MS = 8;
 
+/**
+ * CommitmentMade's data with its recurring names (ids, kinds, unit, currencies) shared between commitments: equal
+ * values, one copy each. The description, instants and amounts are the commitment's own and kept as recorded.
+ */
+function sharingNames(c: CommitmentMade['data'], names: Names): CommitmentMade['data'] {
+  const name = <T>(value: T): T => (typeof value === 'string' ? names.of(value) : value);
+  const { obligee, promise, value } = c;
+  return {
+    ...c,
+    agreementId: name(c.agreementId),
+    bodyId: name(c.bodyId),
+    obligor: name(c.obligor),
+    kind: name(c.kind),
+    incidentId: name(c.incidentId),
+    obligee: { ...obligee, id: name(obligee.id), kind: name(obligee.kind) },
+    promise: promise.kind === 'quantity' ? { ...promise, unit: name(promise.unit) } : { ...promise, currency: name(promise.currency) },
+    value: { ...value, currency: name(value.currency) },
+  };
+}
+
+/** A revision or position as a number (a small one costs nothing, a bigint 24 bytes); past 2^53 the model stops. */
+function safeNumber(value: bigint, what: string, model: string, event: RecordedEvent): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProjectionInvariantError(model, event.position, `${what} ${value} is beyond the integers a commitment row keeps exactly`);
+  return Number(value);
+}
+
 export class CommitmentsReadModel implements ReadModel {
   readonly name = COMMITMENTS_READ_MODEL;
   /** 3: chunks of an index row and a records row decoded on demand (commitments.snapshot.ts). */
@@ -104,18 +131,23 @@ export class CommitmentsReadModel implements ReadModel {
   private pending: PendingCommitments | null = null;
   /** Why a restored chunk could not be decoded: the model then refuses to answer rather than answer without it. */
   private broken: Error | null = null;
+  /** One copy of each id, kind, unit and currency the commitments name (names.ts). */
+  private readonly names = new Names();
 
   apply(event: RecordedEvent): void {
     if (!event.stream.startsWith(COMMITMENT_STREAM_PREFIX) || !COMMITMENT_EVENTS.has(event.type)) return;
     // Events of commitment streams are the commitment decider's events.
-    const domainEvent = { type: event.type, data: event.data } as CommitmentEvent;
-    const id = event.stream.slice(COMMITMENT_STREAM_PREFIX.length);
+    let domainEvent = { type: event.type, data: event.data } as CommitmentEvent;
+    let id = event.stream.slice(COMMITMENT_STREAM_PREFIX.length);
     const previous = this.rowOf(id);
     let sortKey: string;
     if (previous === undefined) {
       if (domainEvent.type !== 'CommitmentMade') {
         throw new ProjectionInvariantError(this.name, event.position, `${event.type} on ${event.stream} before CommitmentMade`);
       }
+      domainEvent = { type: domainEvent.type, data: sharingNames(domainEvent.data, this.names) };
+      // The map keeps the key of the first set: the data's own id, not a slice that holds the stream's name too.
+      if (domainEvent.data.commitmentId === id) id = domainEvent.data.commitmentId;
       sortKey = commitmentSortKey(domainEvent.data);
       this.order.insert(sortKey);
     } else {
@@ -123,7 +155,7 @@ export class CommitmentsReadModel implements ReadModel {
     }
     // A new row on every event: a snapshot being written holds the previous one.
     const state = commitmentDecider.evolve(previous?.state ?? commitmentDecider.initialState(), domainEvent);
-    this.rows.set(id, { state, sortKey, revision: event.revision, position: event.position });
+    this.rows.set(id, { state, sortKey, revision: safeNumber(event.revision, 'revision', this.name, event), position: safeNumber(event.position, 'position', this.name, event) });
     const next = nextDeadlineMs(state);
     if (next === null) this.deadlines.delete(id);
     else this.deadlines.set(id, next);

@@ -29,8 +29,9 @@ export interface CommitmentRow {
   readonly state: CommitmentState;
   /** Its place in the list order (see `commitmentSortKey`). */
   readonly sortKey: string;
-  readonly revision: bigint;
-  readonly position: bigint;
+  /** Numbers, not bigints (safe integers: the model refuses larger ones). */
+  readonly revision: number;
+  readonly position: number;
 }
 
 /**
@@ -95,8 +96,6 @@ class StringTable {
   }
 }
 
-const bigOut = (value: bigint): number | string => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString());
-
 const isText = (v: unknown): v is string => typeof v === 'string';
 
 function exactKeys(value: object, keys: readonly string[]): boolean {
@@ -138,7 +137,7 @@ function commitmentOut(id: string, row: CommitmentRow, s: StringTable, out: unkn
   const { state } = row;
   const c = state.commitment;
   if (c === null || state.phase === null) throw new Error(`commitment ${id}: a row exists only after CommitmentMade`);
-  out.push(id, bigOut(row.revision), bigOut(row.position));
+  out.push(id, row.revision, row.position);
   if (encodable(id, c)) {
     const p = c.promise;
     out.push(
@@ -274,9 +273,9 @@ class Reader {
     return typeof v === 'number' && Number.isSafeInteger(v) ? v : this.fail(`${this.about(what)} is not an integer`);
   }
 
-  big(v: unknown, what: string): bigint {
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-    if (typeof v === 'string' && /^(0|[1-9]\d{0,30})$/.test(v)) return BigInt(v);
+  /** A revision or position: a non-negative safe integer (a row keeps no larger one). */
+  index(v: unknown, what: string): number {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
     return this.fail(`${this.about(what)} is not a non-negative integer`);
   }
 
@@ -377,7 +376,7 @@ class Reader {
       overdueMarked: overdueMarked === 1,
       lastOccurredAtMs: last === null ? null : this.count(last, 'last instant'),
     };
-    return [id, { state, sortKey: sortKeyOf(commitment), revision: this.big(r[at + 1], 'revision'), position: this.big(r[at + 2], 'position') }];
+    return [id, { state, sortKey: sortKeyOf(commitment), revision: this.index(r[at + 1], 'revision'), position: this.index(r[at + 2], 'position') }];
   }
 }
 
