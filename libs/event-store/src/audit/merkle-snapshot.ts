@@ -1,22 +1,25 @@
 /**
- * The snapshot of a MerkleCache as rows for the read-model snapshot file: a JSON header, then one binary row per
- * level of the tree (leaf hashes first, then the inner nodes, level by level, 32 raw bytes per hash) and, in ordinal
- * leaf order, one binary row of the leaves' positions (int64 little-endian).
+ * The snapshot of a MerkleCache as rows for the read-model snapshot file: a JSON header, one binary row of the leaf
+ * hashes of the incomplete last block (fewer than 64), then one binary row per level the tree keeps (the roots of
+ * its 64-leaf blocks, then the levels above them, 32 raw bytes per hash) and, in ordinal leaf order, one binary
+ * row of the leaves' positions (int64 little-endian).
  *
- * Inner nodes are stored rather than recomputed: at 1,000,000 leaves recomputing them costs about a second of
- * SHA-256 at every start, copying them back a few milliseconds, for twice the bytes (64 MB). Their integrity is the
- * snapshot file's (payload SHA-256, checked before restore); restore checks every level's size and the root over
- * the stored subtrees against the root captured with them.
+ * The tree keeps nothing below its block roots (about 1 byte per leaf, 1 MB at 1,000,000 leaves), and neither does
+ * the snapshot: restore copies the rows back and recomputes nothing. Their integrity is the snapshot file's
+ * (payload SHA-256, checked before restore); restore checks every row's size and the root over the stored subtrees
+ * against the root captured with them. Format merkle-levels/2 (every level, leaf hashes first) is refused, and the
+ * read model rebuilt from the log.
  *
- * Capture is O(1) on little-endian machines: the rows are views of bytes the cache never rewrites (appends go past
- * them; growth copies them elsewhere), written out by the snapshot writer in slices after the capture.
+ * Capture is O(1) on little-endian machines: the level rows are views of bytes the cache never rewrites (appends go
+ * past them; growth copies them elsewhere), written out by the snapshot writer in slices after the capture; the
+ * last block's leaves are a copy of at most 2 KB.
  */
 import { endianness } from 'node:os';
 import { HASH_BYTES } from './proof-verify.js';
-import { MAX_MERKLE_LEAVES, MerkleLog } from './merkle.js';
+import { LEAF_BLOCK_HEIGHT, LEAF_BLOCK_LEAVES, MAX_MERKLE_LEAVES, MerkleLog } from './merkle.js';
 import type { LeafOrder, MerkleCacheCapture } from './service.js';
 
-export const MERKLE_SNAPSHOT_FORMAT = 'merkle-levels/2';
+export const MERKLE_SNAPSHOT_FORMAT = 'merkle-levels/3';
 const POSITION_BYTES = 8;
 const HEX_HASH = /^[0-9a-f]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
@@ -37,11 +40,11 @@ export class MerkleSnapshotRejected extends Error {
   }
 }
 
-/** Levels a tree of `size` leaves has (as MerkleLog keeps them) and how many hashes each holds. */
+/** Levels a tree of `size` leaves keeps (block roots first, as MerkleLog keeps them) and how many hashes each holds. */
 function levelCounts(size: number): number[] {
-  const counts = [size];
-  // At most 53 levels below 2^53.
-  for (let height = 1; 2 ** height <= size; height += 1) counts.push(Math.floor(size / 2 ** height));
+  const counts: number[] = [];
+  // At most 53 - 6 levels below 2^53.
+  for (let height = LEAF_BLOCK_HEIGHT; 2 ** height <= size; height += 1) counts.push(Math.floor(size / 2 ** height));
   return counts;
 }
 
@@ -56,7 +59,7 @@ function positionBytes(positions: BigInt64Array): Uint8Array {
 /** The rows of a snapshot of `capture`, whose tree has `root` (hex) at the captured size. */
 export function merkleSnapshotRows(capture: MerkleCacheCapture, root: string): unknown[] {
   const header: MerkleSnapshotHeader = { format: MERKLE_SNAPSHOT_FORMAT, leafOrder: capture.leafOrder, treeSize: String(capture.size), root };
-  const rows: unknown[] = [header, ...capture.levels];
+  const rows: unknown[] = [header, capture.blockLeaves, ...capture.levels];
   if (capture.positions !== null) rows.push(positionBytes(capture.positions));
   return rows;
 }
@@ -89,12 +92,13 @@ export function decodeMerkleSnapshot(state: unknown, leafOrder: LeafOrder): { tr
   if (!Array.isArray(state) || state.length === 0) throw new MerkleSnapshotRejected('not an array of rows');
   const { size, root } = header(state[0], leafOrder);
   const counts = levelCounts(size);
-  const expectedRows = 1 + counts.length + (leafOrder === 'ordinal' ? 1 : 0);
+  const expectedRows = 2 + counts.length + (leafOrder === 'ordinal' ? 1 : 0);
   if (state.length !== expectedRows) throw new MerkleSnapshotRejected(`${state.length} rows where ${expectedRows} were due`);
-  const levels = counts.map((count, height) => rowBytes(state[1 + height], count * HASH_BYTES, 1 + height));
+  const blockLeaves = rowBytes(state[1], (size % LEAF_BLOCK_LEAVES) * HASH_BYTES, 1);
+  const levels = counts.map((count, i) => rowBytes(state[2 + i], count * HASH_BYTES, 2 + i));
   let positions: BigInt64Array | null = null;
   if (leafOrder === 'ordinal') {
-    const bytes = rowBytes(state[1 + counts.length], size * POSITION_BYTES, 1 + counts.length);
+    const bytes = rowBytes(state[2 + counts.length], size * POSITION_BYTES, 2 + counts.length);
     positions = new BigInt64Array(size);
     let previous = -1n;
     for (let i = 0; i < size; i += 1) {
@@ -104,8 +108,8 @@ export function decodeMerkleSnapshot(state: unknown, leafOrder: LeafOrder): { tr
       previous = position;
     }
   }
-  // fromLevels copies the levels into buffers of their own.
-  const tree = MerkleLog.fromLevels(levels);
+  // fromLevels copies the rows into buffers of its own.
+  const tree = MerkleLog.fromLevels(levels, blockLeaves);
   const restored = tree.root().toString('hex');
   if (restored !== root) throw new MerkleSnapshotRejected(`the stored subtrees give the root ${restored}, the header says ${root}`);
   return { tree, positions };

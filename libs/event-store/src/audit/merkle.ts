@@ -55,19 +55,40 @@ class HashLevel {
   }
 }
 
-/** The level above `level`: one inner node per complete pair, hashed through reused scratch space. */
-function parentLevel(level: HashLevel): HashLevel {
-  const count = Math.floor(level.count / 2);
-  const parents = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
-  const children = level.prefix(count * 2);
-  const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
-  scratch[0] = 0x01;
-  for (let i = 0; i < count; i += 1) {
-    // Left and right siblings sit side by side: one copy gives SHA-256 its whole input after the 0x01 prefix.
-    children.copy(scratch, 1, i * 2 * HASH_BYTES, (i + 1) * 2 * HASH_BYTES);
-    parents.write(hash('sha256', scratch, 'hex'), i * HASH_BYTES, 'hex');
+/** Height of the subtrees whose roots the log keeps as its lowest level: blocks of 2^6 = 64 leaves. */
+export const LEAF_BLOCK_HEIGHT = 6;
+/** Leaves in one block: the unit the log drops from memory once complete and reads back from the event store. */
+export const LEAF_BLOCK_LEAVES = 2 ** LEAF_BLOCK_HEIGHT;
+const BLOCK_BYTES = LEAF_BLOCK_LEAVES * HASH_BYTES;
+
+/**
+ * Leaf hashes of blocks the log no longer holds, by block index (block b is leaves 64b to 64b + 63): 32 bytes per
+ * leaf, in order, read back from the event store and checked with `MerkleLog.blockMatches` before use. A block may
+ * be given in part (its first leaves) when a computation only needs those, as for a root at a size inside it.
+ */
+export type LeafBlocks = ReadonlyMap<number, Uint8Array>;
+
+const NO_BLOCKS: LeafBlocks = new Map();
+
+/** MTH over leaf hashes [from, to) of `leaves` (to > from), split as RFC 6962 splits. */
+function rangeHash(leaves: Uint8Array, from: number, to: number): Buffer {
+  if (to - from === 1) return Buffer.from(leaves.subarray(from * HASH_BYTES, to * HASH_BYTES));
+  const k = splitPoint(to - from);
+  return hashChildren(rangeHash(leaves, from, from + k), rangeHash(leaves, from + k, to));
+}
+
+/**
+ * The root of one whole block of leaf hashes, reduced in place in `work` (a block's worth of bytes, overwritten):
+ * 63 hashes and no buffer beyond the ones SHA-256 returns.
+ */
+function blockRootIn(work: Buffer): Buffer {
+  for (let width = LEAF_BLOCK_LEAVES; width > 1; width /= 2) {
+    for (let i = 0; i < width / 2; i += 1) {
+      work.copy(nodeScratch, 1, 2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES);
+      work.set(hash('sha256', nodeScratch, 'buffer'), i * HASH_BYTES);
+    }
   }
-  return new HashLevel(parents, count);
+  return Buffer.from(work.subarray(0, HASH_BYTES));
 }
 
 /** Largest power of two strictly below n (n ≥ 2): where RFC 6962 splits a tree of n leaves. */
@@ -77,12 +98,12 @@ function splitPoint(n: number): number {
   return k;
 }
 
-/** Levels a log of `size` leaves holds: the leaves, and one more per doubling (1 for the empty log). */
-function heightsOf(size: number): number {
-  let heights = 1;
-  // At most 53 turns below 2^53.
-  while (2 ** heights <= size) heights += 1;
-  return heights;
+/** Heights at or above the block height that a log of `size` leaves holds whole subtrees of. */
+function keptLevels(size: number): number {
+  let levels = 0;
+  // At most 53 - 6 turns below 2^53.
+  while (2 ** (LEAF_BLOCK_HEIGHT + levels) <= size) levels += 1;
+  return levels;
 }
 
 function isPowerOfTwo(n: number): boolean {
@@ -95,56 +116,102 @@ function checkSize(name: string, value: number, max: number): void {
   }
 }
 
+/** Where one computation takes the leaves of a block: null when they are not at hand. */
+type BlockSource = (block: number, leaves: number) => Uint8Array | null;
+
 /**
- * An append-only Merkle log that keeps every complete subtree hash (≈ 64 bytes per leaf: the leaf hashes plus
- * every level above them), so the root at any past size and any proof cost O(log n) hashes instead of a rebuild.
+ * An append-only RFC 6962 Merkle log that keeps the complete subtrees of 64 leaves and more (about 1 byte per leaf:
+ * one 32-byte hash per block of 64, plus the levels above it) and the leaf hashes of the block under construction.
+ * Roots and proofs that need nodes below a block's root inside a complete block take that block's leaf hashes as
+ * an argument (`LeafBlocks`, read back from the event store by the caller); the `blocksFor…` methods name the
+ * blocks a request needs, at most one per size or index it names. Hashing stays synchronous: fetching is the
+ * caller's.
  */
 export class MerkleLog {
-  /** levels[h] holds the hashes of the complete subtrees of 2^h leaves, left to right. */
+  /** levels[i] holds the hashes of the complete subtrees of 2^(6 + i) leaves, left to right. */
   private readonly levels: HashLevel[] = [new HashLevel()];
+  /** The leaf hashes of the block under construction: reused for every block, never handed out as a view. */
+  private readonly current = Buffer.alloc(BLOCK_BYTES);
+  private currentCount = 0;
 
-  /**
-   * A log holding `leafHashes` (32 bytes each, in order; copied), its inner nodes recomputed level by level: about
-   * one SHA-256 per leaf, with no per-leaf allocation.
-   */
+  /** A log holding `leafHashes` (32 bytes each, in order), appended one by one: about one SHA-256 per leaf. */
   static fromLeafHashes(leafHashes: Uint8Array): MerkleLog {
     if (leafHashes.length % HASH_BYTES !== 0) throw new RangeError(`leaf hashes come in ${HASH_BYTES}-byte units; got ${leafHashes.length} bytes`);
     const count = leafHashes.length / HASH_BYTES;
     if (count > MAX_MERKLE_LEAVES) throw new RangeError('too many leaves for one Merkle log');
     const log = new MerkleLog();
-    const leaves = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
-    leaves.set(leafHashes);
-    log.levels[0] = new HashLevel(leaves, count);
-    // One level per height: at most 53 turns for any count below 2^53.
-    for (let level = log.levels[0]; level.count >= 2; ) {
-      level = parentLevel(level);
-      log.levels.push(level);
+    for (let i = 0; i < count; i += 1) log.appendLeafHash(leafHashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    return log;
+  }
+
+  /**
+   * A log given the levels a log of its size keeps (levels[i]: its complete subtrees of 2^(6 + i) leaves, in
+   * order, as `levelsUpTo` answers them) and the leaf hashes of its incomplete last block (`blockLeavesUpTo`);
+   * both copied. Its size is 64 leaves per block of levels[0] plus those leaves. Checks the counts, not the hashes:
+   * the caller vouches for the bytes (a sealed snapshot).
+   */
+  static fromLevels(levels: readonly Uint8Array[], currentLeaves: Uint8Array): MerkleLog {
+    const currentCount = currentLeaves.length / HASH_BYTES;
+    if (!Number.isInteger(currentCount) || currentCount >= LEAF_BLOCK_LEAVES) {
+      throw new RangeError(`the incomplete block holds fewer than ${LEAF_BLOCK_LEAVES} whole leaf hashes; got ${currentLeaves.length} bytes`);
     }
+    const blocks = levels.length === 0 ? 0 : levels[0].length / HASH_BYTES;
+    const size = blocks * LEAF_BLOCK_LEAVES + currentCount;
+    if (!Number.isSafeInteger(size) || size > MAX_MERKLE_LEAVES) throw new RangeError('the block level is not whole hashes');
+    const expected = keptLevels(size);
+    if (levels.length !== expected) throw new RangeError(`a log of ${size} leaves keeps ${expected} levels; got ${levels.length}`);
+    const log = new MerkleLog();
+    log.levels.length = 0;
+    levels.forEach((bytes, i) => {
+      const count = Math.floor(size / 2 ** (LEAF_BLOCK_HEIGHT + i));
+      if (bytes.length !== count * HASH_BYTES) throw new RangeError(`level ${i} of a log of ${size} leaves holds ${count} hashes; got ${bytes.length} bytes`);
+      const owned = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
+      owned.set(bytes);
+      log.levels.push(new HashLevel(owned, count));
+    });
+    if (log.levels.length === 0) log.levels.push(new HashLevel());
+    log.current.set(currentLeaves);
+    log.currentCount = currentCount;
     return log;
   }
 
   get size(): number {
+    return this.completeBlocks * LEAF_BLOCK_LEAVES + this.currentCount;
+  }
+
+  /** Complete blocks: their roots are level 0; their leaves are no longer held. */
+  get completeBlocks(): number {
     return this.levels[0].count;
   }
 
-  /** Bytes held by the cache: the memory cost of keeping proofs cheap. */
+  /** Index of the first leaf still held (the first of the block under construction). */
+  get firstHeldLeaf(): number {
+    return this.completeBlocks * LEAF_BLOCK_LEAVES;
+  }
+
+  /** Bytes held: the kept levels and the block under construction. */
   get retainedBytes(): number {
-    return this.levels.reduce((total, level) => total + level.byteLength, 0);
+    return this.levels.reduce((total, level) => total + level.byteLength, this.current.length);
   }
 
   /** Appends a leaf hash (already SHA-256(0x00 || leaf)). */
   appendLeafHash(leafHash: Uint8Array): void {
     if (leafHash.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes; got ${leafHash.length}`);
     if (this.size >= MAX_MERKLE_LEAVES) throw new RangeError('the Merkle log is full');
-    this.levels[0].push(leafHash);
-    // Each append completes at most one subtree per level, bottom up: amortised one inner hash per leaf.
-    let height = 0;
-    while (this.levels[height].count % 2 === 0) {
-      const level = this.levels[height];
-      const parent = level.lastPairParent();
-      if (this.levels.length === height + 1) this.levels.push(new HashLevel());
-      this.levels[height + 1].push(parent);
-      height += 1;
+    this.current.set(leafHash, this.currentCount * HASH_BYTES);
+    this.currentCount += 1;
+    if (this.currentCount < LEAF_BLOCK_LEAVES) return;
+    // The block is complete: its root joins the kept levels and its leaves are dropped (reduced in place, the
+    // buffer then starts the next block).
+    this.levels[0].push(blockRootIn(this.current));
+    this.currentCount = 0;
+    // Each block completes at most one subtree per level above it, bottom up: amortised one hash per block.
+    let i = 0;
+    while (this.levels[i].count % 2 === 0) {
+      const parent = this.levels[i].lastPairParent();
+      if (this.levels.length === i + 1) this.levels.push(new HashLevel());
+      this.levels[i + 1].push(parent);
+      i += 1;
     }
   }
 
@@ -153,115 +220,185 @@ export class MerkleLog {
     this.appendLeafHash(hashLeaf(leaf));
   }
 
-  /**
-   * A log of `levels[0].length / 32` leaves given every level a log of that size holds (levels[h]: the hashes of its
-   * complete subtrees of 2^h leaves, in order; copied), as `levelsUpTo` answers them. Checks their counts, not their
-   * hashes: the caller vouches for the bytes (a sealed snapshot), which is what makes this cheaper than
-   * fromLeafHashes.
-   */
-  static fromLevels(levels: readonly Uint8Array[]): MerkleLog {
-    const size = levels.length === 0 ? -1 : levels[0].length / HASH_BYTES;
-    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_MERKLE_LEAVES) throw new RangeError('the leaf level is not whole leaf hashes');
-    const heights = heightsOf(size);
-    if (levels.length !== heights) throw new RangeError(`a log of ${size} leaves has ${heights} levels; got ${levels.length}`);
-    const log = new MerkleLog();
-    log.levels.length = 0;
-    levels.forEach((bytes, height) => {
-      const count = Math.floor(size / 2 ** height);
-      if (bytes.length !== count * HASH_BYTES) throw new RangeError(`level ${height} of a log of ${size} leaves holds ${count} hashes; got ${bytes.length} bytes`);
-      const owned = Buffer.alloc(Math.max(64, count) * HASH_BYTES);
-      owned.set(bytes);
-      log.levels.push(new HashLevel(owned, count));
-    });
-    return log;
+  /** Whether `leaves` are the 64 leaf hashes of complete block `block`: their root is the one kept for it. */
+  blockMatches(block: number, leaves: Uint8Array): boolean {
+    checkSize('block', block, this.completeBlocks - 1);
+    if (leaves.length !== BLOCK_BYTES) return false;
+    blockWork.set(leaves);
+    return blockRootIn(blockWork).equals(this.levels[0].at(block));
   }
 
   /**
-   * Every level of the tree of the first `size` leaves (see fromLevels), as views rather than copies: later appends
-   * never change these bytes, so the views may be kept (a snapshot captured between two events) while the log grows.
+   * The kept levels of the tree of the first `size` leaves (see fromLevels), as views rather than copies: later
+   * appends never change these bytes, so the views may be kept (a snapshot captured between two events).
    */
   levelsUpTo(size: number): Buffer[] {
     checkSize('size', size, this.size);
-    const heights = heightsOf(size);
-    return this.levels.slice(0, heights).map((level, height) => level.prefix(Math.floor(size / 2 ** height)));
+    return this.levels.slice(0, keptLevels(size)).map((level, i) => level.prefix(Math.floor(size / 2 ** (LEAF_BLOCK_HEIGHT + i))));
   }
 
-  /** The first `size` leaf hashes, 32 bytes each, as a view (see levelsUpTo). */
-  leafHashesUpTo(size: number): Buffer {
+  /**
+   * The leaf hashes of the incomplete last block of the tree of the first `size` leaves (size mod 64 of them),
+   * copied: from the block under construction, or from `blocks` when that block is complete.
+   */
+  blockLeavesUpTo(size: number, blocks: LeafBlocks = NO_BLOCKS): Buffer {
     checkSize('size', size, this.size);
-    return this.levels[0].prefix(size);
+    const block = Math.floor(size / LEAF_BLOCK_LEAVES);
+    const count = size - block * LEAF_BLOCK_LEAVES;
+    if (count === 0) return Buffer.alloc(0);
+    return Buffer.from(this.required(this.sourceOf(blocks)(block, count)).subarray(0, count * HASH_BYTES));
   }
 
   /** The leaf hash at `index`, copied. */
-  leafHash(index: number): Buffer {
+  leafHash(index: number, blocks: LeafBlocks = NO_BLOCKS): Buffer {
     checkSize('index', index, this.size - 1);
-    return Buffer.from(this.levels[0].at(index));
+    return this.required(this.leafIn(index, this.sourceOf(blocks)));
   }
 
   /** The tree hash of the first `treeSize` leaves (default: all). */
-  root(treeSize: number = this.size): Buffer {
+  root(treeSize: number = this.size, blocks: LeafBlocks = NO_BLOCKS): Buffer {
     checkSize('treeSize', treeSize, this.size);
-    return treeSize === 0 ? Buffer.from(EMPTY_TREE_ROOT) : this.subtreeHash(0, treeSize);
+    return this.required(this.rootIn(treeSize, this.sourceOf(blocks)));
   }
 
   /** RFC 6962 §2.1.1 audit path for leaf `index` in the tree of the first `treeSize` leaves, leaf side first. */
-  inclusionProof(index: number, treeSize: number = this.size): Buffer[] {
-    checkSize('treeSize', treeSize, this.size);
-    if (treeSize === 0) throw new RangeError('the empty tree has no leaves to prove');
-    checkSize('index', index, treeSize - 1);
-    const proof: Buffer[] = [];
-    this.path(index, 0, treeSize, proof);
-    return proof;
+  inclusionProof(index: number, treeSize: number = this.size, blocks: LeafBlocks = NO_BLOCKS): Buffer[] {
+    this.checkInclusion(index, treeSize);
+    const proof: (Buffer | null)[] = [];
+    this.path(index, 0, treeSize, this.sourceOf(blocks), proof);
+    return proof.map((node) => this.required(node));
   }
 
   /** RFC 6962 §2.1.2 proof that the tree of `size2` leaves extends the tree of its first `size1` leaves. */
-  consistencyProof(size1: number, size2: number = this.size): Buffer[] {
-    checkSize('size2', size2, this.size);
-    checkSize('size1', size1, size2);
-    const proof: Buffer[] = [];
-    if (size1 > 0 && size1 < size2) this.subproof(size1, 0, size2, true, proof);
-    return proof;
+  consistencyProof(size1: number, size2: number = this.size, blocks: LeafBlocks = NO_BLOCKS): Buffer[] {
+    this.checkConsistency(size1, size2);
+    const proof: (Buffer | null)[] = [];
+    if (size1 > 0 && size1 < size2) this.subproof(size1, 0, size2, true, this.sourceOf(blocks), proof);
+    return proof.map((node) => this.required(node));
   }
 
-  /** MTH(D[start:end]): a cached node when the range is a complete aligned subtree, else split as RFC 6962 does. */
-  private subtreeHash(start: number, end: number): Buffer {
+  /** The complete blocks whose leaves `root(treeSize)` needs (at most one). */
+  blocksForRoot(treeSize: number): number[] {
+    checkSize('treeSize', treeSize, this.size);
+    return this.recorded((source) => this.rootIn(treeSize, source));
+  }
+
+  /** The complete blocks whose leaves `leafHash(index)`, `inclusionProof(index, treeSize)` and `root(treeSize)` need. */
+  blocksForInclusion(index: number, treeSize: number): number[] {
+    this.checkInclusion(index, treeSize);
+    return this.recorded((source) => {
+      this.leafIn(index, source);
+      this.path(index, 0, treeSize, source, []);
+      this.rootIn(treeSize, source);
+    });
+  }
+
+  /** The complete blocks whose leaves `consistencyProof(size1, size2)` and the roots at both sizes need. */
+  blocksForConsistency(size1: number, size2: number): number[] {
+    this.checkConsistency(size1, size2);
+    return this.recorded((source) => {
+      if (size1 > 0 && size1 < size2) this.subproof(size1, 0, size2, true, source, []);
+      this.rootIn(size1, source);
+      this.rootIn(size2, source);
+    });
+  }
+
+  private checkInclusion(index: number, treeSize: number): void {
+    checkSize('treeSize', treeSize, this.size);
+    if (treeSize === 0) throw new RangeError('the empty tree has no leaves to prove');
+    checkSize('index', index, treeSize - 1);
+  }
+
+  private checkConsistency(size1: number, size2: number): void {
+    checkSize('size2', size2, this.size);
+    checkSize('size1', size1, size2);
+  }
+
+  /** Leaves of the block under construction from memory, of complete blocks from `blocks` (whole or a prefix). */
+  private sourceOf(blocks: LeafBlocks): BlockSource {
+    return (block, leaves) => {
+      if (block === this.completeBlocks) return leaves <= this.currentCount ? this.current : null;
+      const given = blocks.get(block);
+      return given !== undefined && given.length >= leaves * HASH_BYTES ? given : null;
+    };
+  }
+
+  /** The complete blocks a computation run over a recording source asks for, in order. */
+  private recorded(run: (source: BlockSource) => void): number[] {
+    const wanted = new Set<number>();
+    run((block) => {
+      if (block === this.completeBlocks) return this.current;
+      wanted.add(block);
+      return null;
+    });
+    return [...wanted].sort((a, b) => a - b);
+  }
+
+  private required(node: Buffer | Uint8Array | null): Buffer {
+    if (node === null) throw new RangeError('the leaves of a complete block this needs were not supplied (see blocksFor…)');
+    return Buffer.isBuffer(node) ? node : Buffer.from(node);
+  }
+
+  private leafIn(index: number, source: BlockSource): Buffer | null {
+    const block = Math.floor(index / LEAF_BLOCK_LEAVES);
+    const offset = index - block * LEAF_BLOCK_LEAVES;
+    const leaves = source(block, offset + 1);
+    return leaves === null ? null : Buffer.from(leaves.subarray(offset * HASH_BYTES, (offset + 1) * HASH_BYTES));
+  }
+
+  private rootIn(treeSize: number, source: BlockSource): Buffer | null {
+    return treeSize === 0 ? Buffer.from(EMPTY_TREE_ROOT) : this.subtreeHash(0, treeSize, source);
+  }
+
+  /**
+   * MTH(D[start:end]): a kept node when the range is a complete aligned subtree of a block or more, hashed from the
+   * leaves when it lies inside one block, else split as RFC 6962 does. Null when a block's leaves are not at hand.
+   */
+  private subtreeHash(start: number, end: number, source: BlockSource): Buffer | null {
     const width = end - start;
-    if (isPowerOfTwo(width) && start % width === 0) {
-      const height = Math.log2(width);
-      return Buffer.from(this.levels[height].at(start / width));
+    if (width >= LEAF_BLOCK_LEAVES && isPowerOfTwo(width) && start % width === 0) {
+      return Buffer.from(this.levels[Math.log2(width) - LEAF_BLOCK_HEIGHT].at(start / width));
+    }
+    const block = Math.floor(start / LEAF_BLOCK_LEAVES);
+    const first = block * LEAF_BLOCK_LEAVES;
+    if (end <= first + LEAF_BLOCK_LEAVES) {
+      const leaves = source(block, end - first);
+      return leaves === null ? null : rangeHash(leaves, start - first, end - first);
     }
     const k = splitPoint(width);
-    return hashChildren(this.subtreeHash(start, start + k), this.subtreeHash(start + k, end));
+    const left = this.subtreeHash(start, start + k, source);
+    const right = this.subtreeHash(start + k, end, source);
+    return left === null || right === null ? null : hashChildren(left, right);
   }
 
   /** PATH(m, D[start:end]), appending the deepest sibling first so the proof reads leaf to root. */
-  private path(m: number, start: number, end: number, out: Buffer[]): void {
+  private path(m: number, start: number, end: number, source: BlockSource, out: (Buffer | null)[]): void {
     const width = end - start;
     if (width <= 1) return;
     const k = splitPoint(width);
     if (m < k) {
-      this.path(m, start, start + k, out);
-      out.push(this.subtreeHash(start + k, end));
+      this.path(m, start, start + k, source, out);
+      out.push(this.subtreeHash(start + k, end, source));
     } else {
-      this.path(m - k, start + k, end, out);
-      out.push(this.subtreeHash(start, start + k));
+      this.path(m - k, start + k, end, source, out);
+      out.push(this.subtreeHash(start, start + k, source));
     }
   }
 
   /** SUBPROOF(m, D[start:end], b) of RFC 6962 §2.1.2. */
-  private subproof(m: number, start: number, end: number, wholeOldTree: boolean, out: Buffer[]): void {
+  private subproof(m: number, start: number, end: number, wholeOldTree: boolean, source: BlockSource, out: (Buffer | null)[]): void {
     const width = end - start;
     if (m === width) {
-      if (!wholeOldTree) out.push(this.subtreeHash(start, end));
+      if (!wholeOldTree) out.push(this.subtreeHash(start, end, source));
       return;
     }
     const k = splitPoint(width);
     if (m <= k) {
-      this.subproof(m, start, start + k, wholeOldTree, out);
-      out.push(this.subtreeHash(start + k, end));
+      this.subproof(m, start, start + k, wholeOldTree, source, out);
+      out.push(this.subtreeHash(start + k, end, source));
     } else {
-      this.subproof(m - k, start + k, end, false, out);
-      out.push(this.subtreeHash(start, start + k));
+      this.subproof(m - k, start + k, end, false, source, out);
+      out.push(this.subtreeHash(start, start + k, source));
     }
   }
 }
@@ -275,6 +412,8 @@ export class MerkleLog {
 const leafScratch = Buffer.alloc(1 + HASH_BYTES);
 const nodeScratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 nodeScratch[0] = 0x01;
+/** Where `blockMatches` reduces a block it checks, so the caller's bytes stay as they were. */
+const blockWork = Buffer.alloc(BLOCK_BYTES);
 
 /** Puts a leaf given in hex into the leaf scratch, after its 0x00 prefix. */
 function leafInScratch(leafHex: string): Buffer {

@@ -260,10 +260,17 @@ describe('random trees', () => {
   const leafHashes = (count: number, seed: number): Buffer[] =>
     Array.from({ length: count }, (_, i) => hashLeaf(Buffer.from(`leaf ${seed} ${i}`)));
 
-  const buildLog = (leaves: readonly Buffer[]): MerkleLog => {
+  /** The log with the leaves of its complete blocks at hand, as the audit service reads them back from the store. */
+  const buildLog = (leaves: readonly Buffer[]): Pick<MerkleLog, 'root' | 'inclusionProof' | 'consistencyProof' | 'leafHash'> => {
     const log = new MerkleLog();
     for (const leaf of leaves) log.appendLeafHash(leaf);
-    return log;
+    const blocks = new Map(Array.from({ length: log.completeBlocks }, (_, b) => [b, Buffer.concat(leaves.slice(b * 64, b * 64 + 64))]));
+    return {
+      root: (n = log.size) => log.root(n, blocks),
+      inclusionProof: (index, n = log.size) => log.inclusionProof(index, n, blocks),
+      consistencyProof: (m, n = log.size) => log.consistencyProof(m, n, blocks),
+      leafHash: (index) => log.leafHash(index, blocks),
+    };
   };
 
   /** The RFC 6962 definition, recursively from scratch: the reference the cached log must agree with. */

@@ -8,20 +8,28 @@
  * between two it did is the incident.
  *
  * Proofs come from a MerkleCache per store (kept in a WeakMap), fed by catching up on the log page by page or
- * live through `apply`, so no call rebuilds the tree.
+ * live through `apply`, so no call rebuilds the tree. The tree keeps no leaves of complete 64-leaf blocks (about
+ * 1 byte per leaf instead of 64): a proof or past root that needs nodes inside such a block reads the block's 64
+ * events back from the store and checks them against the block root the tree kept before using them.
  */
 import { systemClock, toIso, type Clock } from '../clock.js';
 import type { EventStore, RecordedEvent, StoreKind } from '../port.js';
 import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { DIGEST_FORMAT, type DigestFile } from './export.js';
-import { hashLeafOfHex, MerkleLog } from './merkle.js';
-import { hashLeaf, toHashBytes, verifyConsistency, verifyInclusion } from './proof-verify.js';
+import { hashLeafOfHex, LEAF_BLOCK_LEAVES, MerkleLog, type LeafBlocks } from './merkle.js';
+import { HASH_BYTES, hashLeaf, toHashBytes, verifyConsistency, verifyInclusion } from './proof-verify.js';
 
 /** Most pages one catch-up reads before yielding; a log that outgrows it is caught up over several calls. */
 const MAX_CATCH_UP_PAGES = 1_000_000;
 
 /** How a store's events become leaves: by their gapless position, or by their ordinal with the positions kept. */
 export type LeafOrder = 'position' | 'ordinal';
+
+/**
+ * Most leaf blocks one request reads back from the store: each size or leaf index it names needs at most one (a
+ * consistency proof names two sizes and asks for two roots), and a block completing while it reads adds one.
+ */
+const MAX_BLOCKS_PER_REQUEST = 8;
 
 /** Leaf i is the event at position i only where positions are gapless (the embedded stores). */
 export const leafOrderOf = (kind: StoreKind): LeafOrder => (kind === 'esdb' ? 'ordinal' : 'position');
@@ -71,12 +79,68 @@ class LeafPositions {
   }
 }
 
-/** What a MerkleCache held at some size: views of bytes it never rewrites, so they stay valid while it grows. */
+/**
+ * Checks events applied a second time (a subscription overlapping a catch-up) whose leaves have left memory because
+ * their block is complete. Such events come again in log order: the checker holds the leaves of one block (the
+ * ones the tree had when the block completed, or the ones applied again so far) and, once it holds all 64, checks
+ * their root against the block root the tree kept. One 2 KB buffer, reused.
+ */
+class ReplayCheck {
+  private readonly leaves = Buffer.alloc(LEAF_BLOCK_LEAVES * HASH_BYTES);
+  private block = -1;
+  private known = 0;
+
+  /** Holds the leaf hashes `parts` (in order, from the block's first) of block `block`, as the tree had them. */
+  seed(block: number, ...parts: Uint8Array[]): void {
+    this.block = block;
+    this.known = 0;
+    for (const part of parts) {
+      this.leaves.set(part, this.known * HASH_BYTES);
+      this.known += part.length / HASH_BYTES;
+    }
+  }
+
+  clear(): void {
+    this.block = -1;
+    this.known = 0;
+  }
+
+  /** The leaves held, as blocks a MerkleLog computation takes (the held block's first leaves). */
+  blocks(): LeafBlocks {
+    return new Map(this.block < 0 ? [] : [[this.block, this.leaves.subarray(0, this.known * HASH_BYTES)]]);
+  }
+
+  /** Checks leaf `ordinal` of a complete block of `tree`, applied again at `position` with hash `leaf`. */
+  check(tree: MerkleLog, ordinal: number, position: bigint, leaf: Buffer): void {
+    const block = Math.floor(ordinal / LEAF_BLOCK_LEAVES);
+    const offset = ordinal - block * LEAF_BLOCK_LEAVES;
+    if (block !== this.block && offset === 0) this.seed(block);
+    if (block !== this.block || offset > this.known) {
+      throw new AuditHistoryError(`position ${position} came again out of log order after its block of the Merkle tree was complete: it cannot be checked`);
+    }
+    if (offset < this.known) {
+      if (!leaf.equals(this.leaves.subarray(offset * HASH_BYTES, (offset + 1) * HASH_BYTES))) {
+        throw new AuditHistoryError(`position ${position} now has another hash than the one already in the Merkle tree`);
+      }
+      return;
+    }
+    this.leaves.set(leaf, offset * HASH_BYTES);
+    this.known += 1;
+    if (this.known === LEAF_BLOCK_LEAVES && !tree.blockMatches(block, this.leaves)) {
+      const first = block * LEAF_BLOCK_LEAVES;
+      throw new AuditHistoryError(`the events applied again as leaves ${first}..${first + LEAF_BLOCK_LEAVES - 1} do not give the block root in the Merkle tree: the log no longer matches the tree`);
+    }
+  }
+}
+
+/** What a MerkleCache held at some size: views of bytes it never rewrites (and one small copy), valid while it grows. */
 export interface MerkleCacheCapture {
   leafOrder: LeafOrder;
   size: number;
-  /** Every level of the tree of those leaves (MerkleLog.levelsUpTo): leaf hashes first. */
+  /** The levels the tree keeps of those leaves (MerkleLog.levelsUpTo): block roots first. */
   levels: Buffer[];
+  /** The leaf hashes of the incomplete last block (size mod 64 of them), copied. */
+  blockLeaves: Buffer;
   /** The leaves' positions (ordinal leaf order only; null where the leaf index is the position). */
   positions: BigInt64Array | null;
 }
@@ -88,6 +152,15 @@ export class MerkleCache {
   private positions: LeafPositions | null;
   /** Catch-ups run one at a time, so two callers never append the same page twice. */
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Leaves `apply` has covered (its caller, the runner's feed, applies every event once, in order): when a catch-up
+   * runs ahead of it, the feed applies those events again, and the block it is in is kept aside for the check.
+   */
+  private applied = 0;
+  /** Events `apply` gives again whose block is complete. */
+  private readonly appliedAgain = new ReplayCheck();
+  /** Events a catch-up page repeats because `apply` added them while the page was read (catch-ups run one at a time). */
+  private readonly readAgain = new ReplayCheck();
 
   constructor(readonly leafOrder: LeafOrder = 'position') {
     this.positions = leafOrder === 'ordinal' ? new LeafPositions() : null;
@@ -101,10 +174,20 @@ export class MerkleCache {
     return this.tree.size;
   }
 
-  /** The first `size` leaves, in O(1): shares bytes the cache never rewrites instead of copying them. */
+  /**
+   * The first `size` leaves, in O(1): shares the kept levels, which the cache never rewrites, and copies the leaves
+   * of the last block. `size` is one whose last block the cache holds: inside the block under construction, or
+   * the size `apply` has reached when a catch-up ran ahead of it.
+   */
   capture(size: number): MerkleCacheCapture {
     const levels = this.tree.levelsUpTo(size);
-    return { leafOrder: this.leafOrder, size, levels, positions: this.positions === null ? null : this.positions.prefix(size) };
+    const blockLeaves = this.tree.blockLeavesUpTo(size, this.appliedAgain.blocks());
+    return { leafOrder: this.leafOrder, size, levels, blockLeaves, positions: this.positions === null ? null : this.positions.prefix(size) };
+  }
+
+  /** The root of the first `size` leaves from what the cache holds, for the same sizes as `capture`. */
+  rootHeld(size: number): Buffer {
+    return this.tree.root(size, this.appliedAgain.blocks());
   }
 
   /**
@@ -122,6 +205,9 @@ export class MerkleCache {
       this.positions = new LeafPositions(values, positions.length);
     }
     this.tree = tree;
+    this.applied = tree.size;
+    this.appliedAgain.clear();
+    this.readAgain.clear();
   }
 
   /** The position of leaf `ordinal` (held by the cache). */
@@ -148,25 +234,42 @@ export class MerkleCache {
   /**
    * Adds the next event of the log. An event already applied is accepted when its hash is the one applied
    * (a subscription overlapping a catch-up); any other hash there, or a skipped position, is an integrity incident.
+   * Where the leaf has left memory (its block is complete), events applied again are checked in log order, each
+   * against the leaf kept aside or, for a block applied again from its first leaf, all 64 against the block root
+   * once the last of them arrives.
    */
   apply(event: Pick<RecordedEvent, 'position' | 'hash'>): void {
+    const ordinal = this.add(event, this.appliedAgain);
+    if (ordinal + 1 > this.applied) this.applied = ordinal + 1;
+  }
+
+  /** Appends `event` or checks it again (through `again` once its block is complete); its leaf index. */
+  private add(event: Pick<RecordedEvent, 'position' | 'hash'>, again: ReplayCheck): number {
     const leaf = hashLeafOfHex(event.hash);
     const last = this.lastPosition();
+    const tree = this.tree;
     if (last !== null && event.position <= last) {
       const ordinal = this.ordinalOf(event.position);
       if (ordinal === null) throw new AuditHistoryError(`an event at position ${event.position} appeared among events the Merkle tree already holds`);
-      if (!this.log.leafHash(ordinal).equals(leaf)) {
+      if (ordinal < tree.firstHeldLeaf) again.check(tree, ordinal, event.position, leaf);
+      else if (!tree.leafHash(ordinal).equals(leaf)) {
         throw new AuditHistoryError(`position ${event.position} now has hash ${event.hash}, not the one already in the Merkle tree`);
       }
-      return;
+      return ordinal;
     }
     if (this.positions === null) {
-      const size = BigInt(this.log.size);
+      const size = BigInt(tree.size);
       if (event.position > size) throw new AuditHistoryError(`position ${event.position} arrived before position ${size}: the log has a gap`);
     } else {
       this.positions.push(event.position);
     }
-    this.log.appendLeafHash(leaf);
+    const ordinal = tree.size;
+    // A catch-up completing the block `apply` is in: its leaves would leave memory before `apply` gives them again.
+    if (again === this.readAgain && ordinal === tree.firstHeldLeaf + LEAF_BLOCK_LEAVES - 1 && this.applied > tree.firstHeldLeaf) {
+      this.appliedAgain.seed(tree.completeBlocks, tree.blockLeavesUpTo(ordinal), leaf);
+    }
+    tree.appendLeafHash(leaf);
+    return ordinal;
   }
 
   /** Reads the log until the tree holds the event at position `through` or a later one (or the log ends). */
@@ -180,8 +283,11 @@ export class MerkleCache {
     for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages += 1) {
       const last = this.lastPosition();
       if (last !== null && last >= through) return;
+      // `apply` may add events while the page is read and complete a block: the page's copies of them are checked
+      // against the leaves held now.
+      this.readAgain.seed(this.tree.completeBlocks, this.tree.blockLeavesUpTo(this.tree.size));
       const page = await store.readAll({ after: last ?? 'start', maxCount: store.limits.maxReadCount });
-      for (const event of page.events) this.apply(event);
+      for (const event of page.events) this.add(event, this.readAgain);
       if (page.isEnd || page.events.length === 0) return;
     }
   }
@@ -259,6 +365,52 @@ async function leafAt(store: EventStore, cache: MerkleCache, position: bigint, w
   return ordinal;
 }
 
+/**
+ * The 64 leaf hashes of complete block `block`, read back from the log at the positions the cache holds for them
+ * and checked against the block root the tree kept: a log that no longer gives that root is an AuditHistoryError,
+ * never a wrong proof.
+ */
+async function leafBlock(store: EventStore, cache: MerkleCache, block: number): Promise<Buffer> {
+  const first = block * LEAF_BLOCK_LEAVES;
+  const leaves = Buffer.alloc(LEAF_BLOCK_LEAVES * HASH_BYTES);
+  let read = 0;
+  // Each turn reads at least one event or fails: at most 64 turns.
+  while (read < LEAF_BLOCK_LEAVES) {
+    const ordinal = first + read;
+    const page = await store.readAll({
+      after: ordinal === 0 ? 'start' : cache.positionOf(ordinal - 1),
+      maxCount: Math.min(LEAF_BLOCK_LEAVES - read, store.limits.maxReadCount),
+    });
+    if (page.events.length === 0) throw new AuditHistoryError(`the log has no event at position ${cache.positionOf(ordinal)}, leaf ${ordinal} of the Merkle tree`);
+    for (const event of page.events.slice(0, LEAF_BLOCK_LEAVES - read)) {
+      const expected = cache.positionOf(first + read);
+      if (event.position !== expected) throw new AuditHistoryError(`the log gives position ${event.position} where the Merkle tree has leaf ${first + read} at ${expected}`);
+      leaves.set(hashLeafOfHex(event.hash), read * HASH_BYTES);
+      read += 1;
+    }
+  }
+  if (!cache.log.blockMatches(block, leaves)) {
+    throw new AuditHistoryError(`the events of leaves ${first}..${first + LEAF_BLOCK_LEAVES - 1} no longer give the block root in the Merkle tree: the log no longer matches the tree`);
+  }
+  return leaves;
+}
+
+/**
+ * Runs `compute` over the cache's tree with the leaves of every complete block `needs` names read back from the log
+ * (at most MAX_BLOCKS_PER_REQUEST). Asks again after reading: a block completed meanwhile may be needed too.
+ */
+async function withBlocks<T>(store: EventStore, cache: MerkleCache, needs: (tree: MerkleLog) => number[], compute: (tree: MerkleLog, blocks: LeafBlocks) => T): Promise<T> {
+  const blocks = new Map<number, Buffer>();
+  // Every turn but the last reads at least one new block: at most MAX_BLOCKS_PER_REQUEST + 1 turns.
+  for (;;) {
+    const tree = cache.log;
+    const missing = needs(tree).filter((block) => !blocks.has(block));
+    if (missing.length === 0) return compute(tree, blocks);
+    if (blocks.size + missing.length > MAX_BLOCKS_PER_REQUEST) throw new AuditRangeError(`one request may read at most ${MAX_BLOCKS_PER_REQUEST} blocks of the log back`);
+    for (const block of missing) blocks.set(block, await leafBlock(store, cache, block));
+  }
+}
+
 async function treeOf(store: EventStore, cache: MerkleCache, treeSize: bigint): Promise<MerkleLog> {
   if (treeSize > 0n && BigInt(cache.size) < treeSize) {
     // The last position known is a lower bound for the leaf wanted: catch up past it until the tree is big enough.
@@ -287,12 +439,14 @@ export async function digestAt(store: EventStore, position?: bigint, options: Au
     }
     treeSize = BigInt(await leafAt(store, cache, position, 'position')) + 1n;
   }
-  const tree = await treeOf(store, cache, treeSize);
-  const head = treeSize === 0n ? null : await eventAt(store, cache, Number(treeSize) - 1);
+  await treeOf(store, cache, treeSize);
+  const size = Number(treeSize);
+  const root = await withBlocks(store, cache, (tree) => tree.blocksForRoot(size), (tree, blocks) => tree.root(size, blocks));
+  const head = treeSize === 0n ? null : await eventAt(store, cache, size - 1);
   return {
     format: DIGEST_FORMAT,
     treeSize: treeSize.toString(),
-    root: tree.root(Number(treeSize)).toString('hex'),
+    root: root.toString('hex'),
     headPosition: head === null ? null : head.position.toString(),
     headHash: head === null ? null : head.hash,
     createdAt: toIso((options.clock ?? systemClock).nowMs()),
@@ -309,16 +463,23 @@ export async function inclusionProof(store: EventStore, position: bigint, treeSi
   if (cache.leafOrder === 'position' && (position < 0n || position >= size)) throw new AuditRangeError(`position ${position} is not in a tree of ${size} events`);
   const ordinal = await leafAt(store, cache, position, 'position');
   if (BigInt(ordinal) >= size) throw new AuditRangeError(`position ${position} is leaf ${ordinal}, not in a tree of ${size} events`);
-  const tree = await treeOf(store, cache, size);
+  await treeOf(store, cache, size);
   const event = await eventAt(store, cache, ordinal);
+  const leaves = Number(size);
+  const answer = await withBlocks(
+    store,
+    cache,
+    (tree) => tree.blocksForInclusion(ordinal, leaves),
+    (tree, blocks) => ({ leafHash: tree.leafHash(ordinal, blocks), proof: tree.inclusionProof(ordinal, leaves, blocks), root: tree.root(leaves, blocks) }),
+  );
   return {
     position: position.toString(),
     leafIndex: ordinal.toString(),
     treeSize: size.toString(),
     eventHash: event.hash,
-    leafHash: tree.leafHash(ordinal).toString('hex'),
-    proof: tree.inclusionProof(ordinal, Number(size)).map((node) => node.toString('hex')),
-    root: tree.root(Number(size)).toString('hex'),
+    leafHash: answer.leafHash.toString('hex'),
+    proof: answer.proof.map((node) => node.toString('hex')),
+    root: answer.root.toString('hex'),
   };
 }
 
@@ -329,13 +490,20 @@ export async function consistencyProof(store: EventStore, size1: bigint, size2?:
   const second = size2 ?? available;
   checkSize('size2', second, available);
   checkSize('size1', size1, second);
-  const tree = await treeOf(store, cache, second);
+  await treeOf(store, cache, second);
+  const [m, n] = [Number(size1), Number(second)];
+  const answer = await withBlocks(
+    store,
+    cache,
+    (tree) => tree.blocksForConsistency(m, n),
+    (tree, blocks) => ({ root1: tree.root(m, blocks), root2: tree.root(n, blocks), proof: tree.consistencyProof(m, n, blocks) }),
+  );
   return {
     size1: size1.toString(),
     size2: second.toString(),
-    root1: tree.root(Number(size1)).toString('hex'),
-    root2: tree.root(Number(second)).toString('hex'),
-    proof: tree.consistencyProof(Number(size1), Number(second)).map((node) => node.toString('hex')),
+    root1: answer.root1.toString('hex'),
+    root2: answer.root2.toString('hex'),
+    proof: answer.proof.map((node) => node.toString('hex')),
   };
 }
 

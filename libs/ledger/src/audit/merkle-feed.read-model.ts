@@ -12,11 +12,13 @@ export const hasGaplessPositions = (store: Pick<EventStore, 'kind'>): boolean =>
 
 /**
  * A MerkleCache fed by the runner. Its canonical state is the tree size and root over the events it applied: a
- * rebuild from zero must reach the same root. Its snapshot is the leaves it applied (merkle-snapshot.ts): captured
- * in O(1) by sharing bytes the cache never rewrites, restored by recomputing the inner nodes.
+ * rebuild from zero must reach the same root. Its snapshot is the tree the cache keeps at that size
+ * (merkle-snapshot.ts: the levels from the 64-leaf block roots up, and the leaves of the last block): captured in
+ * O(1) by sharing bytes the cache never rewrites, restored by copying them back. Version 2 is that shape; a
+ * version 1 snapshot (every level, leaf hashes first) is refused and the model rebuilt from the log.
  */
 export class MerkleFeed implements ReadModel {
-  readonly version = 1;
+  readonly version = 2;
   private applied = 0;
 
   constructor(
@@ -31,11 +33,12 @@ export class MerkleFeed implements ReadModel {
   }
 
   canonicalState(): unknown {
-    return { treeSize: String(this.applied), root: this.cache.log.root(this.applied).toString('hex') };
+    // The cache may be ahead of this model (a proof request caught it up): it still holds this size's last block.
+    return { treeSize: String(this.applied), root: this.cache.rootHeld(this.applied).toString('hex') };
   }
 
   snapshot(): unknown {
-    return merkleSnapshotRows(this.cache.capture(this.applied), this.cache.log.root(this.applied).toString('hex'));
+    return merkleSnapshotRows(this.cache.capture(this.applied), this.cache.rootHeld(this.applied).toString('hex'));
   }
 
   /** Checks the whole snapshot and rebuilds its tree aside; only then does the cache take it over. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hashLeafOfHex, LEAF_BLOCK_LEAVES } from '../../../event-store/src/audit/merkle.js';
 import { MerkleCache, type LeafOrder } from '../../../event-store/src/audit/service.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { encodeSnapshot, openSnapshot } from '../snapshots/index.js';
@@ -30,7 +31,7 @@ async function throughFile(state: unknown): Promise<unknown[]> {
   const chunks: Buffer[] = [];
   const fields = {
     readModel: MERKLE_READ_MODEL,
-    version: 1,
+    version: feedOf(0).version,
     parameterSetVersion: null,
     position: '0',
     store: { kind: 'memory' as const, eventHash: '0'.repeat(64) },
@@ -43,16 +44,25 @@ async function throughFile(state: unknown): Promise<unknown[]> {
   return (await openSnapshot(MERKLE_READ_MODEL, Buffer.concat(chunks)).state()) as unknown[];
 }
 
-/** Everything a reader can ask of the tree: roots at every size, inclusion and consistency proofs. */
-function answers(feed: MerkleFeed, cache: MerkleCache): unknown {
+/**
+ * Everything a reader can ask of the tree: roots at every size, inclusion and consistency proofs, with the leaves
+ * of its complete blocks at hand as the audit service reads them back from the log.
+ */
+function answers(feed: MerkleFeed, cache: MerkleCache, order: LeafOrder = 'position'): unknown {
   const size = cache.size;
   const hex = (nodes: Buffer[]): string[] => nodes.map((node) => node.toString('hex'));
   const sizes = [1, 2, 3, Math.floor(size / 2), size - 1, size].filter((s) => s >= 1 && s <= size);
+  const blocks = new Map(
+    Array.from({ length: cache.log.completeBlocks }, (_, b) => [
+      b,
+      Buffer.concat(Array.from({ length: LEAF_BLOCK_LEAVES }, (__, i) => hashLeafOfHex(eventAt(b * LEAF_BLOCK_LEAVES + i, order).hash))),
+    ]),
+  );
   return {
     state: feed.canonicalState(),
-    roots: sizes.map((s) => cache.log.root(s).toString('hex')),
-    inclusion: sizes.flatMap((s) => [0, Math.floor(s / 3), s - 1].map((i) => hex(cache.log.inclusionProof(i, s)))),
-    consistency: sizes.flatMap((s2) => sizes.filter((s1) => s1 <= s2).map((s1) => hex(cache.log.consistencyProof(s1, s2)))),
+    roots: sizes.map((s) => cache.log.root(s, blocks).toString('hex')),
+    inclusion: sizes.flatMap((s) => [0, Math.floor(s / 3), s - 1].map((i) => hex(cache.log.inclusionProof(i, s, blocks)))),
+    consistency: sizes.flatMap((s2) => sizes.filter((s1) => s1 <= s2).map((s1) => hex(cache.log.consistencyProof(s1, s2, blocks)))),
     positions: [0, size - 1].map((ordinal) => String(cache.positionOf(ordinal))),
   };
 }
@@ -67,13 +77,13 @@ describe('the Merkle feed snapshot', () => {
     const rebuiltCache = new MerkleCache(order);
     const rebuilt = new MerkleFeed(rebuiltCache);
     for (let n = 0; n < 1_000; n += 1) rebuilt.apply(eventAt(n, order));
-    expect(answers(restored, cache)).toEqual(answers(rebuilt, rebuiltCache));
+    expect(answers(restored, cache, order)).toEqual(answers(rebuilt, rebuiltCache, order));
 
     for (let n = 1_000; n < 1_300; n += 1) {
       restored.apply(eventAt(n, order));
       rebuilt.apply(eventAt(n, order));
     }
-    expect(answers(restored, cache)).toEqual(answers(rebuilt, rebuiltCache));
+    expect(answers(restored, cache, order)).toEqual(answers(rebuilt, rebuiltCache, order));
     expect(cache.ordinalOf(eventAt(1_299, order).position)).toBe(1_299);
   });
 
@@ -109,17 +119,19 @@ describe('the Merkle feed snapshot', () => {
       bytes[bytes.length - 1] ^= 0x01;
       return bytes;
     };
-    /** The rows with row `at` replaced (100 leaves: a header, then one row per level, 64 leaves in the last). */
+    /** The rows with row `at` replaced (100 leaves: a header, the 36 leaves after the first block, its root). */
     const replaced = (rows: unknown[], at: number, row: unknown): unknown[] => rows.map((r, i) => (i === at ? row : r));
     const cases: [string, (rows: unknown[]) => unknown][] = [
       ['not an array', () => ({ treeSize: '100' })],
       ['no rows', () => []],
       ['another format', (rows) => [{ ...header(rows), format: 'merkle-levels/1' }, ...rows.slice(1)]],
+      ['the format that kept every level', (rows) => [{ ...header(rows), format: 'merkle-levels/2' }, ...rows.slice(1)]],
       ['another leaf order', (rows) => [{ ...header(rows), leafOrder: 'ordinal' }, ...rows.slice(1)]],
       ['an extra header field', (rows) => [{ ...header(rows), extra: 1 }, ...rows.slice(1)]],
       ['a tree size that is not a decimal', (rows) => [{ ...header(rows), treeSize: '1e2' }, ...rows.slice(1)]],
       ['a larger tree size than the leaves', (rows) => [{ ...header(rows), treeSize: '101' }, ...rows.slice(1)]],
-      ['a level cut short', (rows) => replaced(rows, 1, (rows[1] as Buffer).subarray(0, 99 * 32))],
+      ['the last block cut short', (rows) => replaced(rows, 1, (rows[1] as Buffer).subarray(0, 35 * 32))],
+      ['a level cut short', (rows) => replaced(rows, 2, (rows[2] as Buffer).subarray(0, 31))],
       ['a level as text', (rows) => replaced(rows, 1, (rows[1] as Buffer).toString('base64'))],
       ['a level missing', (rows) => rows.slice(0, -1)],
       ['an extra row', (rows) => [...rows, rows[1]]],
