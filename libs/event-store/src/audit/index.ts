@@ -1,5 +1,5 @@
 export * from './proof-verify.js';
-export { MerkleLog, MerkleFrontier, MAX_MERKLE_LEAVES, hashLeafHex, hashChildrenHex } from './merkle.js';
+export { MerkleLog, MerkleFrontier, MAX_MERKLE_LEAVES, LEAF_BLOCK_HEIGHT, LEAF_BLOCK_LEAVES, hashLeafHex, hashChildrenHex, type LeafBlocks } from './merkle.js';
 export * from './errors.js';
 export * from './export.js';
 export * from './verify-export.js';

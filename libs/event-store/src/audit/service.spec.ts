@@ -3,7 +3,9 @@ import { createMemoryEventStore } from '../memory/index.js';
 import { collect, eventId, ledgerHistory } from './audit.fixture.js';
 import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { exportNdjson } from './export.js';
-import { MerkleFrontier, MerkleLog } from './merkle.js';
+import type { EventStore, ReadAllPage, RecordedEvent } from '../port.js';
+import { LEAF_BLOCK_LEAVES, MerkleFrontier, MerkleLog } from './merkle.js';
+import { decodeMerkleSnapshot, merkleSnapshotRows } from './merkle-snapshot.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from './proof-verify.js';
 import {
   checkConsistencyProof,
@@ -177,5 +179,124 @@ describe('Merkle cache', () => {
     expect(() => cache.apply({ position: 5n, hash: 'f'.repeat(64) })).toThrow(AuditHistoryError);
     expect(cache.size).toBe(3);
     await store.close();
+  });
+});
+
+/** `store` with every page it reads passed through `edit`: a log rewritten under the tree, or work done mid-read. */
+function editingReads(store: EventStore, edit: (page: ReadAllPage) => ReadAllPage): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'readAll') return async (...args: Parameters<EventStore['readAll']>) => edit(await target.readAll(...args));
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+const withHash = (event: RecordedEvent, hash: string): RecordedEvent => ({ ...event, hash });
+
+describe('a tree that keeps no leaves of its complete blocks', () => {
+  const EVENTS = 3 * LEAF_BLOCK_LEAVES + 13;
+
+  it('answers roots and proofs at sizes inside blocks read back from the log as the tree built from scratch does', async () => {
+    const store = await ledgerHistory({ events: EVENTS });
+    const hashes = await eventHashes(store);
+    const rootAt = (size: number): string => fromScratchRoot(hashes.slice(0, size));
+    await digestAt(store);
+    expect(merkleCacheFor(store).log.completeBlocks).toBe(3);
+    for (const size of [1, 63, 64, 65, 100, 128, 150, 191, EVENTS]) {
+      expect((await digestAt(store, BigInt(size - 1))).root).toBe(rootAt(size));
+      for (const index of [0, Math.floor(size / 2), size - 1]) {
+        const p = await inclusionProof(store, BigInt(index), BigInt(size));
+        expect(p.leafHash).toBe(hashLeaf(Buffer.from(hashes[index], 'hex')).toString('hex'));
+        expect([index, size, p.root]).toEqual([index, size, rootAt(size)]);
+        expect(verifyInclusion(p.leafHash, BigInt(index), BigInt(size), p.proof, rootAt(size))).toBe(true);
+      }
+      for (const size1 of [1, 40, 64, 70, 129, size]) {
+        if (size1 > size) continue;
+        const c = await consistencyProof(store, BigInt(size1), BigInt(size));
+        expect([c.root1, c.root2]).toEqual([rootAt(size1), rootAt(size)]);
+        expect(verifyConsistency(BigInt(size1), BigInt(size), c.proof, rootAt(size1), rootAt(size))).toBe(true);
+      }
+    }
+    await store.close();
+  });
+
+  it('refuses a tampered log block: the proof is an integrity incident, never a wrong proof', async () => {
+    const inner = await ledgerHistory({ events: EVENTS });
+    let tampered = false;
+    const store = editingReads(inner, (page) =>
+      tampered ? { ...page, events: page.events.map((e) => (e.position === 70n ? withHash(e, 'f'.repeat(64)) : e)) } : page,
+    );
+    const untouched = async (): Promise<unknown> => [await inclusionProof(store, 3n, 64n), await inclusionProof(store, 150n), await digestAt(store, 140n, { clock: new FakeClock(0) })];
+    const honest = await untouched();
+    tampered = true;
+    await expect(inclusionProof(store, 100n, 150n)).rejects.toThrow(/leaves 64\.\.127 no longer give the block root in the Merkle tree/);
+    await expect(digestAt(store, 99n)).rejects.toThrow(AuditHistoryError);
+    await expect(consistencyProof(store, 70n)).rejects.toThrow(AuditHistoryError);
+    // Blocks the rewrite did not touch still serve the same proofs.
+    expect(await untouched()).toEqual(honest);
+    await inner.close();
+  });
+
+  it('checks events applied again after a catch-up ran ahead, and keeps the root and snapshot at the size applied', async () => {
+    const store = await ledgerHistory({ events: EVENTS });
+    const hashes = await eventHashes(store);
+    const events = (await store.readAll()).events;
+    const cache = new MerkleCache();
+    for (const event of events.slice(0, 10)) cache.apply(event);
+    await cache.catchUp(store, BigInt(EVENTS - 1));
+    expect(cache.size).toBe(EVENTS);
+    for (const event of events.slice(10)) {
+      cache.apply(event);
+      const applied = Number(event.position) + 1;
+      if (applied % 17 !== 0 && applied % LEAF_BLOCK_LEAVES !== 0) continue;
+      expect([applied, cache.rootHeld(applied).toString('hex')]).toEqual([applied, fromScratchRoot(hashes.slice(0, applied))]);
+      const { tree } = decodeMerkleSnapshot(merkleSnapshotRows(cache.capture(applied), cache.rootHeld(applied).toString('hex')), 'position');
+      expect(tree.size).toBe(applied);
+    }
+    expect(() => cache.apply(events[5])).toThrow(/out of log order/);
+    await store.close();
+  });
+
+  it('flags an event applied again with another hash, in the block kept aside at once, in a later block at its end', async () => {
+    const store = await ledgerHistory({ events: EVENTS });
+    const events = (await store.readAll()).events;
+    const behind = async (): Promise<MerkleCache> => {
+      const cache = new MerkleCache();
+      for (const event of events.slice(0, 10)) cache.apply(event);
+      await cache.catchUp(store, BigInt(EVENTS - 1));
+      return cache;
+    };
+    const early = await behind();
+    for (const event of events.slice(10, 30)) early.apply(event);
+    expect(() => early.apply(withHash(events[30], 'f'.repeat(64)))).toThrow(/another hash/);
+
+    const late = await behind();
+    for (const event of events.slice(10, 100)) late.apply(event);
+    late.apply(withHash(events[100], 'f'.repeat(64)));
+    for (const event of events.slice(101, 127)) late.apply(event);
+    expect(() => late.apply(events[127])).toThrow(/leaves 64\.\.127 do not give the block root/);
+    await store.close();
+  });
+
+  it('checks a catch-up page repeating events applied while it was read against the block root', async () => {
+    const inner = await ledgerHistory({ events: EVENTS });
+    const events = (await inner.readAll()).events;
+    const run = async (meanwhile: readonly RecordedEvent[]): Promise<MerkleCache> => {
+      const cache = new MerkleCache();
+      let first = true;
+      const store = editingReads(inner, (page) => {
+        if (first) for (const event of meanwhile) cache.apply(event);
+        first = false;
+        return page;
+      });
+      await cache.catchUp(store, BigInt(EVENTS - 1));
+      return cache;
+    };
+    const honest = await run(events.slice(0, 70));
+    expect(honest.log.root().toString('hex')).toBe(fromScratchRoot(events.map((e) => e.hash)));
+    await expect(run(events.slice(0, 70).map((e, i) => (i === 5 ? withHash(e, 'f'.repeat(64)) : e)))).rejects.toThrow(/leaves 0\.\.63 do not give the block root/);
+    await inner.close();
   });
 });
