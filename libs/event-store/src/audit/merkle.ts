@@ -3,6 +3,10 @@
  *
  * Leaves are the events' hashes (32 raw bytes) in global order; leaf i is the i-th event (the event at position i
  * where positions are gapless; on EventStoreDB the audit cache keeps each leaf's position).
+ *
+ * The server's tree (MerkleLog) keeps the roots of complete blocks of 64 leaves and everything above them, not the
+ * leaves: at 1,000,000 events about 1 MB instead of 64 MB. What lies below a block root is hashed again from the
+ * block's leaves, which its callers read back from the event store (service.ts).
  */
 import { hash } from 'node:crypto';
 import { EMPTY_TREE_ROOT, HASH_BYTES, hashChildren, hashLeaf } from './proof-verify.js';
@@ -69,6 +73,7 @@ const BLOCK_BYTES = LEAF_BLOCK_LEAVES * HASH_BYTES;
 export type LeafBlocks = ReadonlyMap<number, Uint8Array>;
 
 const NO_BLOCKS: LeafBlocks = new Map();
+const MISSING_BLOCK = 'the leaves of a complete block this needs were not supplied (see blocksFor…)';
 
 /** MTH over leaf hashes [from, to) of `leaves` (to > from), split as RFC 6962 splits. */
 function rangeHash(leaves: Uint8Array, from: number, to: number): Buffer {
@@ -246,7 +251,9 @@ export class MerkleLog {
     const block = Math.floor(size / LEAF_BLOCK_LEAVES);
     const count = size - block * LEAF_BLOCK_LEAVES;
     if (count === 0) return Buffer.alloc(0);
-    return Buffer.from(this.required(this.sourceOf(blocks)(block, count)).subarray(0, count * HASH_BYTES));
+    const leaves = this.sourceOf(blocks)(block, count);
+    if (leaves === null) throw new RangeError(MISSING_BLOCK);
+    return Buffer.from(leaves.subarray(0, count * HASH_BYTES));
   }
 
   /** The leaf hash at `index`, copied. */
@@ -334,9 +341,9 @@ export class MerkleLog {
     return [...wanted].sort((a, b) => a - b);
   }
 
-  private required(node: Buffer | Uint8Array | null): Buffer {
-    if (node === null) throw new RangeError('the leaves of a complete block this needs were not supplied (see blocksFor…)');
-    return Buffer.isBuffer(node) ? node : Buffer.from(node);
+  private required(node: Buffer | null): Buffer {
+    if (node === null) throw new RangeError(MISSING_BLOCK);
+    return node;
   }
 
   private leafIn(index: number, source: BlockSource): Buffer | null {

@@ -239,19 +239,22 @@ export class MerkleCache {
    * once the last of them arrives.
    */
   apply(event: Pick<RecordedEvent, 'position' | 'hash'>): void {
-    const ordinal = this.add(event, this.appliedAgain);
+    const ordinal = this.add(event, 'apply');
     if (ordinal + 1 > this.applied) this.applied = ordinal + 1;
   }
 
-  /** Appends `event` or checks it again (through `again` once its block is complete); its leaf index. */
-  private add(event: Pick<RecordedEvent, 'position' | 'hash'>, again: ReplayCheck): number {
+  /**
+   * Appends `event`, or checks it again where the tree already holds it (once its block is complete, through the
+   * ReplayCheck of its caller: `apply` and catch-ups repeat events for different reasons); its leaf index.
+   */
+  private add(event: Pick<RecordedEvent, 'position' | 'hash'>, by: 'apply' | 'catch-up'): number {
     const leaf = hashLeafOfHex(event.hash);
     const last = this.lastPosition();
     const tree = this.tree;
     if (last !== null && event.position <= last) {
       const ordinal = this.ordinalOf(event.position);
       if (ordinal === null) throw new AuditHistoryError(`an event at position ${event.position} appeared among events the Merkle tree already holds`);
-      if (ordinal < tree.firstHeldLeaf) again.check(tree, ordinal, event.position, leaf);
+      if (ordinal < tree.firstHeldLeaf) (by === 'apply' ? this.appliedAgain : this.readAgain).check(tree, ordinal, event.position, leaf);
       else if (!tree.leafHash(ordinal).equals(leaf)) {
         throw new AuditHistoryError(`position ${event.position} now has hash ${event.hash}, not the one already in the Merkle tree`);
       }
@@ -265,7 +268,7 @@ export class MerkleCache {
     }
     const ordinal = tree.size;
     // A catch-up completing the block `apply` is in: its leaves would leave memory before `apply` gives them again.
-    if (again === this.readAgain && ordinal === tree.firstHeldLeaf + LEAF_BLOCK_LEAVES - 1 && this.applied > tree.firstHeldLeaf) {
+    if (by === 'catch-up' && ordinal === tree.firstHeldLeaf + LEAF_BLOCK_LEAVES - 1 && this.applied > tree.firstHeldLeaf) {
       this.appliedAgain.seed(tree.completeBlocks, tree.blockLeavesUpTo(ordinal), leaf);
     }
     tree.appendLeafHash(leaf);
@@ -287,7 +290,7 @@ export class MerkleCache {
       // against the leaves held now.
       this.readAgain.seed(this.tree.completeBlocks, this.tree.blockLeavesUpTo(this.tree.size));
       const page = await store.readAll({ after: last ?? 'start', maxCount: store.limits.maxReadCount });
-      for (const event of page.events) this.add(event, this.readAgain);
+      for (const event of page.events) this.add(event, 'catch-up');
       if (page.isEnd || page.events.length === 0) return;
     }
   }
@@ -401,14 +404,15 @@ async function leafBlock(store: EventStore, cache: MerkleCache, block: number): 
  */
 async function withBlocks<T>(store: EventStore, cache: MerkleCache, needs: (tree: MerkleLog) => number[], compute: (tree: MerkleLog, blocks: LeafBlocks) => T): Promise<T> {
   const blocks = new Map<number, Buffer>();
-  // Every turn but the last reads at least one new block: at most MAX_BLOCKS_PER_REQUEST + 1 turns.
-  for (;;) {
+  // Every turn but the last reads at least one new block, and at most MAX_BLOCKS_PER_REQUEST are read.
+  for (let turn = 0; turn <= MAX_BLOCKS_PER_REQUEST; turn += 1) {
     const tree = cache.log;
     const missing = needs(tree).filter((block) => !blocks.has(block));
     if (missing.length === 0) return compute(tree, blocks);
-    if (blocks.size + missing.length > MAX_BLOCKS_PER_REQUEST) throw new AuditRangeError(`one request may read at most ${MAX_BLOCKS_PER_REQUEST} blocks of the log back`);
+    if (blocks.size + missing.length > MAX_BLOCKS_PER_REQUEST) break;
     for (const block of missing) blocks.set(block, await leafBlock(store, cache, block));
   }
+  throw new AuditRangeError(`one request may read at most ${MAX_BLOCKS_PER_REQUEST} blocks of the log back`);
 }
 
 async function treeOf(store: EventStore, cache: MerkleCache, treeSize: bigint): Promise<MerkleLog> {
