@@ -3,7 +3,7 @@ import { createMemoryEventStore } from '../memory/index.js';
 import { collect, eventId, ledgerHistory } from './audit.fixture.js';
 import { AuditHistoryError, AuditRangeError } from './errors.js';
 import { exportNdjson } from './export.js';
-import type { EventStore, ReadAllPage, RecordedEvent } from '../port.js';
+import type { EventStore, ReadAllOptions, ReadAllPage, RecordedEvent } from '../port.js';
 import { LEAF_BLOCK_LEAVES, MerkleFrontier, MerkleLog } from './merkle.js';
 import { decodeMerkleSnapshot, merkleSnapshotRows } from './merkle-snapshot.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from './proof-verify.js';
@@ -195,6 +195,32 @@ function editingReads(store: EventStore, edit: (page: ReadAllPage) => ReadAllPag
 
 const withHash = (event: RecordedEvent, hash: string): RecordedEvent => ({ ...event, hash });
 
+/** `store` as EventStoreDB shows a log: positions with gaps (7n + 3 for the n-th event), leaves taken by ordinal. */
+function withGaps(store: EventStore): EventStore {
+  const gapped = (position: bigint): bigint => position * 7n + 3n;
+  const original = (position: bigint | 'start' | undefined): bigint | 'start' | undefined =>
+    typeof position === 'bigint' ? (position - 3n) / 7n : position;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'kind') return 'esdb';
+      if (property === 'headPosition') {
+        return async (): Promise<bigint | null> => {
+          const head = await target.headPosition();
+          return head === null ? null : gapped(head);
+        };
+      }
+      if (property === 'readAll') {
+        return async (options: ReadAllOptions = {}): Promise<ReadAllPage> => {
+          const page = await target.readAll({ ...options, after: original(options.after) });
+          return { ...page, nextAfter: page.nextAfter === null ? null : gapped(page.nextAfter), events: page.events.map((e) => ({ ...e, position: gapped(e.position) })) };
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 describe('a tree that keeps no leaves of its complete blocks', () => {
   const EVENTS = 3 * LEAF_BLOCK_LEAVES + 13;
 
@@ -220,6 +246,22 @@ describe('a tree that keeps no leaves of its complete blocks', () => {
       }
     }
     await store.close();
+  });
+
+  it('reads a block back at the positions the tree kept where positions have gaps (EventStoreDB)', async () => {
+    const inner = await ledgerHistory({ events: EVENTS });
+    const hashes = await eventHashes(inner);
+    const store = withGaps(inner);
+    const rootAt = (size: number): string => fromScratchRoot(hashes.slice(0, size));
+    expect((await digestAt(store)).root).toBe(rootAt(EVENTS));
+    expect(merkleCacheFor(store).leafOrder).toBe('ordinal');
+    expect((await digestAt(store, 100n * 7n + 3n)).root).toBe(rootAt(101));
+    const p = await inclusionProof(store, 70n * 7n + 3n, 130n);
+    expect(p.leafIndex).toBe('70');
+    expect(verifyInclusion(p.leafHash, 70n, 130n, p.proof, rootAt(130))).toBe(true);
+    const c = await consistencyProof(store, 70n, 150n);
+    expect(verifyConsistency(70n, 150n, c.proof, rootAt(70), rootAt(150))).toBe(true);
+    await inner.close();
   });
 
   it('refuses a tampered log block: the proof is an integrity incident, never a wrong proof', async () => {
