@@ -84,7 +84,8 @@ function rangeHash(leaves: Uint8Array, from: number, to: number): Buffer {
 
 /**
  * The root of one whole block of leaf hashes, reduced in place in `work` (a block's worth of bytes, overwritten):
- * 63 hashes and no buffer beyond the ones SHA-256 returns.
+ * 63 hashes and no buffer beyond the ones SHA-256 returns. The root is a view of `work`'s first 32 bytes: callers
+ * copy or compare it before `work` is used again.
  */
 function blockRootIn(work: Buffer): Buffer {
   for (let width = LEAF_BLOCK_LEAVES; width > 1; width /= 2) {
@@ -93,7 +94,7 @@ function blockRootIn(work: Buffer): Buffer {
       work.set(hash('sha256', nodeScratch, 'buffer'), i * HASH_BYTES);
     }
   }
-  return Buffer.from(work.subarray(0, HASH_BYTES));
+  return work.subarray(0, HASH_BYTES);
 }
 
 /** Largest power of two strictly below n (n ≥ 2): where RFC 6962 splits a tree of n leaves. */
