@@ -380,6 +380,82 @@ describe('balances read model', () => {
       );
     });
 
+    describe('a capture by reference keeps the values of its rows until they are written', () => {
+      /** Two incidents' obligations of cities, a transfer of each pending at the capture, and a settled one to reverse. */
+      function capturedWithPendingTransfers(): { ledger: LedgerHarness; atCapture: string; captured: unknown[] } {
+        const ledger = establishedLedger();
+        runSteps(ledger, [{ kind: 'incident', origin: 0, costs: [[1, 250_000n]], averted: null }, { kind: 'incident', origin: 2, costs: [[3, 120_000n]], averted: null }], 0, []);
+        // Paid by cities: the fund holds nothing to pay with here.
+        const [first, second] = ledger.balances.openObligations({ limit: 500 }).items.filter((o) => o.payer.kind === 'city');
+        initiateTransfer(ledger, 't-settled', first!.obligationId, '100.00');
+        finishTransfer(ledger, 't-settled', 'settle');
+        initiateTransfer(ledger, 't-to-settle', first!.obligationId, '200.00');
+        initiateTransfer(ledger, 't-to-void', second!.obligationId, '300.00');
+        const atCapture = JSON.stringify(ledger.balances.canonicalState());
+        return { ledger, atCapture, captured: ledger.balances.snapshot() };
+      }
+
+      it('a transfer pending at the capture and settled or voided before the write is restored pending', () => {
+        const { ledger, atCapture, captured } = capturedWithPendingTransfers();
+        finishTransfer(ledger, 't-to-settle', 'settle');
+        finishTransfer(ledger, 't-to-void', 'void');
+        initiateTransfer(ledger, 'r-back', ledger.balances.transfer('t-settled')!.obligationId, '50.00', 't-settled');
+        expect(JSON.stringify(ledger.balances.canonicalState())).not.toBe(atCapture);
+        const restored = new BalancesReadModel();
+        restored.restore(throughJson(captured));
+        expect(JSON.stringify(restored.canonicalState())).toBe(atCapture);
+        expect(restored.transfer('t-to-settle')?.status).toBe('pending');
+        expect(restored.transfer('t-to-void')?.status).toBe('pending');
+        expect(restored.transfer('t-settled')?.reversed).toBe('0.00');
+      });
+
+      it('a penalty captured open, then revoked and paid by a payment decided before, is restored open and unpaid', () => {
+        const ledger = establishedLedger();
+        const penalty = { findingId: 'f-1', bodyId: 'delta', cityId: 'a-city', counterpartyCityId: null, kind: 'late_report', severity: 1, incidentId: null, penalty: { amount: '300.00', currency: 'CNY' }, description: 'late', occurredAt: AT };
+        ledger.append('finding-f-1', [{ type: 'FindingRecorded', data: penalty }]);
+        const b = ledger.balances;
+        const decided = treasury.decide(
+          {
+            type: 'InitiateTransfer',
+            terms: { transferId: 'p-1', obligationId: 'penalty-f-1', payer: cityParty('a-city'), payee: fundParty('delta'), amount: '100.00', currency: 'CNY', form: 'money', valuation: null, reverses: null },
+            occurredAt: AT,
+            context: { obligation: b.obligationContext('penalty-f-1'), payerView: b.payerView('delta', cityParty('a-city')) },
+          },
+          treasury.initialState(),
+        );
+        const atCapture = JSON.stringify(b.canonicalState());
+        const captured = b.snapshot();
+        // The revocation writes off, the late payment takes part of it back: both change the captured row.
+        ledger.append('finding-f-1', [{ type: 'FindingRevoked', data: { findingId: 'f-1', reason: 'appeal upheld', occurredAt: AT } }]);
+        ledger.append(TREASURY, decided);
+        expect(b.obligation('penalty-f-1')).toMatchObject({ writtenOff: '200.00', pending: '100.00' });
+        const restored = new BalancesReadModel();
+        restored.restore(throughJson(captured));
+        expect(JSON.stringify(restored.canonicalState())).toBe(atCapture);
+        expect(restored.obligation('penalty-f-1')).toMatchObject({ obligated: '300.00', pending: '0.00', writtenOff: '0.00', outstanding: '300.00' });
+      });
+
+      it('a chunk written again once its capture was written whole is refused, not written with later values', () => {
+        const { ledger, captured } = capturedWithPendingTransfers();
+        throughJson(captured);
+        finishTransfer(ledger, 't-to-settle', 'settle');
+        expect(() => throughJson(captured)).toThrow(/written after its capture was released/);
+      });
+
+      it('two captures taken before either is written each keep their own values', () => {
+        const { ledger, atCapture, captured } = capturedWithPendingTransfers();
+        finishTransfer(ledger, 't-to-settle', 'settle');
+        const atSecond = JSON.stringify(ledger.balances.canonicalState());
+        const second = ledger.balances.snapshot();
+        finishTransfer(ledger, 't-to-void', 'void');
+        const [fromFirst, fromSecond] = [new BalancesReadModel(), new BalancesReadModel()];
+        fromSecond.restore(throughJson(second));
+        fromFirst.restore(throughJson(captured));
+        expect(JSON.stringify(fromFirst.canonicalState())).toBe(atCapture);
+        expect(JSON.stringify(fromSecond.canonicalState())).toBe(atSecond);
+      });
+    });
+
     it('keeps its chunks as bytes until an event that moves money or a question needs them, or decodes them in the background', async () => {
       const ledger = establishedLedger();
       runSteps(ledger, [{ kind: 'incident', origin: 0, costs: [[1, 250_000n]], averted: null }, { kind: 'pay', pick: 0, fraction: 50 }], 0, []);

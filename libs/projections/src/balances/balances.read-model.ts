@@ -225,6 +225,8 @@ export class BalancesReadModel implements ReadModel {
   private readonly treasuryRevisions = new Map<string, number>();
   private nextSeq = 0;
   private readonly names = new Names();
+  /** Snapshots whose obligations and transfers are captured by reference and not all written yet (see `snapshot`). */
+  private captures: CapturedRows[] = [];
   private position = -1n;
   /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
   private readonly deferred = new DeferredGroups();
@@ -266,6 +268,7 @@ export class BalancesReadModel implements ReadModel {
         const row = this.obligations.get(penaltyObligationId(e.data.findingId));
         if (row === undefined) return;
         // Money already moved stays moved (a refund is a reversing transfer); what is still owed is written off.
+        this.beforeChange(row);
         row.revoked = true;
         this.writeOff(row, row.obligated - row.settled - row.pending);
         return this.assertCurrencies([row.currency]);
@@ -282,6 +285,7 @@ export class BalancesReadModel implements ReadModel {
           const row = this.requireObligation(d.obligationId);
           const amount = toMinor(d.amount, row.currency);
           if (amount <= 0n || amount > row.obligated - row.settled - row.pending) this.fail(`settlement ${e.data.settlementId} discharges more than obligation ${d.obligationId} leaves`);
+          this.beforeChange(row);
           row.settled += amount;
           row.netted += amount;
           this.pair(row).settled += amount;
@@ -377,12 +381,14 @@ export class BalancesReadModel implements ReadModel {
     if (data.reverses === null) {
       if (partyKey(data.payer) !== row.payer || partyKey(data.payee) !== row.payee) this.fail(`transfer ${data.transferId} does not run from payer to payee of ${row.obligationId}`);
       this.reinstateFromWriteOff(row, amount);
+      this.beforeChange(row);
       row.pending += amount;
       this.pair(row).pending += amount;
       this.assertObligation(row);
     } else {
       const original = this.transfers.get(data.reverses);
       if (original === undefined || original.status !== 'settled') this.fail(`transfer ${data.transferId} reverses ${data.reverses}, which is not a settled transfer`);
+      this.beforeChange(original);
       original.reversed += amount;
       if (original.reversed > original.amount) this.fail(`reversals of ${data.reverses} exceed the transfer`);
     }
@@ -391,9 +397,11 @@ export class BalancesReadModel implements ReadModel {
   }
 
   private settle(transfer: TransferRow): void {
+    this.beforeChange(transfer);
     transfer.status = 'settled';
     const { terms, amount } = transfer;
     const row = this.requireObligation(terms.obligationId);
+    this.beforeChange(row);
     const inKind = terms.form === 'money' ? 0n : amount;
     if (terms.reverses === null) {
       row.pending -= amount;
@@ -422,10 +430,12 @@ export class BalancesReadModel implements ReadModel {
   }
 
   private voidTransfer(transfer: TransferRow): void {
+    this.beforeChange(transfer);
     transfer.status = 'voided';
     const { terms, amount } = transfer;
     if (terms.reverses === null) {
       const row = this.requireObligation(terms.obligationId);
+      this.beforeChange(row);
       row.pending -= amount;
       this.pair(row).pending -= amount;
       // The penalty was revoked while this transfer was pending: what it no longer pays is no longer owed.
@@ -433,7 +443,10 @@ export class BalancesReadModel implements ReadModel {
       this.assertObligation(row);
     } else {
       const original = this.transfers.get(terms.reverses);
-      if (original !== undefined) original.reversed -= amount;
+      if (original !== undefined) {
+        this.beforeChange(original);
+        original.reversed -= amount;
+      }
     }
     if (terms.payer.kind === 'fund') this.fund(terms.payer.id, terms.currency).pendingOut -= amount;
   }
@@ -471,6 +484,7 @@ export class BalancesReadModel implements ReadModel {
   private writeOff(row: ObligationRow, amount: bigint): void {
     if (amount <= 0n) return;
     this.changeOutstanding(row, -amount);
+    this.beforeChange(row);
     row.obligated -= amount;
     row.writtenOff += amount;
     this.pair(row).obligated -= amount;
@@ -484,6 +498,7 @@ export class BalancesReadModel implements ReadModel {
     const missing = amount - (row.obligated - row.settled - row.pending);
     if (missing <= 0n || row.writtenOff === 0n) return;
     const back = missing < row.writtenOff ? missing : row.writtenOff;
+    this.beforeChange(row);
     row.obligated += back;
     row.writtenOff -= back;
     this.pair(row).obligated += back;
@@ -495,6 +510,13 @@ export class BalancesReadModel implements ReadModel {
   }
 
   /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
+  /** Every change to an obligation or transfer row goes through here first: a capture being written keeps its values. */
+  private beforeChange(row: ObligationRow | TransferRow): void {
+    if (this.captures.length === 0) return;
+    for (const captured of this.captures) captured.keep(row);
+    if (this.captures.some((c) => !c.open)) this.captures = this.captures.filter((c) => c.open);
+  }
+
   private changeOutstanding(row: ObligationRow, delta: bigint): void {
     const net = this.netOf(row.currency);
     net.set(row.payee, (net.get(row.payee) ?? 0n) + delta);
@@ -797,14 +819,17 @@ export class BalancesReadModel implements ReadModel {
    * far faster than one small row per entry, tuples faster than objects, and small integers faster than text; the
    * restored entries share one string per distinct text of a row.
    *
-   * The capture copies every field into one flat array per map (references to strings, bigints and immutable
-   * terms; no object per entry): rows change in place afterwards, the copy does not. The tuples are built when the
+   * The obligations and transfers (most of the state) are captured by reference, a chunk of rows at a time: a row
+   * changed before its chunk is written is copied first (`beforeChange`), so the capture costs one reference per row
+   * rather than a copy of every field, and blocks the event loop that much less. The smaller maps are copied into one
+   * flat array per chunk (references to strings and bigints; no object per entry). The tuples are built when the
    * writer serializes each chunk (toJSON, in its slices).
    */
   snapshot(): unknown[] {
     this.deferred.ready();
     const rows: { toJSON(): unknown[] }[] = [];
-    // One flat run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
+    const captured = new CapturedRows();
+    // One run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
     const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
       const { length: width } = SNAPSHOT_SHAPES[tag];
       const shared = SNAPSHOT_SHARED[tag];
@@ -819,14 +844,46 @@ export class BalancesReadModel implements ReadModel {
       }
       if (run.length > 0) close(run);
     };
-    capture('o', this.obligations, (_, r, out) =>
+    const byReference = <R extends object>(tag: SnapshotTag, entries: Map<string, R>, copy: (key: string, row: R, out: unknown[]) => void): void => {
+      const { length: width } = SNAPSHOT_SHAPES[tag];
+      const shared = SNAPSHOT_SHARED[tag];
+      let keys: string[] = [];
+      let refs: R[] = [];
+      const close = (chunkKeys: readonly string[], chunkRows: readonly R[]): void => {
+        const write = captured.chunk(() => {
+          const flat: unknown[] = [];
+          chunkRows.forEach((row, i) => copy(chunkKeys[i] as string, captured.asCaptured(row), flat));
+          return [tag, ...tuplesOf(flat, 0, flat.length, width, shared)];
+        });
+        rows.push({ toJSON: write });
+      };
+      for (const [key, row] of entries) {
+        keys.push(key);
+        refs.push(row);
+        if (refs.length === SNAPSHOT_CHUNK) {
+          close(keys, refs);
+          keys = [];
+          refs = [];
+        }
+      }
+      if (refs.length > 0) close(keys, refs);
+    };
+    byReference('o', this.obligations, (_, r, out) =>
       out.push(r.obligationId, r.bodyId, r.payer, r.payee, r.currency, r.reason, r.source.kind, r.source.id, r.seq, r.obligated, r.settled, r.netted, r.settledInKind, r.pending, r.writtenOff, r.revoked),
     );
     // The terms flattened (they are never changed once made): arrays of text parse far faster than nested objects.
-    capture('t', this.transfers, (k, r, out) => {
+    byReference('t', this.transfers, (k, r, out) => {
       const { terms } = r;
       out.push(k, terms.transferId, terms.obligationId, terms.payer.kind, terms.payer.id, terms.payee.kind, terms.payee.id, terms.amount, terms.currency, terms.form, terms.valuation, terms.reverses, r.bodyId, r.amount, r.status, r.reversed);
     });
+    captured.seal();
+    if (captured.open) {
+      // A capture the writer abandoned half way stays open (one copy per changed row): only the newest few are kept.
+      const open = this.captures.filter((c) => c.open);
+      const kept = open.slice(Math.max(0, open.length - (MAX_OPEN_CAPTURES - 1)));
+      for (const dropped of open.slice(0, open.length - kept.length)) dropped.abandon();
+      this.captures = [...kept, captured];
+    }
     capture('f', this.funds, (k, r, out) => out.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut));
     capture('c', this.fundCurrencies, (k, currency, out) => out.push(k, currency));
     capture('p', this.pairs, (k, r, out) => out.push(k, r.obligated, r.settled, r.settledInKind, r.pending));
@@ -1050,6 +1107,73 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * A flat run of fields as `[strings, tuples]`: bigints as JSON integers where exact and as decimal text beyond, the
  * text at `shared` positions as indices into `strings`.
  */
+/**
+ * The rows a snapshot captured by reference, chunk by chunk, and the values of those changed before their chunk was
+ * written. Open until every chunk has been written once; a chunk written again after that (its rows may have changed
+ * since, unrecorded) throws rather than write values the capture never had. Bounded: at most one copy per row.
+ */
+class CapturedRows {
+  private readonly kept = new Map<object, object>();
+  private unwritten = 0;
+  private sealed = false;
+  private released = false;
+
+  /** Still recording changes: some chunk is not written yet. */
+  get open(): boolean {
+    return !this.released;
+  }
+
+  /** A chunk of the capture: `write` serializes it; counted until its first write. */
+  chunk<T>(write: () => T): () => T {
+    this.unwritten += 1;
+    let written = false;
+    return () => {
+      if (this.released) throw new Error('balances: a snapshot chunk was written after its capture was released or abandoned');
+      const out = write();
+      if (!written) {
+        written = true;
+        this.unwritten -= 1;
+        this.releaseIfDone();
+      }
+      return out;
+    };
+  }
+
+  /** Every chunk is made: with none left to write (or none at all), nothing more is recorded. */
+  seal(): void {
+    this.sealed = true;
+    this.releaseIfDone();
+  }
+
+  /** Before `row` changes: its values as captured, kept once. */
+  keep(row: object): void {
+    if (!this.released && !this.kept.has(row)) this.kept.set(row, { ...row });
+  }
+
+  /** `row` as it was at the capture. */
+  asCaptured<R extends object>(row: R): R {
+    return (this.kept.get(row) as R | undefined) ?? row;
+  }
+
+  /** Stops recording: a chunk not written yet can no longer be, and throws if asked. */
+  abandon(): void {
+    this.released = true;
+    this.kept.clear();
+  }
+
+  private releaseIfDone(): void {
+    if (!this.sealed || this.unwritten > 0) return;
+    this.released = true;
+    this.kept.clear();
+  }
+}
+
+/**
+ * Captures kept recording at once. A writer takes one snapshot at a time and writes it whole; older captures left
+ * open (a write that failed half way) are dropped past this many, and a chunk of theirs written later throws.
+ */
+const MAX_OPEN_CAPTURES = 4;
+
 function tuplesOf(flat: readonly unknown[], from: number, until: number, width: number, shared: readonly number[]): [string[], unknown[][]] {
   const strings: string[] = [];
   const indexOf = new Map<string, number>();
