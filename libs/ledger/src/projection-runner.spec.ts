@@ -140,6 +140,26 @@ describe('the projection runner', () => {
     await expect(runner.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
   });
 
+  it('stops the same way when the callbacks that report it throw: a failing logger changes nothing', async () => {
+    const store = createMemoryEventStore();
+    const said: string[] = [];
+    const throwing = (message: string): never => {
+      said.push(message);
+      throw new Error('the log sink is gone');
+    };
+    runner = new ProjectionRunner(store, { onFailure: (error) => throwing(error.message), onWarning: throwing, onInfo: throwing });
+    const balance = new NonNegativeBalance();
+    runner.register(balance);
+    runner.start();
+    const waiting = runner.waitFor(10n, 10_000);
+    await appendDeltas(store, 'account-a', [5, -3, -4, 2]);
+
+    await expect(waiting).rejects.toBeInstanceOf(ProjectionUnavailableError);
+    expect(runner.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
+    expect(said).toHaveLength(1);
+    await expect(runner.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
+  });
+
   it('treats any exception of a read model as a stop, attributed to that model', async () => {
     const store = createMemoryEventStore();
     runner = new ProjectionRunner(store);

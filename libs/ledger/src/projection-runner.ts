@@ -372,7 +372,7 @@ export class ProjectionRunner {
     const started = performance.now();
     try {
       if (prepared.kind === 'none') {
-        this.options.onInfo?.(`read model ${model.name}: no snapshot in ${snapshots.location}; building it from the beginning of the log`);
+        this.tell(this.options.onInfo, `read model ${model.name}: no snapshot in ${snapshots.location}; building it from the beginning of the log`);
         return null;
       }
       if (prepared.kind === 'failed') throw prepared.error;
@@ -404,11 +404,11 @@ export class ProjectionRunner {
         // Models copy what they keep (ReadModel.restore): the file's hundreds of MB go now, not at a later collection.
         sealed.release();
       }
-      this.options.onInfo?.(`read model ${model.name}: restored from its snapshot at position ${position} (${header.payloadBytes} bytes, ${Math.round(performance.now() - started)} ms)`);
+      this.tell(this.options.onInfo, `read model ${model.name}: restored from its snapshot at position ${position} (${header.payloadBytes} bytes, ${Math.round(performance.now() - started)} ms)`);
       return position;
     } catch (error) {
       const reason = error instanceof SnapshotRejected ? error.message : `snapshot of ${model.name} unreadable: ${error instanceof Error ? error.message : String(error)}`;
-      this.options.onWarning?.(`${reason}; rebuilding ${model.name} from the beginning of the log`);
+      this.tell(this.options.onWarning, `${reason}; rebuilding ${model.name} from the beginning of the log`);
       return null;
     }
   }
@@ -492,7 +492,7 @@ export class ProjectionRunner {
       try {
         model.caughtUp?.(background);
       } catch (error) {
-        this.options.onWarning?.(`read model ${model.name}: caughtUp failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.tell(this.options.onWarning, `read model ${model.name}: caughtUp failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
@@ -545,7 +545,7 @@ export class ProjectionRunner {
       try {
         state = model.snapshot === undefined ? model.canonicalState() : model.snapshot();
       } catch (error) {
-        this.options.onWarning?.(`read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
+        this.tell(this.options.onWarning, `read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
       const capture = performance.now() - captureStarted;
@@ -571,13 +571,14 @@ export class ProjectionRunner {
         written.push(model.name);
         perModel.push(`${model.name} ${Math.round(capture)} + ${Math.round(performance.now() - writeStarted)} ms, ${modelBytes} bytes`);
       } catch (error) {
-        this.options.onWarning?.(`read model ${model.name}: snapshot at position ${position} not written: ${error instanceof Error ? error.message : String(error)}`);
+        this.tell(this.options.onWarning, `read model ${model.name}: snapshot at position ${position} not written: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     if (first === null) return;
     const writeMs = Math.round(performance.now() - started);
     this.lastRound = { position: first, readModels: written, captureMs: Math.round(captureMs), maxCaptureMs: Math.round(maxCaptureMs), writeMs, bytes };
-    this.options.onInfo?.(
+    this.tell(
+      this.options.onInfo,
       `snapshots of ${written.length} read models from position ${first}: ${bytes} bytes, capture ${Math.round(captureMs)} ms (longest ${Math.round(maxCaptureMs)} ms), written in ${writeMs} ms (capture + write per model: ${perModel.join('; ')})`,
     );
   }
@@ -603,9 +604,21 @@ export class ProjectionRunner {
     const snapshots = this.options.snapshots;
     if (snapshots === undefined || this.discarding !== null) return;
     this.discarding = snapshots.remove(model.name).then(
-      () => this.options.onWarning?.(`read model ${model.name}: snapshot removed after ${reason}; the next start rebuilds it from the log`),
-      (error: unknown) => this.options.onWarning?.(`read model ${model.name}: snapshot not removed after ${reason}: ${error instanceof Error ? error.message : String(error)}`),
+      () => this.tell(this.options.onWarning, `read model ${model.name}: snapshot removed after ${reason}; the next start rebuilds it from the log`),
+      (error: unknown) => this.tell(this.options.onWarning, `read model ${model.name}: snapshot not removed after ${reason}: ${error instanceof Error ? error.message : String(error)}`),
     );
+  }
+
+  /**
+   * Calls a callback of the options (a logger, in the server): one that throws changes nothing the runner does, nor
+   * escapes into a promise nobody awaits; what it would have said is lost, and that is all.
+   */
+  private tell<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+    try {
+      callback?.(...args);
+    } catch {
+      // Deliberately ignored: see above.
+    }
   }
 
   private fail(error: Error): void {
@@ -617,7 +630,7 @@ export class ProjectionRunner {
       message: error.message,
     };
     this.settleWaiters();
-    this.options.onFailure?.(error, this.status());
+    this.tell(this.options.onFailure, error, this.status());
   }
 
   private releaseWaiters(): void {
