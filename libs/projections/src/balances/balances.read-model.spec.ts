@@ -439,7 +439,7 @@ describe('balances read model', () => {
         const { ledger, captured } = capturedWithPendingTransfers();
         throughJson(captured);
         finishTransfer(ledger, 't-to-settle', 'settle');
-        expect(() => throughJson(captured)).toThrow(/written after its capture was released/);
+        expect(() => throughJson(captured)).toThrow(/serialized after its capture was released/);
       });
 
       it('two captures taken before either is written each keep their own values', () => {

@@ -37,6 +37,7 @@ import {
 import { parsePartyKey, type SettleableObligation } from '../../../domain/src/compensation/settlement.js';
 import type { ObligationContext, PayerView, TransferStatus } from '../../../domain/src/compensation/transfers.js';
 import { Names } from '../names.js';
+import { OpenCaptures } from '../snapshot-capture.js';
 
 interface ObligationRow {
   obligationId: string;
@@ -69,6 +70,9 @@ interface TransferRow {
   /** Settled or pending reversals of this transfer. */
   reversed: bigint;
 }
+
+/** The rows a snapshot captures by reference: changed in place, so copied first while a capture is written. */
+type MutableRow = ObligationRow | TransferRow;
 
 interface FundRow {
   fundId: string;
@@ -226,7 +230,7 @@ export class BalancesReadModel implements ReadModel {
   private nextSeq = 0;
   private readonly names = new Names();
   /** Snapshots whose obligations and transfers are captured by reference and not all written yet (see `snapshot`). */
-  private captures: CapturedRows[] = [];
+  private readonly captures = new OpenCaptures<MutableRow, MutableRow>();
   private position = -1n;
   /** The groups of a restored snapshot not decoded yet (none once every one is, or when nothing was restored). */
   private readonly deferred = new DeferredGroups();
@@ -511,10 +515,8 @@ export class BalancesReadModel implements ReadModel {
 
   /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
   /** Every change to an obligation or transfer row goes through here first: a capture being written keeps its values. */
-  private beforeChange(row: ObligationRow | TransferRow): void {
-    if (this.captures.length === 0) return;
-    for (const captured of this.captures) captured.keep(row);
-    if (this.captures.some((c) => !c.open)) this.captures = this.captures.filter((c) => c.open);
+  private beforeChange(row: MutableRow): void {
+    this.captures.beforeChange(row, () => ({ ...row }));
   }
 
   private changeOutstanding(row: ObligationRow, delta: bigint): void {
@@ -828,7 +830,7 @@ export class BalancesReadModel implements ReadModel {
   snapshot(): unknown[] {
     this.deferred.ready();
     const rows: { toJSON(): unknown[] }[] = [];
-    const captured = new CapturedRows();
+    const captured = this.captures.begin();
     // One run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
     const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
       const { length: width } = SNAPSHOT_SHAPES[tag];
@@ -844,7 +846,7 @@ export class BalancesReadModel implements ReadModel {
       }
       if (run.length > 0) close(run);
     };
-    const byReference = <R extends object>(tag: SnapshotTag, entries: Map<string, R>, copy: (key: string, row: R, out: unknown[]) => void): void => {
+    const byReference = <R extends MutableRow>(tag: SnapshotTag, entries: Map<string, R>, copy: (key: string, row: R, out: unknown[]) => void): void => {
       const { length: width } = SNAPSHOT_SHAPES[tag];
       const shared = SNAPSHOT_SHARED[tag];
       let keys: string[] = [];
@@ -852,7 +854,7 @@ export class BalancesReadModel implements ReadModel {
       const close = (chunkKeys: readonly string[], chunkRows: readonly R[]): void => {
         const write = captured.chunk(() => {
           const flat: unknown[] = [];
-          chunkRows.forEach((row, i) => copy(chunkKeys[i] as string, captured.asCaptured(row), flat));
+          chunkRows.forEach((row, i) => copy(chunkKeys[i] as string, captured.asCaptured(row, row) as R, flat));
           return [tag, ...tuplesOf(flat, 0, flat.length, width, shared)];
         });
         rows.push({ toJSON: write });
@@ -876,14 +878,7 @@ export class BalancesReadModel implements ReadModel {
       const { terms } = r;
       out.push(k, terms.transferId, terms.obligationId, terms.payer.kind, terms.payer.id, terms.payee.kind, terms.payee.id, terms.amount, terms.currency, terms.form, terms.valuation, terms.reverses, r.bodyId, r.amount, r.status, r.reversed);
     });
-    captured.seal();
-    if (captured.open) {
-      // A capture the writer abandoned half way stays open (one copy per changed row): only the newest few are kept.
-      const open = this.captures.filter((c) => c.open);
-      const kept = open.slice(Math.max(0, open.length - (MAX_OPEN_CAPTURES - 1)));
-      for (const dropped of open.slice(0, open.length - kept.length)) dropped.abandon();
-      this.captures = [...kept, captured];
-    }
+    this.captures.seal(captured);
     capture('f', this.funds, (k, r, out) => out.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut));
     capture('c', this.fundCurrencies, (k, currency, out) => out.push(k, currency));
     capture('p', this.pairs, (k, r, out) => out.push(k, r.obligated, r.settled, r.settledInKind, r.pending));
@@ -1107,73 +1102,6 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * A flat run of fields as `[strings, tuples]`: bigints as JSON integers where exact and as decimal text beyond, the
  * text at `shared` positions as indices into `strings`.
  */
-/**
- * The rows a snapshot captured by reference, chunk by chunk, and the values of those changed before their chunk was
- * written. Open until every chunk has been written once; a chunk written again after that (its rows may have changed
- * since, unrecorded) throws rather than write values the capture never had. Bounded: at most one copy per row.
- */
-class CapturedRows {
-  private readonly kept = new Map<object, object>();
-  private unwritten = 0;
-  private sealed = false;
-  private released = false;
-
-  /** Still recording changes: some chunk is not written yet. */
-  get open(): boolean {
-    return !this.released;
-  }
-
-  /** A chunk of the capture: `write` serializes it; counted until its first write. */
-  chunk<T>(write: () => T): () => T {
-    this.unwritten += 1;
-    let written = false;
-    return () => {
-      if (this.released) throw new Error('balances: a snapshot chunk was written after its capture was released or abandoned');
-      const out = write();
-      if (!written) {
-        written = true;
-        this.unwritten -= 1;
-        this.releaseIfDone();
-      }
-      return out;
-    };
-  }
-
-  /** Every chunk is made: with none left to write (or none at all), nothing more is recorded. */
-  seal(): void {
-    this.sealed = true;
-    this.releaseIfDone();
-  }
-
-  /** Before `row` changes: its values as captured, kept once. */
-  keep(row: object): void {
-    if (!this.released && !this.kept.has(row)) this.kept.set(row, { ...row });
-  }
-
-  /** `row` as it was at the capture. */
-  asCaptured<R extends object>(row: R): R {
-    return (this.kept.get(row) as R | undefined) ?? row;
-  }
-
-  /** Stops recording: a chunk not written yet can no longer be, and throws if asked. */
-  abandon(): void {
-    this.released = true;
-    this.kept.clear();
-  }
-
-  private releaseIfDone(): void {
-    if (!this.sealed || this.unwritten > 0) return;
-    this.released = true;
-    this.kept.clear();
-  }
-}
-
-/**
- * Captures kept recording at once. A writer takes one snapshot at a time and writes it whole; older captures left
- * open (a write that failed half way) are dropped past this many, and a chunk of theirs written later throws.
- */
-const MAX_OPEN_CAPTURES = 4;
-
 function tuplesOf(flat: readonly unknown[], from: number, until: number, width: number, shared: readonly number[]): [string[], unknown[][]] {
   const strings: string[] = [];
   const indexOf = new Map<string, number>();

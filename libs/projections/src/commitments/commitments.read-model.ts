@@ -22,6 +22,7 @@ import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '.
 import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
 import { Names } from '../names.js';
+import { OpenCaptures } from '../snapshot-capture.js';
 import { commitmentsSnapshot, restoreCommitmentsIndex, type CommitmentRow, type PendingCommitments } from './commitments.snapshot.js';
 
 export const COMMITMENTS_READ_MODEL = 'governance.commitments';
@@ -133,6 +134,8 @@ export class CommitmentsReadModel implements ReadModel {
   private broken: Error | null = null;
   /** One copy of each id, kind, unit and currency the commitments name (names.ts). */
   private readonly names = new Names();
+  /** Snapshots captured and not all serialized yet: each keeps the rows replaced since (snapshot-capture.ts). */
+  private readonly captures = new OpenCaptures<string, CommitmentRow | undefined>();
 
   apply(event: RecordedEvent): void {
     if (!event.stream.startsWith(COMMITMENT_STREAM_PREFIX) || !COMMITMENT_EVENTS.has(event.type)) return;
@@ -154,6 +157,7 @@ export class CommitmentsReadModel implements ReadModel {
       sortKey = previous.sortKey;
     }
     // A new row on every event: a snapshot being written holds the previous one.
+    if (previous !== undefined) this.captures.beforeChange(id, () => previous);
     const state = commitmentDecider.evolve(previous?.state ?? commitmentDecider.initialState(), domainEvent);
     this.rows.set(id, { state, sortKey, revision: safeNumber(event.revision, 'revision', this.name, event), position: safeNumber(event.position, 'position', this.name, event) });
     const next = nextDeadlineMs(state);
@@ -202,20 +206,28 @@ export class CommitmentsReadModel implements ReadModel {
       .map(([id, row]) => ({ id, revision: row.revision.toString(), state: row.state }));
   }
 
-  /** Chunks of compact rows in list order (commitments.snapshot.ts); the capture copies keys and row references only. */
+  /**
+   * Chunks of compact rows in list order (commitments.snapshot.ts). The capture copies the list's keys only: the rows
+   * are read when each chunk is serialized, and a row replaced before then hands its captured value over first
+   * (snapshot-capture.ts).
+   */
   snapshot(): unknown {
     this.decodeAll();
-    const keys = [...this.order.after(null)];
-    const rows = new Map(this.rows);
-    return commitmentsSnapshot(
+    const keys = this.order.all();
+    const rows = this.rows;
+    const captured = this.captures.begin();
+    const out = commitmentsSnapshot(
       keys,
       (key) => {
         const id = idOfSortKey(key);
-        const row = rows.get(id);
+        const row = captured.asCaptured(id, rows.get(id));
         return row === undefined ? undefined : [id, row];
       },
       (row) => nextDeadlineMs(row.state),
+      (encode) => captured.chunk(encode),
     );
+    this.captures.seal(captured);
+    return out;
   }
 
   /**

@@ -174,15 +174,16 @@ function commitmentOut(id: string, row: CommitmentRow, s: StringTable, out: unkn
 }
 
 /**
- * Snapshot rows for the commitments under `keys` (list order), each found with `rowOf`; `deadlineOf` gives a row's next
- * deadline (null: none). The capture (between two events) only copies the keys and a map of row references: rows are
- * replaced on every event, never changed in place, so the ones captured stay as they were. The chunks find and encode
- * their rows when serialized, in the writer's slices (the index row first, which converts the chunk).
+ * Snapshot rows for the commitments under `keys` (list order), each found with `rowOf` as it was at the capture;
+ * `deadlineOf` gives a row's next deadline (null: none). The chunks find and encode their rows when serialized, in the
+ * writer's slices (the index row first, which converts the chunk); `track` wraps each chunk's encoding (the model's
+ * capture counts them, see snapshot-capture.ts).
  */
 export function commitmentsSnapshot(
   keys: readonly string[],
   rowOf: (key: string) => [string, CommitmentRow] | undefined,
   deadlineOf: (row: CommitmentRow) => number | null,
+  track: (encode: () => string) => () => string = (encode) => encode,
 ): unknown[] {
   const strings = new StringTable();
   const rows: unknown[] = [];
@@ -192,7 +193,7 @@ export function commitmentsSnapshot(
     // records' text only until the writer takes it, so each chunk's text dies young instead of living through the write.
     let index: unknown[] | null = null;
     let records: string | null = null;
-    const encode = (): string => {
+    const encode = track((): string => {
       const values: unknown[] = [];
       const sortKeys: string[] = [];
       const deadlines: number[] = [];
@@ -208,7 +209,7 @@ export function commitmentsSnapshot(
       const fresh = strings.takeFresh();
       index ??= [strings.size - fresh.length, fresh, sortKeys, deadlines];
       return asciiJsonText(values);
-    };
+    });
     const indexRow = (): unknown[] => {
       if (index === null) records = encode();
       return index ?? [];

@@ -97,6 +97,13 @@ export class SortedKeys {
     if (chunk.length === 0) this.chunks.splice(c, 1);
   }
 
+  /** Every key, ascending, in a new array: a chunk at a time, far cheaper than iterating `after(null)`. */
+  all(): string[] {
+    const keys: string[] = [];
+    for (const chunk of this.chunks) for (const key of chunk) keys.push(key);
+    return keys;
+  }
+
   /** Keys strictly after `after` (every key when null), in ascending order. */
   *after(after: string | null): Generator<string> {
     if (this.chunks.length === 0) return;
