@@ -61,11 +61,28 @@ export interface BackgroundWork {
 export class SnapshotBytes {
   private length: number | null = null;
 
-  constructor(readonly pieces: readonly ArrayBufferView[]) {}
+  /**
+   * With `byteLengths`, only that many bytes from the start of each piece are written: a prefix of a growing array
+   * without a view of its own (a capture of tens of thousands of them then makes no object per array).
+   */
+  constructor(
+    readonly pieces: readonly ArrayBufferView[],
+    private readonly byteLengths?: readonly number[],
+  ) {
+    if (byteLengths !== undefined && byteLengths.length !== pieces.length) throw new RangeError(`${byteLengths.length} byte lengths for ${pieces.length} pieces`);
+  }
+
+  /** The bytes of piece `i` that are written (from its start); throws past the piece's end. */
+  bytesOf(i: number): Uint8Array {
+    const piece = this.pieces[i] as ArrayBufferView;
+    const length = this.byteLengths?.[i] ?? piece.byteLength;
+    if (!Number.isSafeInteger(length) || length < 0 || length > piece.byteLength) throw new RangeError(`piece ${i} has ${piece.byteLength} bytes, not ${length}`);
+    return new Uint8Array(piece.buffer, piece.byteOffset, length);
+  }
 
   /** Summed when the writer asks, not at the capture. */
   get byteLength(): number {
-    this.length ??= this.pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+    this.length ??= this.pieces.reduce((sum, piece, i) => sum + (this.byteLengths?.[i] ?? piece.byteLength), 0);
     return this.length;
   }
 }

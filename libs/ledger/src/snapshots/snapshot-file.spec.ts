@@ -101,6 +101,16 @@ describe('a read-model snapshot file', () => {
     expect(after).toEqual(['after']);
   });
 
+  it('writes only the given prefix of each piece when a SnapshotBytes names byte lengths, and refuses one past a piece', async () => {
+    const pieces = [instants, kinds, chains];
+    const lengths = [3 * Float64Array.BYTES_PER_ELEMENT, 0, chains.byteLength];
+    const { bytes } = await encoded([new SnapshotBytes(pieces, lengths), ['after']], { chunkBytes: 64 });
+    const [joined] = (await openSnapshot(fields.readModel, bytes).state()) as [Buffer, unknown];
+    expect(Buffer.compare(joined, Buffer.concat([bytesOf(instants.subarray(0, 3)), bytesOf(chains)]))).toBe(0);
+    await expect(encoded([new SnapshotBytes([kinds], [kinds.byteLength + 1])])).rejects.toThrow(`piece 0 has ${kinds.byteLength} bytes`);
+    expect(() => new SnapshotBytes(pieces, [0])).toThrow('1 byte lengths for 3 pieces');
+  });
+
   it('writes JSON rows in ASCII and reads back every string exactly: other scripts, astral characters, lone surrogates', async () => {
     const texts = ['Šanghaj', '长三角', 'Zürich 🏙️', 'half \ud83c pair', '\udfd9 low', 'quote " and \\ backslash', '\u2028\u2029', '\u007f\u0080\u00ff\uffff'];
     const state = [texts, { [texts[1]]: texts[2] }];

@@ -328,11 +328,11 @@ export async function encodeSnapshot(fields: HeaderFields, state: unknown, sink:
     const value = given instanceof DeferredSnapshotBytes ? given.produce() : given;
     if (given instanceof DeferredSnapshotBytes && typeof value === 'string') return pushText(value, row);
     if (ArrayBuffer.isView(value) || value instanceof SnapshotBytes) {
-      const pieces = value instanceof SnapshotBytes ? value.pieces : [value];
       if (value.byteLength > MAX_ROW_BYTES) throw new RangeError(`row ${row} of the snapshot of ${fields.readModel} is larger than ${MAX_ROW_BYTES} bytes`);
       await append(recordHead(BYTES_ROW, value.byteLength));
-      for (const piece of pieces) {
-        await append(bytesOf(piece));
+      if (!(value instanceof SnapshotBytes)) return append(bytesOf(value));
+      for (let i = 0; i < value.pieces.length; i++) {
+        await append(value.bytesOf(i));
         await pause();
       }
       return;

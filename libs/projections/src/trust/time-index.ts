@@ -305,20 +305,24 @@ export class TimeIndex {
    * they were) and returns the layout. One chunk: its rows, and its row count. Several: their bases, then each
    * chunk's rows, and the chunks' row counts.
    */
-  captureInto(into: Float64Array[]): TimeIndexLayout {
+  captureInto(into: Float64Array[], byteLengths: number[]): TimeIndexLayout {
     const { chunks, stride } = this;
+    // Whole arrays and the length of their prefix, not views: tens of thousands of indices, no object made per index.
     if (chunks.length === 1) {
       const only = chunks[0];
       only.lent = true;
-      into.push(only.rows.subarray(0, only.n * stride));
+      into.push(only.rows);
+      byteLengths.push(only.n * stride * Float64Array.BYTES_PER_ELEMENT);
       return only.n;
     }
     this.basesLent = true;
     into.push(this.bases);
+    byteLengths.push(this.bases.byteLength);
     const sizes: number[] = [];
     for (const chunk of chunks) {
       chunk.lent = true;
-      into.push(chunk.rows.subarray(0, chunk.n * stride));
+      into.push(chunk.rows);
+      byteLengths.push(chunk.n * stride * Float64Array.BYTES_PER_ELEMENT);
       sizes.push(chunk.n);
     }
     return sizes;

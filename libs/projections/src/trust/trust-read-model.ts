@@ -210,9 +210,9 @@ class Evidence {
    * allocated per index but the views (and the chunk sizes of the few indices of several chunks): a capture walks
    * tens of thousands of them.
    */
-  captureInto(layouts: (TimeIndexLayout | string | null)[], rows: Float64Array[]): void {
+  captureInto(layouts: (TimeIndexLayout | string | null)[], rows: Float64Array[], byteLengths: number[]): void {
     const findings = this.findingIndex;
-    layouts.push(this.commitments.captureInto(rows), findings === null ? null : findings.captureInto(rows));
+    layouts.push(this.commitments.captureInto(rows, byteLengths), findings === null ? null : findings.captureInto(rows, byteLengths));
   }
 
   /** The indices of a capture: layouts from the evidence row, rows taken in turn from the packed rows. */
@@ -555,17 +555,19 @@ export class TrustReadModel implements ReadModel {
     // Flat runs of (basis, city, counterparty, commitment rows, finding rows): the tuples are made by the writer.
     const evidence: (TimeIndexLayout | string | null)[] = [];
     const evidenceRows: Float64Array[] = [];
+    const evidenceBytes: number[] = [];
+    // forEach rather than for…of: no [key, value] pair is made per index.
     this.bases.forEach((basis, slot) => {
-      for (const [city, cityEvidence] of basis.city) {
+      basis.city.forEach((cityEvidence, city) => {
         evidence.push(slot, city, null);
-        cityEvidence.all.captureInto(evidence, evidenceRows);
-        for (const [counterparty, pair] of cityEvidence.byCounterparty) {
+        cityEvidence.all.captureInto(evidence, evidenceRows, evidenceBytes);
+        cityEvidence.byCounterparty.forEach((pair, counterparty) => {
           evidence.push(slot, city, counterparty);
-          pair.captureInto(evidence, evidenceRows);
-        }
-      }
+          pair.captureInto(evidence, evidenceRows, evidenceBytes);
+        });
+      });
     });
-    rows.push({ toJSON: () => ['evidence', tuplesOf(evidence, 5)] }, new SnapshotBytes(evidenceRows));
+    rows.push({ toJSON: () => ['evidence', tuplesOf(evidence, 5)] }, new SnapshotBytes(evidenceRows, evidenceBytes));
     rows.push(['end', rows.length + 1]);
     return rows;
   }
