@@ -4,6 +4,7 @@ import { at, BODY, PARTIES, T0, termsInput } from '../../../domain/src/governanc
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { AgreementsReadModel, BodiesReadModel, CitiesReadModel, FindingsReadModel } from './governance.read-models.js';
 import { SortedKeys } from './sorted-keys.js';
+import { DeferredSnapshotBytes } from '../read-model.js';
 
 const streamOf = (e: GovernanceEvent): string => {
   switch (e.type) {
@@ -98,6 +99,40 @@ describe('the governance read models', () => {
     feed([findings], [recorded('f1', 'hangzhou'), recorded('f2', 'hangzhou'), recorded('f3', 'suzhou'), { type: 'FindingRevoked', data: { findingId: 'f2', reason: 'appeal', occurredAt: at(1) } }]);
     expect([...findings.matching({ cityId: 'hangzhou', revoked: false })].map((f) => f.finding.findingId)).toEqual(['f1']);
     expect(findings.get('f2')?.revoked).toEqual({ reason: 'appeal', occurredAt: at(1) });
+  });
+});
+
+describe('a governance snapshot', () => {
+  it('writes each row as it was at the capture, though later events change it before the writer reaches its group', () => {
+    const findings = new FindingsReadModel();
+    const events: GovernanceEvent[] = Array.from({ length: 600 }, (_, i) => ({
+      type: 'FindingRecorded',
+      data: { findingId: `f${String(i).padStart(3, '0')}`, bodyId: BODY, cityId: `city-${i % 7}`, counterpartyCityId: null, kind: 'late_report', severity: 1, incidentId: null, penalty: null, description: 'late', occurredAt: T0 },
+    }));
+    feed([findings], events);
+    const atCapture = JSON.stringify(findings.canonicalState());
+    const captured = findings.snapshot() as DeferredSnapshotBytes[];
+    const written = [captured[0]!.produce()];
+    // Rows of the first group (already written) and of the last (not yet) are revoked, and a finding is added.
+    ['f001', 'f599'].forEach((findingId, i) =>
+      findings.apply({
+        id: `revoked-${i}`,
+        type: 'FindingRevoked',
+        stream: `finding-${findingId}`,
+        revision: 1n,
+        position: BigInt(events.length + i),
+        recordedAt: T0,
+        data: { findingId, reason: 'appeal', occurredAt: at(1) },
+        metadata: { actor: 'a', role: 'admin', correlationId: 'c', schemaVersion: 1 },
+        hash: '',
+      }),
+    );
+    written.push(...captured.slice(1).map((group) => group.produce()));
+    const restored = new FindingsReadModel();
+    restored.restore(written.map((bytes) => Buffer.from(bytes as string, 'latin1')));
+    expect(JSON.stringify(restored.canonicalState())).toBe(atCapture);
+    expect(restored.get('f599')?.revoked).toBeNull();
+    expect(findings.get('f599')?.revoked).toEqual({ reason: 'appeal', occurredAt: at(1) });
   });
 });
 

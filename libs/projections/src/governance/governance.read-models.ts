@@ -10,7 +10,7 @@ import { findingDecider, type FindingState } from '../../../domain/src/governanc
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import type { BackgroundWork, ReadModel } from '../read-model.js';
-import { decimal, DeferredGroups, deferredGroups, DeferredRestore, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
+import { decimal, DeferredGroups, DeferredRestore, lazyGroups, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
 
 interface Row<S> {
@@ -71,13 +71,22 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
 
   /**
    * Rows `[id, state, revision, position]` in id order, in groups of JSON text that a restore keeps as bytes. States
-   * are replaced, never mutated, by evolve: shared safely.
+   * are replaced, never mutated, by evolve: shared safely. The capture copies the rows' fields into flat arrays (a row
+   * itself changes in place); each row's tuple is made when the writer reaches its group.
    */
   snapshot(): unknown {
-    return deferredGroups(
-      [...this.ids(null)].map(([id, row]) => [id, row.state, row.revision.toString(), row.position.toString()]),
-      ROWS_PER_GROUP,
-    );
+    this.deferred.ready();
+    const ids = this.order.all();
+    const states: S[] = [];
+    const revisions: bigint[] = [];
+    const positions: bigint[] = [];
+    for (const id of ids) {
+      const row = this.rows.get(id) as Row<S>;
+      states.push(row.state);
+      revisions.push(row.revision);
+      positions.push(row.position);
+    }
+    return lazyGroups(ids.length, ROWS_PER_GROUP, (r) => [ids[r], states[r], (revisions[r] as bigint).toString(), (positions[r] as bigint).toString()]);
   }
 
   /**
