@@ -90,4 +90,18 @@ describe('the commitments read model', () => {
   it('stops loudly on a commitment event before the commitment was made', () => {
     expect(() => modelOf([delivered('ghost', 'd1', '1', 1)])).toThrow(ProjectionInvariantError);
   });
+
+  it('keeps each commitment’s names as recorded, shared with the other commitments that name the same, whatever the shape', () => {
+    const { value: _value, ...withoutValue } = made({ commitmentId: 'old-shape' }).data;
+    const events: CommitmentEvent[] = [made({ commitmentId: 'a-1' }), made({ commitmentId: 'a-2' }), { type: 'CommitmentMade', data: withoutValue as CommitmentEvent['data'] } as CommitmentEvent];
+    const model = modelOf(events);
+    const nowMs = Date.parse(at(1));
+    expect(model.get('a-2', nowMs)).toMatchObject({ agreementId: made().data.agreementId, obligor: made().data.obligor, obligee: made().data.obligee, value: made().data.value });
+    expect(model.get('old-shape', nowMs)?.value).toBeUndefined();
+    expect(model.get('old-shape', nowMs)?.obligee).toEqual(made().data.obligee);
+    expect(model.canonicalState()).toEqual(
+      logOf(events).map((e, i) => expect.objectContaining({ id: e.stream.slice('commitment-'.length), revision: '0', state: expect.objectContaining({ commitment: events[i]!.data }) })),
+    );
+  });
 });
+

@@ -93,24 +93,35 @@ const idOfSortKey = (key: string): string => key.slice(key.indexOf('|') + 1);
 /** Longest the background decoding of a restored snapshot holds the event loop at once. */
 const DECODE_SLICE_MS = 8;
 
+/** CommitmentMade's fields that name something recurring (ids, kinds, unit, currencies), at the top and nested. */
+const SHARED_NAMES = ['agreementId', 'bodyId', 'obligor', 'kind', 'incidentId'] as const;
+const NESTED_NAMES: readonly (readonly [string, readonly string[]])[] = [
+  ['obligee', ['id', 'kind']],
+  ['promise', ['kind', 'unit', 'currency']],
+  ['value', ['currency']],
+];
+
+/** A copy of `o` with the text at `keys` shared (names.ts); anything but a plain object is given back as it is. */
+function withNames(o: unknown, keys: readonly string[], names: Names): unknown {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return o;
+  const copy: Record<string, unknown> = { ...o };
+  for (const key of keys) {
+    const value = copy[key];
+    if (typeof value === 'string') copy[key] = names.of(value);
+  }
+  return copy;
+}
+
 /**
- * CommitmentMade's data with its recurring names (ids, kinds, unit, currencies) shared between commitments: equal
- * values, one copy each. The description, instants and amounts are the commitment's own and kept as recorded.
+ * CommitmentMade's data with its recurring names shared between commitments: equal values, one copy each, the keys
+ * as recorded. The description, instants and amounts are the commitment's own and kept as recorded. Written for any
+ * recorded shape (the snapshot also keeps shapes it does not encode): what is not text where a name is expected is
+ * left untouched.
  */
 function sharingNames(c: CommitmentMade['data'], names: Names): CommitmentMade['data'] {
-  const name = <T>(value: T): T => (typeof value === 'string' ? names.of(value) : value);
-  const { obligee, promise, value } = c;
-  return {
-    ...c,
-    agreementId: name(c.agreementId),
-    bodyId: name(c.bodyId),
-    obligor: name(c.obligor),
-    kind: name(c.kind),
-    incidentId: name(c.incidentId),
-    obligee: { ...obligee, id: name(obligee.id), kind: name(obligee.kind) },
-    promise: promise.kind === 'quantity' ? { ...promise, unit: name(promise.unit) } : { ...promise, currency: name(promise.currency) },
-    value: { ...value, currency: name(value.currency) },
-  };
+  const copy = withNames(c, SHARED_NAMES, names) as Record<string, unknown>;
+  for (const [key, inner] of NESTED_NAMES) if (Object.hasOwn(copy, key)) copy[key] = withNames(copy[key], inner, names);
+  return copy as unknown as CommitmentMade['data'];
 }
 
 /** A revision or position as a number (a small one costs nothing, a bigint 24 bytes); past 2^53 the model stops. */
