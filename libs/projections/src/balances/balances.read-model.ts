@@ -513,12 +513,12 @@ export class BalancesReadModel implements ReadModel {
     if (stream !== `${TREASURY_PREFIX}${bodyId}`) this.fail(`${what} was decided on ${stream}, not on the treasury of body ${bodyId}`);
   }
 
-  /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
   /** Every change to an obligation or transfer row goes through here first: a capture being written keeps its values. */
   private beforeChange(row: MutableRow): void {
     this.captures.beforeChange(row, () => ({ ...row }));
   }
 
+  /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */
   private changeOutstanding(row: ObligationRow, delta: bigint): void {
     const net = this.netOf(row.currency);
     net.set(row.payee, (net.get(row.payee) ?? 0n) + delta);
