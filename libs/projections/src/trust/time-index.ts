@@ -300,10 +300,10 @@ export class TimeIndex {
   }
 
   /**
-   * For a snapshot: pushes the rows onto `into` as views rather than copies (a capture costs nothing however large
-   * the index; the index copies a chunk, or its bases, before its next change to it, so the snapshot keeps them as
-   * they were) and returns the layout. One chunk: its rows, and its row count. Several: their bases, then each
-   * chunk's rows, and the chunks' row counts.
+   * For a snapshot: pushes its arrays onto `into`, lent rather than copied, and the byte length of the part of each
+   * that is written onto `byteLengths` (a capture costs nothing however large the index; the index copies a chunk, or
+   * its bases, before its next change to it, so the snapshot keeps them as they were), and returns the layout. One
+   * chunk: its rows, and its row count. Several: their bases, then each chunk's rows, and the chunks' row counts.
    */
   captureInto(into: Float64Array[], byteLengths: number[]): TimeIndexLayout {
     const { chunks, stride } = this;

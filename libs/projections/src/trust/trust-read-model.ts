@@ -205,10 +205,10 @@ class Evidence {
   ) {}
 
   /**
-   * Both indices for a snapshot: their layouts onto `layouts` (null for findings when they never had an index) and
-   * their rows onto `rows`, lent as views (each index copies a chunk before its next change to it). Nothing is
-   * allocated per index but the views (and the chunk sizes of the few indices of several chunks): a capture walks
-   * tens of thousands of them.
+   * Both indices for a snapshot: their layouts onto `layouts` (null for findings when they never had an index), their
+   * arrays onto `rows` and the byte length of the part of each that is written onto `byteLengths`, lent (each index
+   * copies a chunk before its next change to it). Nothing is allocated per index but the chunk sizes of the few
+   * indices of several chunks: a capture walks tens of thousands of them.
    */
   captureInto(layouts: (TimeIndexLayout | string | null)[], rows: Float64Array[], byteLengths: number[]): void {
     const findings = this.findingIndex;
