@@ -57,6 +57,25 @@ describe('the projection runner', () => {
     runner = undefined;
   });
 
+  /** A started runner over a balance (and `others`) that the deltas 5, -3, -4, 2 drive below zero at position 2. */
+  async function balanceDrivenNegative(
+    store: EventStore,
+    options: ProjectionRunnerOptions,
+    ...others: ReadModel[]
+  ): Promise<{ failing: ProjectionRunner; balance: NonNegativeBalance; waiting: Promise<boolean> }> {
+    const failing = new ProjectionRunner(store, options);
+    runner = failing;
+    const balance = new NonNegativeBalance();
+    failing.register(balance);
+    for (const model of others) failing.register(model);
+    failing.start();
+    const waiting = failing.waitFor(10n, 10_000);
+    // Observed by the caller: without this, the rejection could be reported unhandled before it is awaited.
+    waiting.catch(() => undefined);
+    await appendDeltas(store, 'account-a', [5, -3, -4, 2]);
+    return { failing, balance, waiting };
+  }
+
   it('feeds every read model every event once, in global order, across catch-up and live', async () => {
     const store = createMemoryEventStore();
     await appendDeltas(store, 'account-a', Array.from({ length: 25 }, () => 1));
@@ -123,21 +142,15 @@ describe('the projection runner', () => {
   it('stops loudly on a violated invariant: health shows where, later events are not applied, waits fail', async () => {
     const store = createMemoryEventStore();
     const failures: string[] = [];
-    runner = new ProjectionRunner(store, { onFailure: (error) => failures.push(error.message) });
-    const balance = new NonNegativeBalance();
     const log = new PositionLog('log');
-    runner.register(balance);
-    runner.register(log);
-    runner.start();
-    const waiting = runner.waitFor(10n, 10_000);
-    await appendDeltas(store, 'account-a', [5, -3, -4, 2]);
+    const { failing, balance, waiting } = await balanceDrivenNegative(store, { onFailure: (error) => failures.push(error.message) }, log);
 
     await expect(waiting).rejects.toBeInstanceOf(ProjectionUnavailableError);
-    expect(runner.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
+    expect(failing.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
     expect(balance.balance).toBe(2);
     expect(log.positions).toEqual(sequence(2));
     expect(failures).toHaveLength(1);
-    await expect(runner.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
+    await expect(failing.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
   });
 
   it('stops the same way when the callbacks that report it throw: a failing logger changes nothing', async () => {
@@ -147,17 +160,12 @@ describe('the projection runner', () => {
       said.push(message);
       throw new Error('the log sink is gone');
     };
-    runner = new ProjectionRunner(store, { onFailure: (error) => throwing(error.message), onWarning: throwing, onInfo: throwing });
-    const balance = new NonNegativeBalance();
-    runner.register(balance);
-    runner.start();
-    const waiting = runner.waitFor(10n, 10_000);
-    await appendDeltas(store, 'account-a', [5, -3, -4, 2]);
+    const { failing, waiting } = await balanceDrivenNegative(store, { onFailure: (error) => throwing(error.message), onWarning: throwing, onInfo: throwing });
 
     await expect(waiting).rejects.toBeInstanceOf(ProjectionUnavailableError);
-    expect(runner.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
+    expect(failing.status()).toMatchObject({ state: 'failed', checkpoint: 1n, failure: { readModel: 'balance', position: 2n } });
     expect(said).toHaveLength(1);
-    await expect(runner.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
+    await expect(failing.waitFor(3n, 10_000)).rejects.toBeInstanceOf(ProjectionUnavailableError);
   });
 
   it('treats any exception of a read model as a stop, attributed to that model', async () => {
