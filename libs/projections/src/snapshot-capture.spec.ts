@@ -11,7 +11,7 @@ class Book {
       this.rows.set(key, { amount });
       return;
     }
-    this.captures.beforeChange(key, () => ({ ...row }));
+    this.captures.beforeChange(key, row, (kept) => ({ ...kept }));
     row.amount = amount;
   }
 

@@ -42,9 +42,9 @@ export class CapturedByReference<K, V> {
     return this.kept.has(key) ? (this.kept.get(key) as V) : current;
   }
 
-  /** Before `key`'s row changes: keeps its value as it is now, once (`value` is called only then). */
-  keep(key: K, value: () => V): void {
-    if (!this.released && !this.kept.has(key)) this.kept.set(key, value());
+  /** Before `key`'s row changes: keeps its value as it is now (`current`, or `copy` of it), once. */
+  keep(key: K, current: V, copy: (value: V) => V): void {
+    if (!this.released && !this.kept.has(key)) this.kept.set(key, copy(current));
   }
 
   /** Every chunk is made; with none left to serialize (or none at all), the capture records nothing more. */
@@ -63,6 +63,8 @@ export class CapturedByReference<K, V> {
     if (this.sealed && this.unwritten === 0) this.abandon();
   }
 }
+
+const unchanged = <V>(value: V): V => value;
 
 /** Captures a model keeps recording into at once (see CapturedByReference). */
 export const MAX_OPEN_CAPTURES = 4;
@@ -86,10 +88,14 @@ export class OpenCaptures<K, V> {
     this.captures = [...kept, capture];
   }
 
-  /** Call before `key`'s row changes or is replaced: `value` gives its value now (called once per open capture at most). */
-  beforeChange(key: K, value: () => V): void {
+  /**
+   * Call before `key`'s row changes or is replaced: `current` is its value now, kept as it is (a row replaced, never
+   * changed) or through `copy` (a row about to change in place), once per open capture at most. No closure: this runs
+   * on every change a model applies.
+   */
+  beforeChange(key: K, current: V, copy: (value: V) => V = unchanged): void {
     if (this.captures.length === 0) return;
-    for (const capture of this.captures) capture.keep(key, value);
+    for (const capture of this.captures) capture.keep(key, current, copy);
     if (this.captures.some((c) => !c.open)) this.captures = this.captures.filter((c) => c.open);
   }
 }

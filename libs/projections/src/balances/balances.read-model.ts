@@ -73,6 +73,7 @@ interface TransferRow {
 
 /** The rows a snapshot captures by reference: changed in place, so copied first while a capture is written. */
 type MutableRow = ObligationRow | TransferRow;
+const copyRow = (row: MutableRow): MutableRow => ({ ...row });
 
 interface FundRow {
   fundId: string;
@@ -515,7 +516,7 @@ export class BalancesReadModel implements ReadModel {
 
   /** Every change to an obligation or transfer row goes through here first: a capture being written keeps its values. */
   private beforeChange(row: MutableRow): void {
-    this.captures.beforeChange(row, () => ({ ...row }));
+    this.captures.beforeChange(row, row, copyRow);
   }
 
   /** The payee is owed `delta` more (or less), the payer owes it. Both sides in one place, so they cannot drift. */

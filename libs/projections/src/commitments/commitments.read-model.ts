@@ -168,7 +168,7 @@ export class CommitmentsReadModel implements ReadModel {
       sortKey = previous.sortKey;
     }
     // A new row on every event: a snapshot being written holds the previous one.
-    if (previous !== undefined) this.captures.beforeChange(id, () => previous);
+    if (previous !== undefined) this.captures.beforeChange(id, previous);
     const state = commitmentDecider.evolve(previous?.state ?? commitmentDecider.initialState(), domainEvent);
     this.rows.set(id, { state, sortKey, revision: safeNumber(event.revision, 'revision', this.name, event), position: safeNumber(event.position, 'position', this.name, event) });
     const next = nextDeadlineMs(state);
