@@ -75,15 +75,23 @@ export class SnapshotBytes {
   /** The bytes of piece `i` that are written (from its start); throws past the piece's end. */
   bytesOf(i: number): Uint8Array {
     const piece = this.pieces[i] as ArrayBufferView;
-    const length = this.byteLengths?.[i] ?? piece.byteLength;
-    if (!Number.isSafeInteger(length) || length < 0 || length > piece.byteLength) throw new RangeError(`piece ${i} has ${piece.byteLength} bytes, not ${length}`);
-    return new Uint8Array(piece.buffer, piece.byteOffset, length);
+    return new Uint8Array(piece.buffer, piece.byteOffset, this.lengthOf(i));
   }
 
-  /** Summed when the writer asks, not at the capture. */
+  /**
+   * Summed when the writer asks, not at the capture; every piece's length is checked then, so a row the writer would
+   * have to give up half way is refused before its first byte.
+   */
   get byteLength(): number {
-    this.length ??= this.pieces.reduce((sum, piece, i) => sum + (this.byteLengths?.[i] ?? piece.byteLength), 0);
+    this.length ??= this.pieces.reduce((sum, _, i) => sum + this.lengthOf(i), 0);
     return this.length;
+  }
+
+  private lengthOf(i: number): number {
+    const piece = this.pieces[i] as ArrayBufferView;
+    const length = this.byteLengths?.[i] ?? piece.byteLength;
+    if (!Number.isSafeInteger(length) || length < 0 || length > piece.byteLength) throw new RangeError(`piece ${i} has ${piece.byteLength} bytes, not ${length}`);
+    return length;
   }
 }
 
