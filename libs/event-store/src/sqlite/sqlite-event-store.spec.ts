@@ -173,3 +173,68 @@ describe('SQLite group commit', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'store_closed' });
   });
 });
+
+describe('SQLite reads just behind the head (answered from the rows this connection committed last)', () => {
+  let file: ReturnType<typeof tempLogPath>;
+  const opened: EventStore[] = [];
+  const open = (groupCommit: boolean): EventStore => {
+    const store = openSqliteEventStore({ path: file.path, groupCommit });
+    opened.push(store);
+    return store;
+  };
+  beforeEach(() => {
+    file = tempLogPath();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    file.remove();
+  });
+
+  /** Every page of the log after `after`, read page by page of `pageSize`. */
+  async function pages(store: EventStore, after: bigint | 'start', pageSize: number): Promise<unknown[]> {
+    const events: unknown[] = [];
+    let cursor = after;
+    for (let i = 0; i < 1_000; i++) {
+      const page = await store.readAll({ after: cursor, maxCount: pageSize });
+      events.push(...page.events);
+      if (page.nextAfter !== null) cursor = page.nextAfter;
+      if (page.isEnd) return events;
+    }
+    throw new Error('the log did not end');
+  }
+
+  it('answers exactly what a fresh connection reads from the file, a refused append of a shared commit left out', async () => {
+    const writer = open(true);
+    await writer.appendToStream('fund-a', transfers(2), 'no_stream');
+    const outcomes = await Promise.allSettled([
+      writer.appendToStream('fund-b', transfers(3), 'no_stream'),
+      // Refused after fund-b's rows are in the same transaction: its savepoint is undone, the others stay.
+      writer.appendToStream('fund-a', transfers(1), 'no_stream'),
+      writer.appendToStream('fund-c', transfers(2), 'no_stream'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reader = open(false);
+    const fromFile = await pages(reader, 'start', 1_000);
+    expect(fromFile).toHaveLength(7);
+    for (const after of ['start', 0n, 1n, 4n] as const) {
+      for (const pageSize of [1, 2, 1_000]) {
+        expect(await pages(writer, after, pageSize)).toEqual(await pages(reader, after, pageSize));
+      }
+    }
+  });
+
+  it("reads another connection's rows between its own, in order and without a gap", async () => {
+    const mine = open(true);
+    const other = open(false);
+    await mine.appendToStream('fund-a', transfers(3), 'no_stream');
+    await other.appendToStream('fund-b', transfers(2), 'no_stream');
+    // The other connection's commit is seen from the next event-loop turn on.
+    await new Promise((resolve) => setImmediate(resolve));
+    await mine.appendToStream('fund-c', transfers(2), 'no_stream');
+    const streams = (events: unknown[]): string[] => events.map((e) => (e as { stream: string }).stream);
+    const expected = ['fund-a', 'fund-a', 'fund-a', 'fund-b', 'fund-b', 'fund-c', 'fund-c'];
+    expect(streams(await pages(mine, 'start', 2))).toEqual(expected);
+    expect(streams(await pages(mine, 2n, 1_000))).toEqual(expected.slice(3));
+    expect(await pages(mine, 'start', 3)).toEqual(await pages(other, 'start', 3));
+  });
+});

@@ -34,6 +34,7 @@ import {
 } from '../shared/index.js';
 import { ensureSchema, refuseForeignBytes } from './schema.js';
 import { KnownRevisions } from './known-revisions.js';
+import { RecentRows, type EventRow } from './recent-rows.js';
 import { WalSync } from './wal-sync.js';
 
 export interface SqliteEventStoreOptions {
@@ -74,22 +75,6 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 
 /** Appends allowed to wait for a group commit; beyond this, callers are told to back off. */
 const MAX_PENDING_APPENDS = 16_384;
-
-/**
- * A row as an array (better-sqlite3 raw mode), in COLUMNS order: building arrays is about twice as fast as
- * building objects with named fields, and reading the log is the hot path of every projection.
- */
-type EventRow = [
-  position: number,
-  stream: string,
-  revision: number,
-  id: string,
-  type: string,
-  recordedAt: string,
-  data: string,
-  metadata: string,
-  hash: string,
-];
 
 /** Position, stored hash, and the event's hashed fields joined exactly as integrity.ts eventHash joins them. */
 type ChainRow = [position: number, hash: string, body: string];
@@ -201,6 +186,8 @@ class SqliteEventStore implements EventStore {
   private readonly known: KnownRevisions;
   /** Filled by `write` inside the current transaction; read and cleared by whoever began it, once it commits. */
   private written: Written | null = null;
+  /** What this connection committed last, for readers just behind the head (recent-rows.ts). */
+  private readonly recent = new RecentRows();
 
   constructor(
     private readonly db: Database.Database,
@@ -212,7 +199,7 @@ class SqliteEventStore implements EventStore {
     this.limits = resolveLimits(options.limits);
     this.statements = this.prepareStatements();
     const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-    this.known = new KnownRevisions(() => dataVersion.get() as number);
+    this.known = new KnownRevisions(() => dataVersion.get() as number, undefined, () => this.recent.clear());
     this.appendFast = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, false));
     this.appendChecked = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, true));
     this.commitGroup = db.transaction((group: readonly PendingAppend[]) => this.writeGroup(group));
@@ -362,12 +349,14 @@ class SqliteEventStore implements EventStore {
     const written = this.written;
     this.written = null;
     if (written !== null) this.known.committed(written.last, written.streams);
+    this.recent.commit();
     return written;
   }
 
   /** The current transaction failed: what it wrote may or may not be in the log, so nothing is taken as known. */
   private forgetWritten(): void {
     this.written = null;
+    this.recent.discard();
     this.known.forget();
   }
 
@@ -428,6 +417,7 @@ class SqliteEventStore implements EventStore {
     let position = head === undefined ? 0 : head.position + 1;
     let revision = Number(decision.firstRevision);
     const recordedAt = toIso(this.clock.nowMs());
+    const newRows: EventRow[] = [];
     // One pass: each event's chain hash is computed as its row's values are laid out, chunk by chunk.
     for (let start = 0; start < events.length; start += INSERT_CHUNK_ROWS) {
       const rows = Math.min(INSERT_CHUNK_ROWS, events.length - start);
@@ -443,6 +433,7 @@ class SqliteEventStore implements EventStore {
         values[v + 2] = e.dataJson;
         values[v + 3] = e.metadataJson;
         values[v + 4] = previousHash;
+        newRows.push([position, stream, revision, e.id, e.type, recordedAt, e.dataJson, e.metadataJson, previousHash]);
         position += 1;
         revision += 1;
       }
@@ -457,6 +448,8 @@ class SqliteEventStore implements EventStore {
     if (this.written === null) this.written = { first, last: position - 1, streams: [] };
     else this.written.last = position - 1;
     this.written.streams.push([stream, revision - 1]);
+    // Staged only once every row is in: a refused chunk leaves nothing staged.
+    for (const row of newRows) this.recent.stage(row);
     return { nextExpectedRevision: BigInt(revision - 1), position: BigInt(position - 1) };
   }
 
@@ -496,7 +489,7 @@ class SqliteEventStore implements EventStore {
       if (head === null || after >= head) return { events: [], nextAfter: null, isEnd: true };
       const prefixes = options.typePrefixes ?? [];
       if (prefixes.length === 0) {
-        const events = this.statements.all.all(after, head, maxCount).map(toRecorded);
+        const events = (this.recent.after(after, head, maxCount) ?? this.statements.all.all(after, head, maxCount)).map(toRecorded);
         const last = events[events.length - 1]?.position ?? null;
         return { events, nextAfter: last, isEnd: last === null || Number(last) >= head };
       }
