@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '../../domain/src/shared/decider.js';
 import { StreamNotFoundError } from '../../event-store/src/errors.js';
+import { dropOldest } from '../../event-store/src/shared/bounded-map.js';
 import type { EventStore, RecordedEvent } from '../../event-store/src/port.js';
 
 /**
@@ -105,10 +106,7 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
     }
     cache.delete(stream);
     cache.set(stream, { decider, decode, revision, state, keyed });
-    if (cache.size > AGGREGATE_CACHE_MAX_STREAMS) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
-    }
+    dropOldest(cache, AGGREGATE_CACHE_MAX_STREAMS);
   } else if (entry !== undefined && entry === base) {
     // Nothing new: keep the entry warm (most recently used last).
     cache.delete(stream);

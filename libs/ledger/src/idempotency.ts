@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { dropOldest } from '../../event-store/src/shared/bounded-map.js';
 import { fastCanonicalJson } from '../../event-store/src/shared/canonical.js';
 import type { RecordedEvent } from '../../event-store/src/port.js';
 import type { ReadModel } from '../../projections/src/read-model.js';
@@ -11,7 +12,10 @@ export interface IdempotencyRecord {
   acknowledgement: WriteAcknowledgement;
 }
 
-/** Keys remembered; beyond this the oldest are forgotten (a client retries within minutes, not after a million writes). */
+/**
+ * Keys remembered; beyond this the oldest are forgotten, an eighth at a time (a client retries within minutes, not after
+ * a million writes).
+ */
 export const MAX_REMEMBERED_KEYS = 1_000_000;
 
 export const IDEMPOTENCY_READ_MODEL = 'ledger.idempotency-keys';
@@ -46,10 +50,7 @@ export class IdempotencyKeysReadModel implements ReadModel {
     // Only the first request's events define the answer; later events under the key belong to the same append.
     if (known !== undefined && known.acknowledgement.stream !== this.streamOf(event)) return;
     this.records.set(key, { requestHash: event.metadata.requestHash ?? null, acknowledgement: this.acknowledgementOf(event) });
-    if (known === undefined && this.records.size > this.maxKeys) {
-      const oldest = this.records.keys().next();
-      if (oldest.done !== true) this.records.delete(oldest.value);
-    }
+    if (known === undefined) dropOldest(this.records, this.maxKeys);
   }
 
   find(key: string): IdempotencyRecord | undefined {

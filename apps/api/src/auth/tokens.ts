@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { dropOldest } from '../../../../libs/event-store/src/shared/bounded-map.js';
 import { isRole, type Actor, type Role, type Scope } from '../../../../libs/ledger/src/context.js';
 
 export const TOKEN_ISSUER = 'concordat';
@@ -85,7 +86,7 @@ export async function issueToken(secret: string, claims: TokenClaims, ttlSeconds
 /**
  * Tokens already verified, so a client sending the same bearer token on every request pays the HMAC (WebCrypto, async,
  * a large share of a command's CPU) once. Keyed by the exact token string and bound to the secret it was verified
- * with; an entry is used only before the token's own expiry. Bounded: the oldest entry goes first.
+ * with; an entry is used only before the token's own expiry. Bounded: the oldest entries go first.
  */
 const VERIFIED_TOKENS_MAX = 1_024;
 const verifiedTokens = new Map<string, { secret: string; actor: Readonly<Actor>; expiresAtMs: number }>();
@@ -108,10 +109,7 @@ export async function verifyToken(secret: string, token: string, nowMs: number =
     const actor = Object.freeze(actorFromClaims(payload));
     if (typeof payload.exp === 'number') {
       verifiedTokens.set(token, { secret, actor, expiresAtMs: payload.exp * 1000 });
-      if (verifiedTokens.size > VERIFIED_TOKENS_MAX) {
-        const oldest = verifiedTokens.keys().next().value;
-        if (oldest !== undefined) verifiedTokens.delete(oldest);
-      }
+      dropOldest(verifiedTokens, VERIFIED_TOKENS_MAX);
     }
     return actor;
   } catch (error) {

@@ -5,3 +5,4 @@ export { AppendSignal, PullSubscription, DEFAULT_HIGH_WATER_MARK, type Subscript
 export { verifyAgainstHead, type HeadAnchor } from './verify-head.js';
 export { verifyChain, type StoredEvent } from './chain.js';
 export { fastCanonicalJson, chainHash } from './canonical.js';
+export { dropOldest } from './bounded-map.js';

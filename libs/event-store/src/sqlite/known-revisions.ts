@@ -1,3 +1,5 @@
+import { dropOldest } from '../shared/bounded-map.js';
+
 /** Streams whose last revision is remembered; beyond this the longest remembered are forgotten first. */
 export const MAX_KNOWN_STREAMS = 16_384;
 
@@ -25,6 +27,8 @@ export class KnownRevisions {
     /** `PRAGMA data_version` of this connection. */
     private readonly dataVersion: () => number,
     private readonly maxStreams: number = MAX_KNOWN_STREAMS,
+    /** Told when another connection's commit is seen, after everything known was forgotten. */
+    private readonly onOtherWriter?: () => void,
   ) {}
 
   /** The head position, from `read` only when it is not known. */
@@ -62,10 +66,7 @@ export class KnownRevisions {
   private remember(stream: string, revision: number): void {
     this.revisions.delete(stream);
     this.revisions.set(stream, revision);
-    if (this.revisions.size > this.maxStreams) {
-      const oldest = this.revisions.keys().next().value;
-      if (oldest !== undefined) this.revisions.delete(oldest);
-    }
+    dropOldest(this.revisions, this.maxStreams);
   }
 
   private validate(): void {
@@ -79,6 +80,7 @@ export class KnownRevisions {
     if (version !== this.version) {
       this.version = version;
       this.forget();
+      this.onOtherWriter?.();
     }
   }
 }
