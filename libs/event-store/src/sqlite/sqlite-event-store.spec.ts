@@ -167,6 +167,29 @@ describe('SQLite group commit', () => {
     expect(await store.verify()).toMatchObject({ ok: true, checked: total });
   });
 
+  it('turns away single events the index refuses (their stream exists, or their id is taken) and keeps the commit whole around them', async () => {
+    const [taken] = transfers(1);
+    if (taken === undefined) throw new Error('one event expected');
+    await store.appendToStream('fund-a', [taken], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('fund-b', transfers(1), 'no_stream'),
+      // One-row INSERTs turned away by the unique (stream, revision) and (stream, id) indices, then redone with the
+      // lookups: a conflict, and a repeat answered with the first result. No savepoint undoes them: none is needed.
+      store.appendToStream('fund-a', transfers(1), 'no_stream'),
+      store.appendToStream('fund-c', transfers(1), 'no_stream'),
+      store.appendToStream('fund-a', [taken], 'any'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes[1]).toMatchObject({ reason: expect.any(WrongExpectedRevisionError) as unknown });
+    expect(outcomes[3]).toMatchObject({ value: { position: 0n, repeated: true } });
+    expect((await store.readAll({ maxCount: 10 })).events.map((e) => [e.stream, e.position])).toEqual([
+      ['fund-a', 0n],
+      ['fund-b', 1n],
+      ['fund-c', 2n],
+    ]);
+    expect(await store.verify()).toMatchObject({ ok: true, checked: 3 });
+  });
+
   it('refuses appends still waiting when the store closes', async () => {
     const waiting = store.appendToStream('fund-a', transfers(1), 'no_stream');
     await store.close();
