@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EARLIEST_INSTANT_MS, instantMs, LATEST_INSTANT_MS } from './time.js';
+import { EARLIEST_INSTANT_MS, instant, instantMs, LATEST_INSTANT_MS } from './time.js';
 
 /** The definition instantMs had before it read fields by hand: a regex, Date.parse, and a round trip. */
 function referenceInstantMs(value: string): number {
@@ -68,5 +68,24 @@ describe('instants of new input', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+});
+
+describe('an instant written the way events write it', () => {
+  it('is always the ISO form of its milliseconds, whatever was written just before (the last answer is kept)', () => {
+    const ms = fc.integer({ min: EARLIEST_INSTANT_MS, max: LATEST_INSTANT_MS });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(ms, fc.constant(EARLIEST_INSTANT_MS)), { minLength: 1, maxLength: 20 }), (sequence) => {
+        for (const value of sequence) expect(instant(value)).toBe(new Date(value).toISOString());
+      }),
+    );
+  });
+
+  it('refuses a time that is not one, whatever it answered before', () => {
+    expect(instant(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(() => instant(Number.NaN)).toThrow(RangeError);
+    expect(() => instant(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => instant(Number.NaN)).toThrow(RangeError);
+    expect(instant(0)).toBe('1970-01-01T00:00:00.000Z');
   });
 });

@@ -67,8 +67,21 @@ export function parseInstant(value: string, field = 'instant'): number {
   return ms;
 }
 
-/** Normalised form used in events: always milliseconds, always Z. */
-export const instant = (ms: number): Instant => new Date(ms).toISOString();
+let lastMs = Number.NaN;
+let lastInstant: Instant = '';
+
+/**
+ * Normalised form used in events: always milliseconds, always Z. The last answer is kept: a command writes its own
+ * instant several times (its stamp, the checked occurredAt, the event), and commands arriving together share the
+ * millisecond. A non-finite `ms` throws as toISOString does (NaN never equals the kept one).
+ */
+export function instant(ms: number): Instant {
+  if (ms !== lastMs) {
+    lastInstant = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastInstant;
+}
 
 export const SECOND_MS = 1000;
 export const DAY_MS = 86_400_000;
