@@ -176,6 +176,8 @@ describe('the HTTP shell on the in-memory store', () => {
       const again = await send().expect(201);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.headers['content-type']).toBe(first.headers['content-type']);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
       const read = await http().get(`/cities/lyon/counters/e?atLeast=${first.body.position}`).set('Authorization', admin).expect(200);
       expect(read.body.total).toBe(3);
     });
@@ -207,6 +209,13 @@ describe('the HTTP shell on the in-memory store', () => {
       expect(a.status).toBe(201);
       expect(b.body).toEqual(a.body);
       expect(await app.get<EventStore>(EVENT_STORE).streamRevision('counter-lyon.race')).toBe(0n);
+    });
+
+    it('asks who is asking first: without a token, a malformed key or a position beyond the head is a 401', async () => {
+      const write = await http().post('/cities/lyon/counters/e/increments').set('Idempotency-Key', 'with space').send({ by: 1 }).expect(401);
+      expect(write.body.code).toBe('missing_token');
+      const read = await http().get('/cities/lyon/counters/d?atLeast=999999').expect(401);
+      expect(read.body.code).toBe('missing_token');
     });
 
     it('refuses a malformed key', async () => {

@@ -1,13 +1,12 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LedgerModule, type LedgerModuleOptions } from '../../../libs/ledger/src/ledger.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { BodyValidationPipe } from './http/body-validation.pipe.js';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
-import { LedgerInterceptor } from './http/ledger.interceptor.js';
+import { IdempotencyGuard } from './http/idempotency.guard.js';
 import { fieldErrors, ProblemFilter, RequestValidationError } from './http/problem.js';
-import { ReadConsistencyInterceptor } from './http/read-consistency.interceptor.js';
+import { ReadConsistencyGuard } from './http/read-consistency.guard.js';
 import { memoizeValidationMetadata } from './http/validation-metadata-cache.js';
 
 export interface AppModuleOptions extends LedgerModuleOptions {
@@ -25,11 +24,11 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
+        // Global guards run in this order: who is asking, then `?atLeast=` on reads, then `Idempotency-Key` on writes.
+        // No global interceptor: with none, Nest calls each route without rxjs (see ReadConsistencyGuard).
         { provide: APP_GUARD, useClass: AuthGuard },
-        ReadConsistencyInterceptor,
-        IdempotencyInterceptor,
-        // Both of them, in their order, as one interceptor (see LedgerInterceptor).
-        { provide: APP_INTERCEPTOR, useClass: LedgerInterceptor },
+        { provide: APP_GUARD, useClass: ReadConsistencyGuard },
+        { provide: APP_GUARD, useClass: IdempotencyGuard },
         {
           provide: APP_PIPE,
           // Nest's ValidationPipe (transforming) with a cheaper path for request bodies; same outcomes.

@@ -5,6 +5,7 @@ import { DomainError } from '../../../../libs/domain/src/shared/errors.js';
 import { EventStoreError, EventTooLargeError, StreamNotFoundError, TooManyEventsError, WrongExpectedRevisionError } from '../../../../libs/event-store/src/errors.js';
 import { ProjectionUnavailableError, TooManyWaitersError } from '../../../../libs/ledger/src/projection-runner.js';
 import { TokenRejectedError } from '../auth/tokens.js';
+import { IdempotentReplay, REPLAYED_HEADER } from './idempotent-replay.js';
 import { pathOf, type LedgerRequest } from './request.js';
 
 export const PROBLEM_BASE = 'https://concordat.dev/problems/';
@@ -175,6 +176,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    if (error instanceof IdempotentReplay) {
+      // Not a problem: the first answer under the key, sent as its route sends it.
+      void http.getResponse<FastifyReply>().code(error.status).header(REPLAYED_HEADER, 'true').send(error.acknowledgement);
+      return;
+    }
     sendProblem(http.getResponse<FastifyReply>(), http.getRequest<LedgerRequest>(), error, this.logger);
   }
 }

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../../libs/ledger/src/pagination.js';
 
-/** Query of every read: extend it so `atLeast` passes the whitelist (the ReadConsistencyInterceptor acts on it). */
+/** Query of every read: extend it so `atLeast` passes the whitelist (the ReadConsistencyGuard acts on it). */
 export class ReadQueryDto {
   @ApiPropertyOptional({ description: 'Wait (boundedly) until the read models have applied this global position', example: '42' })
   @IsOptional()

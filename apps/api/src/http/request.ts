@@ -3,14 +3,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Actor, CommandContext } from '../../../../libs/ledger/src/context.js';
 
-/** What the ledger's guards and interceptors add to a request (declared on Fastify's request in create-app). */
+/** What the ledger's guards add to a request (declared on Fastify's request in create-app). */
 export interface LedgerRequestState {
   actor?: Actor;
   idempotency?: { key: string; requestHash: string };
   correlationId?: string;
 }
 
-/** The HTTP request as the ledger's guards and interceptors see and enrich it. */
+/** The HTTP request as the ledger's guards see and enrich it. */
 export type LedgerRequest = FastifyRequest & LedgerRequestState & { query: Record<string, unknown> };
 
 /** The request's path without its query string: what an idempotency key's request hash and a problem's `instance` name. */

@@ -1,17 +1,16 @@
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
-import type { WriteAcknowledgement } from '../../../../libs/ledger/src/acknowledgement.js';
 import { IdempotencyKeyReusedError } from '../../../../libs/ledger/src/errors.js';
 import { IdempotencyKeysReadModel, requestHash } from '../../../../libs/ledger/src/idempotency.js';
 import { ProjectionRunner } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
+import { IdempotentReplay } from './idempotent-replay.js';
 import { ProblemError } from './problem.js';
 import { pathOf, type LedgerRequest } from './request.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY = /^[\x21-\x7e]{1,255}$/;
 /** How long a keyed write waits for the key index to catch up with the log before trusting the stream check alone. */
@@ -22,24 +21,26 @@ const CATCH_UP_MS = 2_000;
  * read model of the log, so keys survive restarts. A repeat of the same request answers the first answer (with
  * `Idempotent-Replayed: true`); the key reused for another request is a 422. The command path checks the stream
  * as well, which covers two requests racing with one key before the index has seen either.
+ *
+ * A guard registered after the AuthGuard (the hash names the actor), not an interceptor: see ReadConsistencyGuard.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyGuard implements CanActivate {
   constructor(
     private readonly keys: IdempotencyKeysReadModel,
     private readonly runner: ProjectionRunner,
+    private readonly reflector: Reflector,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<LedgerRequest>();
     const header = request.headers[IDEMPOTENCY_HEADER];
-    if (!WRITE_METHODS.has(request.method) || header === undefined || request.actor === undefined) return next.handle();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(this.handle(request, reply, header, next));
+    if (!WRITE_METHODS.has(request.method) || header === undefined || request.actor === undefined) return true;
+    return this.check(context, request, header);
   }
 
-  private async handle(request: LedgerRequest, reply: FastifyReply, header: string | string[], next: CallHandler): Promise<unknown> {
+  private async check(context: ExecutionContext, request: LedgerRequest, header: string | string[]): Promise<boolean> {
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw ProblemError.of(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters, sent once');
     }
@@ -50,12 +51,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const head = await this.store.headPosition();
     if (head !== null && this.runner.status().state === 'running') await this.runner.waitFor(head, CATCH_UP_MS);
     const earlier = this.keys.find(header);
-    if (earlier !== undefined) {
-      if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError(header);
-      reply.header(REPLAYED_HEADER, 'true');
-      const replay: WriteAcknowledgement = earlier.acknowledgement;
-      return replay;
-    }
-    return lastValueFrom(next.handle(), { defaultValue: undefined });
+    if (earlier === undefined) return true;
+    if (earlier.requestHash !== hash) throw new IdempotencyKeyReusedError(header);
+    // The status the route itself answers with: its @HttpCode, else Nest's default for the method.
+    const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    throw new IdempotentReplay(status, earlier.acknowledgement);
   }
 }

@@ -1,5 +1,4 @@
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { EventStore } from '../../../../libs/event-store/src/port.js';
 import { ProjectionRunner } from '../../../../libs/ledger/src/projection-runner.js';
 import { EVENT_STORE } from '../../../../libs/ledger/src/tokens.js';
@@ -14,22 +13,28 @@ const POSITION = /^\d{1,19}$/;
  * `?atLeast=<position>` on reads: wait, boundedly, until the read models have applied that position, so a client
  * reads its own write. A position beyond the log's head is a 409 (no write of this ledger returned it); a wait
  * that runs out is a 503 with Retry-After.
+ *
+ * A guard, registered after the AuthGuard, not an interceptor: Nest runs any global interceptor through rxjs (a
+ * deferred observable, a merge and an async resource per request, and the route's answer through lastValueFrom),
+ * and with none registered it calls the route directly. Measured under the HTTP benchmark's load, dropping the one
+ * global interceptor took a command from ≈ 300 to ≈ 220 µs of the event loop. Guards run where the interceptor did:
+ * after authentication, before the pipes.
  */
 @Injectable()
-export class ReadConsistencyInterceptor implements NestInterceptor {
+export class ReadConsistencyGuard implements CanActivate {
   constructor(
     private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<LedgerRequest>();
     const atLeast = request.query?.atLeast;
-    if (request.method !== 'GET' || atLeast === undefined) return next.handle();
-    return from(this.waitThenRead(atLeast, next));
+    if (request.method !== 'GET' || atLeast === undefined) return true;
+    return this.waitFor(atLeast);
   }
 
-  private async waitThenRead(atLeast: unknown, next: CallHandler): Promise<unknown> {
+  private async waitFor(atLeast: unknown): Promise<boolean> {
     if (typeof atLeast !== 'string' || !POSITION.test(atLeast)) {
       throw ProblemError.of(400, 'validation_failed', 'atLeast must be a global position (a non-negative integer)', {
         errors: [{ field: 'atLeast', messages: ['atLeast must be a non-negative integer'] }],
@@ -51,6 +56,6 @@ export class ReadConsistencyInterceptor implements NestInterceptor {
         { 'Retry-After': '1' },
       );
     }
-    return lastValueFrom(next.handle(), { defaultValue: undefined });
+    return true;
   }
 }
