@@ -50,6 +50,19 @@ describe('the rows a connection committed last, for readers just behind the head
     expect(positions(recent.after(7, 9, 100))).toEqual([8, 9]);
   });
 
+  it('starts afresh at a row of one transaction that does not follow on from the row before it (rows written, not kept)', () => {
+    const recent = new RecentRows();
+    commitRun(recent, 0, 2);
+    recent.stage(row(3));
+    recent.stage(row(4));
+    // 5..104 were written in the same transaction without being staged (a large append).
+    recent.stage(row(105));
+    recent.commit();
+    expect(recent.size).toBe(1);
+    expect(recent.after(2, 105, 100)).toBeNull();
+    expect(positions(recent.after(104, 105, 100))).toEqual([105]);
+  });
+
   it('forgets everything when told another connection wrote', () => {
     const recent = new RecentRows();
     commitRun(recent, 0, 4);

@@ -60,14 +60,18 @@ export class RecentRows {
     this.staged.push(row);
   }
 
-  /** The open transaction committed: its rows are kept, after the others when they follow on, else in their place. */
+  /**
+   * The open transaction committed: its rows are kept after the others. A row that does not follow on from the one
+   * kept before it (another connection wrote in between, or the transaction wrote rows it did not stage) starts the
+   * kept rows afresh, so they are always one unbroken run.
+   */
   commit(): void {
     const staged = this.staged;
     if (staged.length === 0) return;
     this.staged = [];
-    const last = this.rows[this.rows.length - 1];
-    if (this.size > 0 && last !== undefined && staged[0][POSITION] !== last[POSITION] + 1) this.clear();
     for (const row of staged) {
+      const last = this.rows[this.rows.length - 1];
+      if (this.size > 0 && last !== undefined && row[POSITION] !== last[POSITION] + 1) this.clear();
       this.rows.push(row);
       this.chars += charsOf(row);
     }

@@ -246,6 +246,22 @@ describe('SQLite reads just behind the head (answered from the rows this connect
     }
   });
 
+  it('reads a large append that shares a commit with small ones from the file, and the small ones around it in order', async () => {
+    const writer = open(true);
+    await writer.appendToStream('fund-a', transfers(2), 'no_stream');
+    // One group: a small append, one too large to be kept, another small one.
+    await Promise.all([
+      writer.appendToStream('fund-b', transfers(2), 'no_stream'),
+      writer.appendToStream('fund-c', transfers(150), 'no_stream'),
+      writer.appendToStream('fund-d', transfers(2), 'no_stream'),
+    ]);
+    const reader = open(false);
+    expect(await pages(reader, 'start', 1_000)).toHaveLength(156);
+    for (const after of [1n, 3n, 153n]) {
+      for (const pageSize of [1, 7, 1_000]) expect(await pages(writer, after, pageSize)).toEqual(await pages(reader, after, pageSize));
+    }
+  });
+
   it("reads another connection's rows between its own, in order and without a gap", async () => {
     const mine = open(true);
     const other = open(false);
