@@ -9,7 +9,7 @@ import { createMemoryEventStore } from '../../libs/event-store/src/memory/index.
 import type { EventMetadata, EventStore, RecordedEvent } from '../../libs/event-store/src/port.js';
 import { CommitmentsReadModel } from '../../libs/projections/src/commitments/index.js';
 import { CitiesReadModel } from '../../libs/projections/src/governance/index.js';
-import type { BackgroundWork, ReadModel } from '../../libs/projections/src/read-model.js';
+import { DeferredSnapshotError, type BackgroundWork, type ReadModel } from '../../libs/projections/src/read-model.js';
 import { ProjectionRunner } from '../../libs/ledger/src/projection-runner.js';
 import { DirectorySnapshotStore, type SnapshotStore } from '../../libs/ledger/src/snapshots/snapshot-store.js';
 
@@ -38,6 +38,9 @@ describe('background decoding of a restored snapshot', () => {
     await until(() => failures.length > 0);
     expect(failures.map((f) => f.message)).toEqual([expect.stringContaining('group 1 is not JSON')]);
     expect(() => cities.get('city-suzhou')).toThrow('group 1 is not JSON');
+    // What the runner takes for a snapshot to remove, not for a bug.
+    expect(failures[0]).toBeInstanceOf(DeferredSnapshotError);
+    expect(() => cities.get('city-suzhou')).toThrow(DeferredSnapshotError);
   });
 
   it('reports a chunk of commitments that does not decode, and the commitment refuses to answer', async () => {
@@ -48,6 +51,8 @@ describe('background decoding of a restored snapshot', () => {
     await until(() => failures.length > 0);
     expect(failures.map((f) => f.message)).toEqual([expect.stringContaining('chunk 0 is not JSON')]);
     expect(() => commitments.get('c-1', 0)).toThrow('chunk 0 is not JSON');
+    expect(failures[0]).toBeInstanceOf(DeferredSnapshotError);
+    expect(() => commitments.get('c-1', 0)).toThrow(DeferredSnapshotError);
   });
 
   it('decodes nothing in the background once the runner stopped, and a question still decodes what it needs', async () => {
@@ -178,12 +183,16 @@ class CitiesWithABrokenGroup implements ReadModel {
 }
 
 /** Restores anything, then fails on the first event it is given, as a model whose deferred part does not decode. */
+/** Restored, it fails on its next event: with what a deferred part that does not decode raises, or with a plain bug. */
 class FailsOnItsNextEvent implements ReadModel {
   readonly name = 'fails-on-its-next-event';
   readonly version = 1;
   restored = false;
+  constructor(private readonly failure: 'deferred part' | 'bug' = 'deferred part') {}
   apply(): void {
-    if (this.restored) throw new Error('group 0 is not JSON');
+    if (!this.restored) return;
+    if (this.failure === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'x')");
+    throw new DeferredSnapshotError(this.name, new Error('group 0 is not JSON'));
   }
   canonicalState(): unknown {
     return null;
@@ -253,5 +262,19 @@ describe('a snapshot whose deferred part does not decode', () => {
     await next.stop();
     expect(rebuilt.restored).toBe(false);
     expect(next.status().state).toBe('stopped');
+  });
+  it('is kept when a restored model fails on an event with a bug: a rebuild would meet the same bug', async () => {
+    const store = createMemoryEventStore();
+    await writtenBy(store, new FailsOnItsNextEvent('bug'));
+    await append(store);
+    const warnings: string[] = [];
+    const runner = new ProjectionRunner(store, { snapshots: new DirectorySnapshotStore(dir), onWarning: (m) => warnings.push(m) });
+    runner.register(new FailsOnItsNextEvent('bug'));
+    runner.start();
+    await until(() => runner.status().state !== 'running');
+    await runner.stop();
+    expect(runner.status()).toMatchObject({ state: 'failed', failure: { readModel: 'fails-on-its-next-event' } });
+    expect(warnings.filter((w) => w.includes('snapshot removed'))).toEqual([]);
+    await expect(new DirectorySnapshotStore(dir).read('fails-on-its-next-event')).resolves.not.toBeNull();
   });
 });

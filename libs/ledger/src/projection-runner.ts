@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../event-store/src/port.js';
-import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../../projections/src/read-model.js';
+import { DeferredSnapshotError, ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../../projections/src/read-model.js';
 import { workerHasher, type PayloadHasher } from './snapshots/checksum-worker.js';
 import { encodeSnapshot, openSnapshot, SnapshotRejected, type SealedSnapshot } from './snapshots/snapshot-file.js';
 import type { SnapshotStore } from './snapshots/snapshot-store.js';
@@ -472,9 +472,10 @@ export class ProjectionRunner {
       } catch (error) {
         if (error instanceof ProjectionInvariantError) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        // Not a broken invariant but a failure, such as a part of its snapshot that the restore deferred and that does
-        // not decode: without the snapshot the next start rebuilds the model instead of failing the same way again.
-        if (this.restoredFrom[i] !== null) this.discardSnapshot(model, message);
+        // A part of its snapshot that the restore deferred and that does not decode: without the snapshot the next
+        // start rebuilds the model instead of failing the same way again. Any other failure (a bug) keeps the snapshot:
+        // a rebuild would only meet it again, after replaying the whole log.
+        if (this.restoredFrom[i] !== null && error instanceof DeferredSnapshotError) this.discardSnapshot(model, message);
         throw new ProjectionInvariantError(model.name, event.position, `apply threw: ${message}`);
       }
     }

@@ -105,6 +105,22 @@ export class DeferredSnapshotBytes {
   constructor(readonly produce: () => ArrayBufferView | string) {}
 }
 
+/**
+ * A part of a restored snapshot that did not decode when it was needed (the restore had deferred it): a writer's
+ * mistake, not the log's. The runner removes such a snapshot, so the next start rebuilds the model from the log; any
+ * other error of `apply` (a bug) leaves the snapshot alone, as a rebuild would only meet it again. Its message carries
+ * the cause's.
+ */
+export class DeferredSnapshotError extends Error {
+  constructor(
+    readonly readModel: string,
+    cause: unknown,
+  ) {
+    super(`${readModel}: a deferred part of its snapshot does not decode: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DeferredSnapshotError';
+  }
+}
+
 /** A projection found the history inconsistent with an invariant. Never caught and ignored: it stops the runner. */
 export class ProjectionInvariantError extends Error {
   constructor(

@@ -18,7 +18,7 @@ import {
 } from '../../../domain/src/governance/commitment.js';
 import type { CommitmentEvent, CommitmentKind, CommitmentMade, Obligee } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
+import { DeferredSnapshotError, ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { SnapshotShapeError } from '../governance/snapshot-rows.js';
 import { SortedKeys } from '../governance/sorted-keys.js';
 import { Names } from '../names.js';
@@ -284,7 +284,7 @@ export class CommitmentsReadModel implements ReadModel {
       // Rows applied since the restore were decoded first (apply reads the previous row), so none is overwritten.
       for (const [id, row] of pending.decode(chunk, commitmentSortKey)) this.rows.set(id, row);
     } catch (error) {
-      this.broken = error instanceof Error ? error : new Error(String(error));
+      this.broken = new DeferredSnapshotError(this.name, error);
       throw this.broken;
     }
     if (pending.done) this.pending = null;

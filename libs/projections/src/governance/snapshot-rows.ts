@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { MessageChannel } from 'node:worker_threads';
-import { DeferredSnapshotBytes, type BackgroundWork } from '../read-model.js';
+import { DeferredSnapshotBytes, DeferredSnapshotError, type BackgroundWork } from '../read-model.js';
 
 /** Checks for snapshot rows handed to `restore`: a row of the wrong shape is refused, so the model is rebuilt. */
 
@@ -216,7 +216,7 @@ export class DeferredRestore {
       if (!Array.isArray(rows)) throw new SnapshotShapeError(this.model, `group ${group} is not a list of rows`);
       this.decode(rows as unknown[], group);
     } catch (error) {
-      this.broken = error instanceof Error ? error : new Error(String(error));
+      this.broken = error instanceof DeferredSnapshotError ? error : new DeferredSnapshotError(this.model, error);
       this.releaseBytes();
       throw this.broken;
     }
