@@ -265,6 +265,11 @@ export class CommitmentsReadModel implements ReadModel {
     return this.pending?.count ?? 0;
   }
 
+  /** Bytes of the restored snapshot still kept to decode those chunks from. */
+  undecodedBytes(): number {
+    return this.pending?.retainedBytes ?? 0;
+  }
+
   /** A commitment's row, decoding its chunk of a restored snapshot first if need be. */
   private rowOf(id: string): CommitmentRow | undefined {
     const row = this.rows.get(id);
@@ -285,6 +290,8 @@ export class CommitmentsReadModel implements ReadModel {
       for (const [id, row] of pending.decode(chunk, commitmentSortKey)) this.rows.set(id, row);
     } catch (error) {
       this.broken = new DeferredSnapshotError(this.name, error);
+      // Nothing more will be decoded: the other chunks' bytes go now.
+      pending.release();
       throw this.broken;
     }
     if (pending.done) this.pending = null;

@@ -310,6 +310,27 @@ describe('the commitments snapshot', () => {
     }
   });
 
+  it('frees the bytes of the chunks it will never decode once one of them does not decode', () => {
+    const events = Array.from({ length: 2 * COMMITMENTS_PER_SNAPSHOT_ROW + 3 }, (_, i) =>
+      made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + i * HOUR_MS).toISOString() }),
+    );
+    const rows = stored(replayed(events).model);
+    // Three chunks, each an index row and a records row: the first chunk's records do not decode.
+    expect(rows).toHaveLength(6);
+    const damaged = [...rows];
+    damaged[1] = Buffer.from('[1,');
+    const asked = new CommitmentsReadModel();
+    asked.restore(damaged);
+    const chunks = asked.undecoded();
+    expect(asked.undecodedBytes()).toBeGreaterThan(0);
+    expect(() => asked.canonicalState()).toThrow('chunk 0 is not JSON');
+    expect(asked.undecodedBytes()).toBe(0);
+    // Still refused, and still counted as not decoded: they never will be.
+    expect(() => asked.canonicalState()).toThrow('chunk 0 is not JSON');
+    expect(chunks).toBe(3);
+    expect(asked.undecoded()).toBe(2);
+  });
+
   it('refuses to restore into a model that already holds commitments', () => {
     const { model } = replayed(HISTORY);
     expect(() => model.restore(stored(model))).toThrow('already has rows');

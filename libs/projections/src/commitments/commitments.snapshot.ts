@@ -433,6 +433,24 @@ export class PendingCommitments {
     return this.left;
   }
 
+  /** Bytes of the snapshot kept for the chunks not decoded yet (one copy for all of them; 0 once freed). */
+  get retainedBytes(): number {
+    return this.whole?.byteLength ?? 0;
+  }
+
+  /**
+   * A chunk did not decode: the model refuses to answer from now on, so no other chunk will be decoded either. Their
+   * bytes are freed now rather than kept for as long as the model lives.
+   */
+  release(): void {
+    for (const chunk of this.chunks) chunk.records = null;
+    this.chunkOf.clear();
+    if (this.whole !== null) {
+      releaseNow(this.whole);
+      this.whole = null;
+    }
+  }
+
   /** The chunk holding a commitment not decoded yet; undefined when it is decoded or not in the snapshot. */
   chunkHolding(id: string): number | undefined {
     return this.chunkOf.get(id);
