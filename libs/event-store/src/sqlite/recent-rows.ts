@@ -4,10 +4,11 @@
  * statement. Under the HTTP benchmark's load that statement was ≈ 2.5 % of the event loop's time.
  *
  * Only what is certain is kept. Rows are staged while a transaction writes them and kept once it commits; a failed
- * transaction drops what it staged. The kept rows are always one unbroken run of positions: rows that do not follow
- * on from them (another connection wrote in between) replace them, and another connection's commit empties them
- * (`clear`). A read is answered from here only when every row it asks for is here; otherwise SQLite answers it. The
- * strings are the very ones written, so an answer from here is the answer SQLite would give.
+ * transaction drops what it staged. The kept rows are always one unbroken run of positions: a row that does not follow
+ * on from them (another connection wrote in between, or the store wrote rows without staging them: a large append)
+ * starts them afresh, and another connection's commit empties them (`clear`). A read is answered from here only when
+ * every row it asks for is here; otherwise SQLite answers it. The strings are the very ones written, so an answer from
+ * here is the answer SQLite would give.
  */
 
 /**
@@ -28,7 +29,7 @@ export type EventRow = [
 
 /** Rows kept at most: a few group commits' worth, more than a subscription page (256). */
 export const MAX_RECENT_ROWS = 4_096;
-/** Characters of data and metadata kept at most (events may be large): ≈ 8 MiB as V8 strings. */
+/** Characters of data and metadata kept at most (events may be large): 4–8 MiB as V8 strings. */
 export const MAX_RECENT_CHARS = 4 * 1024 * 1024;
 
 const POSITION = 0;
