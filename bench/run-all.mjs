@@ -136,6 +136,10 @@ if (http !== null) {
   row('http', `commands/s, ${http.connections} connections (POST /commitments, SQLite FULL)`, http.commandsPerSecond, 'commands/s', `≥ ${http.targets.commandsPerSecond}`, http.pass.throughput, `median of ${http.rounds?.length ?? 1} rounds (${(http.rounds ?? [http]).map((r) => r.commandsPerSecond).join(' / ')}); ${http.ok2xx} ok, ${http.non2xx} non-2xx, ${http.errors} errors in that round`);
   row('http', 'command latency p50', http.latencyMs.p50, 'ms', '', null);
   row('http', 'command latency p99', http.latencyMs.p99, 'ms', `≤ ${http.targets.p99Ms}`, http.pass.p99);
+  // Results written before the server's CPU was measured have none.
+  if (http.serverCpuUsPerCommand) {
+    row('http', "server CPU per command, its main thread (the event loop)", http.serverCpuUsPerCommand.mainThread, 'µs', '', null, `${http.serverCpuUsPerCommand.process} µs in all its threads`);
+  }
 }
 const coldstart = byName.coldstart?.ok ? byName.coldstart.result : null;
 if (coldstart !== null) {

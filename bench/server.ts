@@ -109,6 +109,28 @@ function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   }
 }
 
+/** Linux reports CPU times in clock ticks: USER_HZ, 100 a second on the kernels this runs on. */
+const TICK_MS = 10;
+
+/** User + system CPU time of a /proc stat file, in ms (fields 14 and 15, counted after the parenthesised name). */
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/**
+ * CPU time a process has used so far, in all its threads and in its main thread alone (the server's event loop), in
+ * ms at 10 ms resolution (Linux /proc); null when unreadable.
+ */
+export function cpuMs(pid: number): { process: number; mainThread: number } | null {
+  try {
+    return { process: statCpuMs(`/proc/${pid}/stat`), mainThread: statCpuMs(`/proc/${pid}/task/${pid}/stat`) };
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size of a process, in MiB (Linux /proc). */
 export const rssMiB = (pid: number): number | null => statusMiB(pid, 'VmRSS');
 
