@@ -3,7 +3,13 @@
  * once through the real command path. Both reduce an obligation of the same body, so both are decided on
  * `treasury-<bodyId>`; its expected revision lets exactly one through, the other reads the balances again and is
  * refused, and the balances model never meets an obligation reduced twice (it never stops).
+ *
+ * The race runs twice: on the disk as it is, and on one whose every WAL sync takes longer than all the retries' pauses
+ * together. There the loser's stream shows it the winner's commit before the read models can see it (they follow only
+ * what is durable), and the loser must wait for the sync rather than spend its retries on the same stale view.
  */
+import { jest } from '@jest/globals';
+import { open } from 'node:fs/promises';
 import { cityParty } from '../../libs/domain/src/compensation/events.js';
 import { treasuryDecider, type TreasuryCommand } from '../../libs/domain/src/compensation/treasury.js';
 import { toMinor } from '../../libs/domain/src/shared/money.js';
@@ -17,18 +23,39 @@ import { BalancesReadModel } from '../../libs/projections/src/balances/balances.
 import { BODY, officials, runIncident, seed, startCompensation, tempDir, testConfig, type CompensationApp, type Officials } from './support.js';
 
 const ROUNDS = 6;
+/** Longer than the stale-view retries' pauses together (views.ts: at most 10 + 20 + 40 + 80 ms). */
+const SLOW_SYNC_MS = 200;
 
-describe('a settlement execution racing a transfer against the same obligation', () => {
+/** Makes every fsync through a FileHandle (the WAL sync's) take `ms` longer, until the returned function undoes it. */
+async function slowDisk(dir: string, ms: number): Promise<() => void> {
+  const handle = await open(dir, 'r');
+  const prototype = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
+  await handle.close();
+  const original = prototype.sync;
+  const spy = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return original.call(this);
+  });
+  return () => spy.mockRestore();
+}
+
+describe.each([
+  ['on the disk as it is', 0],
+  [`on a disk whose WAL syncs take ${SLOW_SYNC_MS} ms more`, SLOW_SYNC_MS],
+])('a settlement execution racing a transfer against the same obligation, %s', (_disk, syncDelayMs) => {
   let g: CompensationApp;
   let who: Officials;
+  let restoreDisk: () => void = () => undefined;
   const dir = tempDir();
 
   beforeAll(async () => {
     g = await startCompensation(testConfig('sqlite', `${dir.dir}/race.sqlite`));
     who = await officials();
     await seed(g, who);
+    if (syncDelayMs > 0) restoreDisk = await slowDisk(dir.dir, syncDelayMs);
   });
   afterAll(async () => {
+    restoreDisk();
     await g.app.close();
     dir.cleanup();
   });

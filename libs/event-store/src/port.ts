@@ -157,6 +157,12 @@ export interface EventStore {
    * ever show durable events omit it.
    */
   waitUntilDurable?(position: bigint): Promise<void>;
+  /**
+   * Optional, with `waitUntilDurable`: resolves once every event committed before the call is on disk, and so part of
+   * `headPosition` and of what `readAll` and subscriptions return. A command whose stream showed it an event its read
+   * models had not seen yet (a stale view) waits for this before it reads them again.
+   */
+  waitUntilCommittedDurable?(): Promise<void>;
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** Recompute the hash chain from `from` (inclusive, default the beginning). */
   verify(from?: bigint): Promise<IntegrityReport>;

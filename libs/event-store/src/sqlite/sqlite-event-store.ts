@@ -561,6 +561,14 @@ class SqliteEventStore implements EventStore {
     await this.walSync.sync();
   }
 
+  async waitUntilCommittedDurable(): Promise<void> {
+    if (this.walSync === null || this.unsynced.length === 0) return;
+    if (this.durabilityFailure !== null) throw this.durabilityFailure;
+    // A sync started after this call covers every group committed before it, and their own sync callbacks (which
+    // take them off `unsynced`) were registered first, so they have run when this resolves.
+    await this.walSync.sync();
+  }
+
   /** The last position readers of the whole log may see: the head, or just before the oldest group not yet synced. */
   private visibleHead(): number | null {
     const head = this.known.headPosition(() => this.statements.headPosition.get()?.position ?? null);

@@ -110,6 +110,25 @@ describe('durable group commit with the WAL synced off the event loop (FULL)', (
     expect(durable).toBe(true);
   });
 
+  it('tells a command whose stream showed it a commit that the readers of the whole log do not see yet when they will', async () => {
+    await store.appendToStream('fund-a', transfers(1), 'no_stream');
+    await expect(store.waitUntilCommittedDurable?.()).resolves.toBeUndefined();
+    const { release, started } = await holdSyncs(file.path);
+    const append = store.appendToStream('fund-b', transfers(1), 'no_stream');
+    await started();
+    expect(await store.streamRevision('fund-b')).toBe(0n);
+    let visible: bigint | null | undefined;
+    const waiting = (store.waitUntilCommittedDurable?.() ?? Promise.resolve()).then(async () => {
+      visible = await store.headPosition();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(visible).toBeUndefined();
+    release();
+    await Promise.all([append, waiting]);
+    // When it resolves, the commit is part of the head a projection runner is asked to reach.
+    expect(visible).toBe(1n);
+  });
+
   it('lets groups that commit while a sync runs share the next one, instead of queueing one sync each', async () => {
     await store.appendToStream('fund-a', transfers(1), 'no_stream');
     const { release, started, count } = await holdSyncs(file.path);

@@ -54,6 +54,31 @@ describe('fresh views for compensation commands', () => {
     expect(calls).toBe(STALE_VIEW_ATTEMPTS);
   });
 
+  it('after a stale refusal, wait until what the command saw is durable before reading again, however slow the disk', async () => {
+    // A store whose last commit is in the streams (the decider saw it) but not yet in the log the read models follow:
+    // SQLite's group commit under FULL, between COMMIT and the WAL sync. Its sync here takes longer than all the
+    // retries' pauses together.
+    const lake = { id: '6f1c2a4e-0000-4000-8000-000000000002', type: 'FundEstablished', data: { fundId: 'lake', bodyId: 'lake', currency: 'CNY', occurredAt: '2026-03-02T00:00:00.000Z' }, metadata: { actor: 'spec', role: 'system', correlationId: 'spec', schemaVersion: 1 } };
+    let unsynced = true;
+    const slowDisk: EventStore = Object.assign(Object.create(store) as EventStore, {
+      async waitUntilCommittedDurable(): Promise<void> {
+        if (!unsynced) return;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await store.appendToStream('fund-lake', [lake], 'no_stream');
+        unsynced = false;
+      },
+    });
+    const onSlowDisk = new CompensationViews(slowDisk, runner, views.balances, views.incidents);
+    let calls = 0;
+    const answer = await onSlowDisk.fresh(async () => {
+      calls++;
+      if (onSlowDisk.balances.fundBalance('lake') === null) throw stale();
+      return 'accepted';
+    });
+    expect(answer).toBe('accepted');
+    expect(calls).toBe(2);
+  });
+
   it('never retry any other refusal', async () => {
     let calls = 0;
     await expect(

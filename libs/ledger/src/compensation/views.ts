@@ -13,7 +13,7 @@ import { ProjectionRunner } from '../projection-runner.js';
 import { EVENT_STORE } from '../tokens.js';
 
 /** The decider's codes for "the read model had not seen the latest reduction yet": read again and retry. */
-export const STALE_VIEW_CODES: ReadonlySet<string> = new Set(['payer_view_stale', 'fund_balance_stale']);
+export const STALE_VIEW_CODES: ReadonlySet<string> = new Set(['payer_view_stale']);
 /** Attempts in all (the first counts) before a stale view is reported to the client as a 409. */
 export const STALE_VIEW_ATTEMPTS = 5;
 /** How long a command waits for the read models to reach the head of the log before it gives up. */
@@ -50,6 +50,10 @@ export class CompensationViews {
         return await attempt();
       } catch (error) {
         if (!(error instanceof DomainError) || !STALE_VIEW_CODES.has(error.code) || n >= STALE_VIEW_ATTEMPTS) throw error;
+        // The decider read its stream, which shows every committed event; the read models see an event only once it
+        // is durable (SQLite's group commit syncs after COMMIT). Without this wait, every retry could come round
+        // before the sync ends and find the same stale view.
+        await this.store.waitUntilCommittedDurable?.();
         await sleep(Math.floor(Math.random() * BACKOFF_BASE_MS * 2 ** n));
       }
     }
