@@ -12,7 +12,7 @@ describe('what a connection knows of the log without asking', () => {
     const known = new KnownRevisions(() => {
       asked.version += 1;
       return version;
-    }, 3);
+    }, { maxStreams: 3 });
     return { known, asked, otherConnectionCommits: () => (version += 1) };
   }
   const readHead = (asked: { head: number }, head: number | null) => (): number | null => {

@@ -23,13 +23,18 @@ export class KnownRevisions {
   private head: number | null | undefined = undefined;
   private readonly revisions = new Map<string, number>();
 
+  private readonly maxStreams: number;
+  /** Told when another connection's commit is seen, after everything known was forgotten. */
+  private readonly onOtherWriter: (() => void) | undefined;
+
   constructor(
     /** `PRAGMA data_version` of this connection. */
     private readonly dataVersion: () => number,
-    private readonly maxStreams: number = MAX_KNOWN_STREAMS,
-    /** Told when another connection's commit is seen, after everything known was forgotten. */
-    private readonly onOtherWriter?: () => void,
-  ) {}
+    options: { maxStreams?: number; onOtherWriter?: () => void } = {},
+  ) {
+    this.maxStreams = options.maxStreams ?? MAX_KNOWN_STREAMS;
+    this.onOtherWriter = options.onOtherWriter;
+  }
 
   /** The head position, from `read` only when it is not known. */
   headPosition(read: () => number | null): number | null {

@@ -206,7 +206,7 @@ class SqliteEventStore implements EventStore {
     this.limits = resolveLimits(options.limits);
     this.statements = this.prepareStatements();
     const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-    this.known = new KnownRevisions(() => dataVersion.get() as number, undefined, () => this.recent.clear());
+    this.known = new KnownRevisions(() => dataVersion.get() as number, { onOtherWriter: () => this.recent.clear() });
     this.appendFast = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, false));
     this.appendChecked = db.transaction<WriteStep>((stream, events, expected) => this.write(stream, events, expected, true));
     this.commitGroup = db.transaction((group: readonly PendingAppend[]) => this.writeGroup(group));
