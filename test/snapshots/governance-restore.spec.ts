@@ -22,6 +22,26 @@ describe('restoring governance read models', () => {
     expect(typeof text === 'string' ? JSON.parse(text) : null).toEqual([city]);
   });
 
+  it('captured in slices, with questions answered between two slices, writes what a capture in one go writes', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => {
+      const id = `city-${String(i).padStart(5, '0')}`;
+      return [id, { city: { cityId: id, name: `City ${i}`, level: 'county', region: 'Jiangsu' }, lastOccurredAtMs: 0 }, '0', String(i)];
+    });
+    const cities = new CitiesReadModel();
+    cities.restore([group(...many)]);
+    const produce = (rows: unknown): unknown[] => (rows as DeferredSnapshotBytes[]).map((row) => row.produce());
+    const inOneGo = produce(cities.snapshot());
+    const steps = cities.snapshotInSlices();
+    let slices = 0;
+    let step = steps.next();
+    for (; step.done !== true; step = steps.next()) {
+      slices++;
+      expect(cities.get('city-00042')).toMatchObject({ name: 'City 42' });
+    }
+    expect(slices).toBe(2);
+    expect(produce(step.value)).toEqual(inOneGo);
+  });
+
   it('refuses rows that are not groups of bytes at once, and keeps no city of that snapshot', () => {
     const cities = new CitiesReadModel();
     expect(() => cities.restore([city])).toThrow('row 0 is not a group of rows as bytes');

@@ -238,7 +238,7 @@ function sealedFile(payload: string, header: Record<string, unknown>): Buffer {
 
 /** A balance that can be snapshotted; counts the events it applied itself, which a restore does not bring back. */
 class RestorableBalance implements ReadModel {
-  readonly name = 'restorable-balance';
+  readonly name: string = 'restorable-balance';
   balance = 0;
   applied = 0;
   /** The balance each time the runner said it caught up. */
@@ -261,6 +261,23 @@ class RestorableBalance implements ReadModel {
   }
   caughtUp(): void {
     this.caughtUpWith.push(this.balance);
+  }
+}
+
+/** A restorable balance whose capture runs in slices of about 3 ms each, recording the balance each step saw. */
+class SlicedBalance extends RestorableBalance {
+  override readonly name = 'sliced-balance';
+  readonly seen: number[] = [];
+  /** Called at the first step of each capture. */
+  onCapture: (() => void) | null = null;
+  *snapshotInSlices(): Generator<void, unknown, void> {
+    for (let step = 0; step < 6; step++) {
+      if (step === 0) this.onCapture?.();
+      this.seen.push(this.balance);
+      for (const until = performance.now() + 3; performance.now() < until; );
+      yield;
+    }
+    return { balance: this.balance };
   }
 }
 
@@ -453,6 +470,41 @@ describe('the projection runner with snapshots', () => {
     await runner.waitFor(head, 10_000);
     await runner.snapshotsSettled();
     expect(runner.status().snapshots?.lastRound).toMatchObject({ position: head, readModels: ['restorable-balance'] });
+  });
+
+  it('captures a model in slices: the event loop gets turns, no event is applied until the capture ends, and the snapshot holds that instant', async () => {
+    const store = createMemoryEventStore();
+    const before = await appendDeltas(store, 'account-a', [5, 7]);
+    const model = new SlicedBalance();
+    const { runner } = started(store, [model]);
+    await runner.waitFor(before, 10_000);
+    let turns = 0;
+    let appended: Promise<bigint> | null = null;
+    model.onCapture = () => {
+      model.onCapture = null;
+      // An event arrives while the capture runs, and the event loop keeps turning.
+      appended = appendDeltas(store, 'account-a', [100]);
+      const count = (): void => {
+        turns++;
+        if (turns < 1_000) setImmediate(count);
+      };
+      setImmediate(count);
+    };
+    await runner.snapshotNow();
+    expect(model.seen).toEqual([12, 12, 12, 12, 12, 12]);
+    expect(turns).toBeGreaterThan(0);
+    const round = runner.status().snapshots?.lastRound;
+    expect(round?.maxCaptureMs).toBeLessThan(round?.captureMs ?? 0);
+    const after = await (appended as unknown as Promise<bigint>);
+    await expect(runner.waitFor(after, 10_000)).resolves.toBe(true);
+    expect(model.balance).toBe(112);
+
+    // The snapshot is the state at the capture's position: another runner restores it and applies the later event.
+    const restarted = new SlicedBalance();
+    const again = started(store, [restarted]).runner;
+    await expect(again.waitFor(after, 10_000)).resolves.toBe(true);
+    expect(restarted).toMatchObject({ balance: 112, applied: 1 });
+    expect(again.status().checkpoints).toEqual([{ name: 'sliced-balance', checkpoint: after, restoredFrom: before }]);
   });
 
   it('writes nothing at stop after a failure, so a wrong state is never kept', async () => {

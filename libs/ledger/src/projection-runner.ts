@@ -20,9 +20,9 @@ export interface SnapshotRound {
   /** Position of the first model's snapshot in the round; each later one is at the checkpoint of its own capture. */
   position: bigint;
   readModels: string[];
-  /** Synchronous time spent capturing the states, in total over the models. */
+  /** Time spent capturing the states, in total over the models (without the turns a capture in slices gives away). */
   captureMs: number;
-  /** The longest single capture: the longest the round blocks the event loop at once. */
+  /** The longest the round blocked the event loop at once: a whole capture, or one slice of a capture in slices. */
   maxCaptureMs: number;
   /** Time from the first capture to the last file renamed into place (serialized in slices, the loop keeps serving). */
   writeMs: number;
@@ -115,6 +115,8 @@ const READ_AHEAD = 2;
  */
 const MAX_APPLY_SLICE_MS = 20;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Longest a capture in slices (ReadModel.snapshotInSlices) runs before it gives the event loop a turn. */
+const MAX_CAPTURE_SLICE_MS = 5;
 
 /**
  * Feeds registered read models from the store's ordered log: every event once, in global order, to every model,
@@ -153,6 +155,8 @@ export class ProjectionRunner {
   private toldCaughtUp = false;
   private snapshotRound: Promise<void> | null = null;
   private lastRound: SnapshotRound | null = null;
+  /** Set while a capture in slices runs: no event is applied until it resolves (the capture must hold one instant). */
+  private applyHold: Promise<void> | null = null;
   /** Hashes snapshot payloads off the main thread during the start; closed once every snapshot is restored. */
   private hasher: PayloadHasher | null = null;
   /** Snapshots whose reading began at registration (the first READ_AHEAD restorable models), by model index. */
@@ -430,6 +434,9 @@ export class ProjectionRunner {
     try {
       let sliceStarted = performance.now();
       for await (const event of subscription) {
+        // A capture in slices is under way: it must see the models as they stand. Captures run one at a time, each with
+        // a file write between it and the next, so this waits for one capture and at most a few more.
+        while (this.applyHold !== null) await this.applyHold;
         // Failed meanwhile (a model's background work): not one more event.
         if (this.state !== 'running') break;
         this.applyToAll(event);
@@ -541,17 +548,22 @@ export class ProjectionRunner {
       const eventHash = this.checkpointHash;
       if (model.restore === undefined || position === null || eventHash === null) continue;
       if (this.positionOf(index) !== position || this.snapshotAt[index] === position) continue;
-      const captureStarted = performance.now();
       let state: unknown;
+      let capture: { ms: number; longestMs: number };
       try {
-        state = model.snapshot === undefined ? model.canonicalState() : model.snapshot();
+        if (model.snapshotInSlices !== undefined) [state, capture] = await this.captureInSlices(model.snapshotInSlices());
+        else {
+          const captureStarted = performance.now();
+          state = model.snapshot === undefined ? model.canonicalState() : model.snapshot();
+          const ms = performance.now() - captureStarted;
+          capture = { ms, longestMs: ms };
+        }
       } catch (error) {
         this.tell(this.options.onWarning, `read model ${model.name}: snapshot failed at position ${position}: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
-      const capture = performance.now() - captureStarted;
-      captureMs += capture;
-      maxCaptureMs = Math.max(maxCaptureMs, capture);
+      captureMs += capture.ms;
+      maxCaptureMs = Math.max(maxCaptureMs, capture.longestMs);
       first ??= position;
       const fields = {
         readModel: model.name,
@@ -570,7 +582,7 @@ export class ProjectionRunner {
         bytes += modelBytes;
         this.snapshotAt[index] = position;
         written.push(model.name);
-        perModel.push(`${model.name} ${Math.round(capture)} + ${Math.round(performance.now() - writeStarted)} ms, ${modelBytes} bytes`);
+        perModel.push(`${model.name} ${Math.round(capture.ms)} + ${Math.round(performance.now() - writeStarted)} ms, ${modelBytes} bytes`);
       } catch (error) {
         this.tell(this.options.onWarning, `read model ${model.name}: snapshot at position ${position} not written: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -582,6 +594,41 @@ export class ProjectionRunner {
       this.options.onInfo,
       `snapshots of ${written.length} read models from position ${first}: ${bytes} bytes, capture ${Math.round(captureMs)} ms (longest ${Math.round(maxCaptureMs)} ms), written in ${writeMs} ms (capture + write per model: ${perModel.join('; ')})`,
     );
+  }
+
+  /**
+   * Runs a capture in slices: no event is applied from its first step to its last (`applyHold`), and the event loop
+   * gets a turn whenever a slice has run MAX_CAPTURE_SLICE_MS. Answers the captured state, the time spent in the
+   * steps and the longest slice. The steps are the model's, finite (ReadModel.snapshotInSlices).
+   */
+  private async captureInSlices(steps: Generator<void, unknown, void>): Promise<[unknown, { ms: number; longestMs: number }]> {
+    let release: () => void = () => undefined;
+    this.applyHold = new Promise<void>((resolve) => (release = resolve));
+    let ms = 0;
+    let longestMs = 0;
+    let sliceStarted = performance.now();
+    const sliceEnded = (): void => {
+      const slice = performance.now() - sliceStarted;
+      ms += slice;
+      longestMs = Math.max(longestMs, slice);
+    };
+    try {
+      for (;;) {
+        const step = steps.next();
+        if (step.done === true) {
+          sliceEnded();
+          return [step.value, { ms, longestMs }];
+        }
+        if (performance.now() - sliceStarted >= MAX_CAPTURE_SLICE_MS) {
+          sliceEnded();
+          await nextTurn();
+          sliceStarted = performance.now();
+        }
+      }
+    } finally {
+      this.applyHold = null;
+      release();
+    }
   }
 
   /** A model's background work (decoding the rest of its snapshot) failed: it refuses to answer, so the runner stops. */

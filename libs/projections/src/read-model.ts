@@ -30,6 +30,15 @@ export interface ReadModel {
    */
   snapshot?(): unknown;
   /**
+   * Optional, for a model whose capture is long (tens of milliseconds at a million events): the capture `snapshot()`
+   * makes, as a generator that yields at points where it may be interrupted and returns what `snapshot()` returns.
+   * The runner applies no event from its first step to its last and gives the event loop a turn at a yield once a few
+   * milliseconds have passed, so the capture still holds one instant while requests are answered meanwhile (from the
+   * read models as they stand; a wait for a later position waits for the capture). Nothing but `apply` may change
+   * the state between two steps.
+   */
+  snapshotInSlices?(): Generator<void, unknown, void>;
+  /**
    * Optional: replaces the state of a fresh (never applied) model with a value `snapshot()` returned, as it was at the
    * snapshot's position. Binary rows come as Buffers viewing the snapshot file, which the runner frees right after
    * `restore` returns: copy what you keep. Throws on anything it does not recognise, leaving the model fresh; the runner
@@ -44,6 +53,15 @@ export interface ReadModel {
    * where a failure of it goes: the runner fails with it, since the model can no longer answer.
    */
   caughtUp?(background?: BackgroundWork): void;
+}
+
+/** Runs a capture in slices to its end at once: `snapshot()` of a model that also has `snapshotInSlices()`. */
+export function captureAtOnce<T>(steps: Generator<void, T, void>): T {
+  // Bounded: the model's steps are finite (ReadModel.snapshotInSlices).
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /** What the runner hands `caughtUp`: when work a restore deferred must end, and where its failure is reported. */

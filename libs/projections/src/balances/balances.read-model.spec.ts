@@ -380,6 +380,31 @@ describe('balances read model', () => {
       );
     });
 
+    it('captured in slices, with questions answered between two slices, gives the rows of a capture in one go', () => {
+      const ledger = establishedLedger();
+      // More obligations than one chunk holds, so the capture has steps.
+      const incidents: Step[] = Array.from({ length: 300 }, (_, i) => ({ kind: 'incident', origin: i % 4, costs: [[(i + 1) % 4, 10_000n + BigInt(i)]], averted: null }) as Step);
+      runSteps(ledger, incidents, 0, []);
+      const b = ledger.balances;
+      const inOneGo = throughJson(b.snapshot());
+      const steps = b.snapshotInSlices();
+      let slices = 0;
+      let step = steps.next();
+      for (; step.done !== true; step = steps.next()) {
+        slices++;
+        // What the server does meanwhile: answer questions (the runner applies no event until the capture ends).
+        b.openObligations({ limit: 50 });
+        b.fundBalance('delta');
+        b.netPositions('CNY');
+      }
+      expect(slices).toBeGreaterThan(0);
+      const rows = throughJson(step.value);
+      expect(rows).toEqual(inOneGo);
+      const restored = new BalancesReadModel();
+      restored.restore(rows);
+      expect(restored.canonicalState()).toEqual(b.canonicalState());
+    });
+
     describe('a capture by reference keeps the values of its rows until they are written', () => {
       /** Two incidents' obligations of cities, a transfer of each pending at the capture, and a settled one to reverse. */
       function capturedWithPendingTransfers(): { ledger: LedgerHarness; atCapture: string; captured: unknown[] } {

@@ -16,7 +16,7 @@
  * taken back from the write-off, so money that moved stays moved and only what is still owed is written off.
  */
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
+import { captureAtOnce, ProjectionInvariantError, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { DeferredGroups, deferredGroups, DeferredRestore } from '../governance/snapshot-rows.js';
 import { DomainError } from '../../../domain/src/shared/errors.js';
 import { fromMinor, toMinor } from '../../../domain/src/shared/money.js';
@@ -829,11 +829,20 @@ export class BalancesReadModel implements ReadModel {
    * writer serializes each chunk (toJSON, in its slices).
    */
   snapshot(): unknown[] {
+    return captureAtOnce(this.snapshotInSlices());
+  }
+
+  /**
+   * `snapshot()` in steps, one per chunk of SNAPSHOT_CHUNK rows, so the runner can give the event loop a turn while
+   * it applies nothing (ReadModel.snapshotInSlices): at a million events the obligations and transfers alone are
+   * hundreds of thousands of rows.
+   */
+  *snapshotInSlices(): Generator<void, unknown[], void> {
     this.deferred.ready();
     const rows: { toJSON(): unknown[] }[] = [];
     const captured = this.captures.begin();
     // One run per row of SNAPSHOT_CHUNK entries: small arrays that grow cheaply, never one array of millions.
-    const capture = <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): void => {
+    const capture = function* <K, V>(tag: SnapshotTag, entries: Iterable<[K, V]>, copy: (key: K, value: V, out: unknown[]) => void): Generator<void, void, void> {
       const { length: width } = SNAPSHOT_SHAPES[tag];
       const shared = SNAPSHOT_SHARED[tag];
       let run: unknown[] = [];
@@ -843,11 +852,12 @@ export class BalancesReadModel implements ReadModel {
         if (run.length === SNAPSHOT_CHUNK * width) {
           close(run);
           run = [];
+          yield;
         }
       }
       if (run.length > 0) close(run);
     };
-    const byReference = <R extends MutableRow>(tag: SnapshotTag, entries: Map<string, R>, copy: (key: string, row: R, out: unknown[]) => void): void => {
+    const byReference = function* <R extends MutableRow>(tag: SnapshotTag, entries: Map<string, R>, copy: (key: string, row: R, out: unknown[]) => void): Generator<void, void, void> {
       const { length: width } = SNAPSHOT_SHAPES[tag];
       const shared = SNAPSHOT_SHARED[tag];
       let keys: string[] = [];
@@ -867,30 +877,31 @@ export class BalancesReadModel implements ReadModel {
           close(keys, refs);
           keys = [];
           refs = [];
+          yield;
         }
       }
       if (refs.length > 0) close(keys, refs);
     };
-    byReference('o', this.obligations, (_, r, out) =>
+    yield* byReference('o', this.obligations, (_, r, out) =>
       out.push(r.obligationId, r.bodyId, r.payer, r.payee, r.currency, r.reason, r.source.kind, r.source.id, r.seq, r.obligated, r.settled, r.netted, r.settledInKind, r.pending, r.writtenOff, r.revoked),
     );
     // The terms flattened (they are never changed once made): arrays of text parse far faster than nested objects.
-    byReference('t', this.transfers, (k, r, out) => {
+    yield* byReference('t', this.transfers, (k, r, out) => {
       const { terms } = r;
       out.push(k, terms.transferId, terms.obligationId, terms.payer.kind, terms.payer.id, terms.payee.kind, terms.payee.id, terms.amount, terms.currency, terms.form, terms.valuation, terms.reverses, r.bodyId, r.amount, r.status, r.reversed);
     });
     this.captures.seal(captured);
-    capture('f', this.funds, (k, r, out) => out.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut));
-    capture('c', this.fundCurrencies, (k, currency, out) => out.push(k, currency));
-    capture('p', this.pairs, (k, r, out) => out.push(k, r.obligated, r.settled, r.settledInKind, r.pending));
+    yield* capture('f', this.funds, (k, r, out) => out.push(k, r.fundId, r.currency, r.established, r.moneyIn, r.moneyOut, r.balance, r.pendingOut));
+    yield* capture('c', this.fundCurrencies, (k, currency, out) => out.push(k, currency));
+    yield* capture('p', this.pairs, (k, r, out) => out.push(k, r.obligated, r.settled, r.settledInKind, r.pending));
     const net = this.net;
     function* positions(): Generator<[string, [string, bigint]]> {
       for (const [currency, byParty] of net) for (const position of byParty) yield [currency, position];
     }
-    capture('n', positions(), (currency, [party, v], out) => out.push(currency, party, v));
-    capture('fc', this.fundCommitments, (k, r, out) => out.push(k, r.fundId, r.currency));
-    capture('fd', this.fundDeliveries, (k, v, out) => out.push(k, v));
-    capture('tr', this.treasuryRevisions, (k, v, out) => out.push(k, v));
+    yield* capture('n', positions(), (currency, [party, v], out) => out.push(currency, party, v));
+    yield* capture('fc', this.fundCommitments, (k, r, out) => out.push(k, r.fundId, r.currency));
+    yield* capture('fd', this.fundDeliveries, (k, v, out) => out.push(k, v));
+    yield* capture('tr', this.treasuryRevisions, (k, v, out) => out.push(k, v));
     const seq = this.nextSeq;
     const position = this.position;
     // Each chunk a group of bytes a restore keeps until needed; the sequence row, read at once, stays JSON.

@@ -9,9 +9,12 @@ import type { AdministrativeLevel, AgreementEvent, AgreementTerms, BodyEvent, Ci
 import { findingDecider, type FindingState } from '../../../domain/src/governance/finding.js';
 import type { Decider, DomainEvent } from '../../../domain/src/shared/decider.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import type { BackgroundWork, ReadModel } from '../read-model.js';
+import { captureAtOnce, type BackgroundWork, type ReadModel } from '../read-model.js';
 import { decimal, DeferredGroups, DeferredRestore, lazyGroups, record, rowsOf, SnapshotShapeError, text } from './snapshot-rows.js';
 import { SortedKeys } from './sorted-keys.js';
+
+/** Rows a capture in slices copies between two of its steps. */
+const CAPTURE_ROWS_PER_STEP = 4_096;
 
 interface Row<S> {
   state: S;
@@ -75,16 +78,22 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
    * itself changes in place); each row's tuple is made when the writer reaches its group.
    */
   snapshot(): unknown {
+    return captureAtOnce(this.snapshotInSlices());
+  }
+
+  /** `snapshot()` in steps of CAPTURE_ROWS_PER_STEP rows (ReadModel.snapshotInSlices): the findings are tens of thousands. */
+  *snapshotInSlices(): Generator<void, unknown, void> {
     this.deferred.ready();
     const ids = this.order.all();
     const states: S[] = [];
     const revisions: bigint[] = [];
     const positions: bigint[] = [];
-    for (const id of ids) {
-      const row = this.rows.get(id) as Row<S>;
+    for (let r = 0; r < ids.length; r++) {
+      const row = this.rows.get(ids[r] as string) as Row<S>;
       states.push(row.state);
       revisions.push(row.revision);
       positions.push(row.position);
+      if ((r + 1) % CAPTURE_ROWS_PER_STEP === 0) yield;
     }
     return lazyGroups(ids.length, ROWS_PER_GROUP, (r) => [ids[r], states[r], (revisions[r] as bigint).toString(), (positions[r] as bigint).toString()]);
   }

@@ -28,6 +28,8 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2
 /** The low 16 bits as four hex digits. */
 const hex16 = (x: number): string => HEX_BYTE[(x >>> 8) & 0xff] + HEX_BYTE[x & 0xff];
 
+/** Commitment ids (and values) per snapshot row: a row of them serializes in a few milliseconds. */
+export const COMMITMENT_IDS_PER_ROW = 16_384;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -463,32 +465,50 @@ export class CommitmentTable {
   }
 
   /**
-   * The table as snapshot rows: `['commitments', n, ids, values]` (copies of the two lists), then each column as a
-   * binary row, lent rather than copied: the first change to an existing row after this copies the columns (see
-   * `own`), so the snapshot keeps the table as it was at the capture.
+   * The table as snapshot rows: `['commitments', n, ids, values]` with the first COMMITMENT_IDS_PER_ROW ids and
+   * values, `['commitments+', ids, values]` with each further run of them (copies: a value is replaced in place), then
+   * each column as a binary row, lent rather than copied: the first change to an existing row after this copies the
+   * columns (see `own`), so the snapshot keeps the table as it was at the capture. One row of all the ids (hundreds of
+   * thousands at a million events) took 50–80 ms to serialize in one piece, blocking the event loop that long.
    */
   snapshotRows(): unknown[] {
     const n = this.n;
     this.lent = true;
     const columns = [this.hasTerms, this.obligor, this.obligeeCity, this.weight, this.dueMs, this.madeMs, this.head, this.tail, this.count].map((c) => c.subarray(0, n));
-    return [['commitments', n, this.ids.slice(0, n), this.values.slice(0, n)], ...columns];
+    const first = Math.min(n, COMMITMENT_IDS_PER_ROW);
+    const rows: unknown[] = [['commitments', n, this.ids.slice(0, first), this.values.slice(0, first)]];
+    for (let from = first; from < n; from += COMMITMENT_IDS_PER_ROW) {
+      const to = Math.min(n, from + COMMITMENT_IDS_PER_ROW);
+      rows.push(['commitments+', this.ids.slice(from, to), this.values.slice(from, to)]);
+    }
+    return [...rows, ...columns];
   }
 
+  /** Reads `snapshotRows`: the ids and values in one row (as written before they were split) or in several. */
   static restore(rows: RowCursor, facts: FactTable, cities: CityInterner, minLeadMs: number): CommitmentTable {
     const head = rows.tagged('commitments');
     if (head.length !== 4) throw new TrustSnapshotError('the commitments row is malformed');
     const n = expectCount(head[1], 'commitment count');
     const table = new CommitmentTable(facts, cities, minLeadMs);
-    const ids = expectArray(head[2], 'commitment ids');
-    const values = expectArray(head[3], 'commitment values');
-    if (ids.length !== n || values.length !== n) throw new TrustSnapshotError(`commitment ids or values do not number ${n}`);
-    ids.forEach((id, i) => {
-      const text = expectString(id, 'commitment id');
-      if (table.byId.has(text)) throw new TrustSnapshotError(`commitment ${text} is listed twice`);
-      table.byId.set(text, i);
-      table.ids.push(text);
-      table.values.push(expectString(values[i], 'commitment value'));
-    });
+    const take = (ids: unknown[], values: unknown[]): void => {
+      if (values.length !== ids.length || table.ids.length + ids.length > n) throw new TrustSnapshotError(`commitment ids or values do not number ${n}`);
+      ids.forEach((id, i) => {
+        const text = expectString(id, 'commitment id');
+        if (table.byId.has(text)) throw new TrustSnapshotError(`commitment ${text} is listed twice`);
+        table.byId.set(text, table.ids.length);
+        table.ids.push(text);
+        table.values.push(expectString(values[i], 'commitment value'));
+      });
+    };
+    take(expectArray(head[2], 'commitment ids'), expectArray(head[3], 'commitment values'));
+    // Each turn takes one row and at least one id (or throws), so this ends by n rows at the latest.
+    while (table.ids.length < n) {
+      const more = rows.tagged('commitments+');
+      if (more.length !== 3) throw new TrustSnapshotError('a commitments+ row is malformed');
+      const ids = expectArray(more[1], 'commitment ids');
+      if (ids.length === 0) throw new TrustSnapshotError('a commitments+ row lists no commitment');
+      take(ids, expectArray(more[2], 'commitment values'));
+    }
     const capacity = Math.max(64, n);
     const ints = (what: string): Int32Array<ArrayBuffer> => decodeColumn(rows.next(what), n, capacity, (k) => new Int32Array(k), what);
     const floats = (what: string): Float64Array<ArrayBuffer> => decodeColumn(rows.next(what), n, capacity, (k) => new Float64Array(k), what);

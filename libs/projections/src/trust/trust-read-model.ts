@@ -18,7 +18,7 @@ import { FINDING_KINDS } from '../../../domain/src/governance/events.js';
 import { instant, parseInstant, type Instant } from '../../../domain/src/shared/time.js';
 import { systemClock, type Clock } from '../../../event-store/src/clock.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
-import { ProjectionInvariantError, SnapshotBytes, type ReadModel } from '../read-model.js';
+import { captureAtOnce, ProjectionInvariantError, SnapshotBytes, type ReadModel } from '../read-model.js';
 import {
   DAY_MS,
   TRUST_BASES,
@@ -531,6 +531,15 @@ export class TrustReadModel implements ReadModel {
    * each chunk's rows; one row rather than one per index: there are tens of thousands), then `['end', number of rows]`.
    */
   snapshot(): unknown[] {
+    return captureAtOnce(this.snapshotInSlices());
+  }
+
+  /**
+   * `snapshot()` in steps: it yields between its parts and after each city's evidence (the walk over tens of
+   * thousands of indices is most of a capture's 30–80 ms at a million events), so the runner can give the event loop a
+   * turn while it applies nothing (ReadModel.snapshotInSlices).
+   */
+  *snapshotInSlices(): Generator<void, unknown[], void> {
     const rows: unknown[] = [['trust', this.version, this.parameters.id, this.epochMs, this.nextFindingOwner], ['cities', [...this.cities.all()]]];
     rows.push(...this.commitments.facts.snapshotRows(), ...this.commitments.snapshotRows());
     const obligors: [number, number][] = [];
@@ -540,6 +549,7 @@ export class TrustReadModel implements ReadModel {
       obligorRows.push(list.capture());
     });
     rows.push(['obligors', obligors], ...obligorRows);
+    yield;
     // A record's facts only ever grow and its finding is replaced, never changed: its length and finding now are
     // enough to write it as it is now, later, in chunks of rows (a capture of 30,000 findings allocates nothing per finding).
     const findings: (FindingRecord | FindingFacts | number | null)[] = [];
@@ -548,7 +558,9 @@ export class TrustReadModel implements ReadModel {
       const until = Math.min(findings.length, from + FINDINGS_PER_ROW * 3);
       rows.push({ toJSON: () => ['findings', findingTuples(findings, from, until)] });
     }
+    yield;
     for (const [city, records] of this.findingsByCity) rows.push(['findingsByCity', city, records.map((r) => r.id)]);
+    yield;
     this.bases.forEach((basis, slot) => {
       for (const [body, entries] of basis.membership) rows.push(['membership', slot, body, [...entries]]);
     });
@@ -556,17 +568,18 @@ export class TrustReadModel implements ReadModel {
     const evidence: (TimeIndexLayout | string | null)[] = [];
     const evidenceRows: Float64Array[] = [];
     const evidenceBytes: number[] = [];
-    // forEach rather than for…of: no [key, value] pair is made per index.
-    this.bases.forEach((basis, slot) => {
-      basis.city.forEach((cityEvidence, city) => {
+    // forEach rather than for…of for the pairs: no [key, value] pair is made per index. The steps end at each city.
+    for (let slot = 0; slot < this.bases.length; slot++) {
+      for (const [city, cityEvidence] of (this.bases[slot] as BasisIndex).city) {
         evidence.push(slot, city, null);
         cityEvidence.all.captureInto(evidence, evidenceRows, evidenceBytes);
         cityEvidence.byCounterparty.forEach((pair, counterparty) => {
           evidence.push(slot, city, counterparty);
           pair.captureInto(evidence, evidenceRows, evidenceBytes);
         });
-      });
-    });
+        yield;
+      }
+    }
     rows.push({ toJSON: () => ['evidence', tuplesOf(evidence, 5)] }, new SnapshotBytes(evidenceRows, evidenceBytes));
     rows.push(['end', rows.length + 1]);
     return rows;
