@@ -524,7 +524,7 @@ export class TrustReadModel implements ReadModel {
    * (facts, membership entries, finding facts) are never mutated once made; the lists holding them are copied.
    *
    * Rows: `['trust', version, parameter set, epoch, next finding owner]`, `['cities', ids]`, the fact table (a row
-   * and 7 columns), the commitment table (a row and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
+   * and 7 columns), the commitment table (a row, `commitments+` rows of further ids when there are more than 16,384, and 9 columns), `['obligors', [[city, size]…]]` and each obligor's
    * rows, `['findings', [[id, owner, finding, facts]…]]` in chunks, each city's findings, the memberships, `['evidence', [[basis, city, counterparty | null,
    * commitment layout, finding layout | null]…]]` (a layout: an index's row count, or each chunk's when it has
    * several) and one binary row of every index's rows in that order (of an index of several chunks, their bases, then
