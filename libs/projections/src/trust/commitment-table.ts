@@ -468,8 +468,8 @@ export class CommitmentTable {
    * The table as snapshot rows: `['commitments', n, ids, values]` with the first COMMITMENT_IDS_PER_ROW ids and
    * values, `['commitments+', ids, values]` with each further run of them (copies: a value is replaced in place), then
    * each column as a binary row, lent rather than copied: the first change to an existing row after this copies the
-   * columns (see `own`), so the snapshot keeps the table as it was at the capture. One row of all the ids (hundreds of
-   * thousands at a million events) took 50–80 ms to serialize in one piece, blocking the event loop that long.
+   * columns (see `own`), so the snapshot keeps the table as it was at the capture. One row of all the ids (about 180,000
+   * at a million events) took 78 ms to serialize in one piece, blocking the event loop that long.
    */
   snapshotRows(): unknown[] {
     const n = this.n;
