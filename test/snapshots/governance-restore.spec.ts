@@ -38,7 +38,8 @@ describe('restoring governance read models', () => {
       slices++;
       expect(cities.get('city-00042')).toMatchObject({ name: 'City 42' });
     }
-    expect(slices).toBe(2);
+    // Steps every 4,096 rows, both while the ids are copied and while the rows are.
+    expect(slices).toBeGreaterThanOrEqual(4);
     expect(produce(step.value)).toEqual(inOneGo);
   });
 

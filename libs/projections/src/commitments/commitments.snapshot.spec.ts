@@ -183,6 +183,23 @@ describe('the commitments snapshot', () => {
     expect(() => new CommitmentsReadModel().restore([rows[2], rows[3], rows[0], rows[1]])).toThrow('continues a string table');
   });
 
+  it('captured in steps, with questions answered between two steps, writes what a capture in one go writes', () => {
+    // Steps after each chunk of the list (at most 1,024 keys): several here.
+    const events = Array.from({ length: 2_500 }, (_, i) => made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + (i % 500) * HOUR_MS).toISOString() }));
+    const { model } = replayed(events);
+    const inOneGo = stored(model);
+    const steps = model.snapshotInSlices(1);
+    let taken = 0;
+    let step = steps.next();
+    for (; step.done !== true; step = steps.next()) {
+      taken++;
+      expect(model.get('c-42', NOW)).toMatchObject({ commitmentId: 'c-42' });
+      expect([...model.matching({}, NOW)].slice(0, 3)).toHaveLength(3);
+    }
+    expect(taken).toBeGreaterThanOrEqual(3);
+    expect((step.value as unknown[]).map(storedRow)).toEqual(inOneGo);
+  });
+
   it('writes each commitment as it was at the capture, though events change it before its chunk is serialized', () => {
     const events = Array.from({ length: 2 * COMMITMENTS_PER_SNAPSHOT_ROW + 3 }, (_, i) => made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + i * HOUR_MS).toISOString() }));
     const { model: live, log } = replayed(events);

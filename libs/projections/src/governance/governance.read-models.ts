@@ -84,7 +84,7 @@ abstract class AggregateReadModel<E extends DomainEvent, S> implements ReadModel
   /** `snapshot()` in steps of CAPTURE_ROWS_PER_STEP rows (ReadModel.snapshotInSlices): the findings are tens of thousands. */
   *snapshotInSlices(): Generator<void, unknown, void> {
     this.deferred.ready();
-    const ids = this.order.all();
+    const ids = yield* this.order.allInSteps(CAPTURE_ROWS_PER_STEP);
     const states: S[] = [];
     const revisions: bigint[] = [];
     const positions: bigint[] = [];

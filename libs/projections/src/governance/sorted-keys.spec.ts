@@ -36,6 +36,15 @@ describe('keys kept in order in chunks', () => {
         expect(keys.size).toBe(expected.length);
         expect([...keys.after(null)]).toEqual(expected);
         expect([...keys.after(cursor)]).toEqual(expected.filter((k) => k > cursor));
+        expect(keys.all()).toEqual(expected);
+        // In steps of at least 700 keys, whole chunks each: the same keys, and a step per 700 or more of them.
+        const inSteps = keys.allInSteps(700);
+        let taken = 0;
+        let next = inSteps.next();
+        for (; next.done !== true; next = inSteps.next()) taken++;
+        expect(next.value).toEqual(expected);
+        expect(taken).toBeLessThanOrEqual(Math.floor(expected.length / 700));
+        if (expected.length >= 700) expect(taken).toBeGreaterThan(0);
       }),
       { numRuns: 60 },
     );

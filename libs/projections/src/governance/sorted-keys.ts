@@ -104,6 +104,21 @@ export class SortedKeys {
     return keys;
   }
 
+  /** `all()` in steps (a capture in slices): it yields after whole chunks of at least `keysPerStep` keys in all. */
+  *allInSteps(keysPerStep: number): Generator<void, string[], void> {
+    const keys: string[] = [];
+    let sinceStep = 0;
+    for (const chunk of this.chunks) {
+      for (const key of chunk) keys.push(key);
+      sinceStep += chunk.length;
+      if (sinceStep >= keysPerStep) {
+        sinceStep = 0;
+        yield;
+      }
+    }
+    return keys;
+  }
+
   /** Keys strictly after `after` (every key when null), in ascending order. */
   *after(after: string | null): Generator<string> {
     if (this.chunks.length === 0) return;
