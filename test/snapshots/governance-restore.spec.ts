@@ -5,6 +5,7 @@
 import { CommitmentsReadModel } from '../../libs/projections/src/commitments/index.js';
 import { CitiesReadModel } from '../../libs/projections/src/governance/index.js';
 import { DeferredSnapshotBytes } from '../../libs/projections/src/read-model.js';
+import { captureStepByStep } from '../../libs/projections/src/capture-steps.fixtures.js';
 
 /** Rows as one group of bytes, as the runner gives a snapshot's binary row back. */
 const group = (...rows: unknown[]): Buffer => Buffer.from(JSON.stringify(rows));
@@ -31,16 +32,12 @@ describe('restoring governance read models', () => {
     cities.restore([group(...many)]);
     const produce = (rows: unknown): unknown[] => (rows as DeferredSnapshotBytes[]).map((row) => row.produce());
     const inOneGo = produce(cities.snapshot());
-    const steps = cities.snapshotInSlices();
-    let slices = 0;
-    let step = steps.next();
-    for (; step.done !== true; step = steps.next()) {
-      slices++;
+    const captured = captureStepByStep(cities.snapshotInSlices(), () => {
       expect(cities.get('city-00042')).toMatchObject({ name: 'City 42' });
-    }
+    });
     // Steps every 4,096 rows, both while the ids are copied and while the rows are.
-    expect(slices).toBeGreaterThanOrEqual(4);
-    expect(produce(step.value)).toEqual(inOneGo);
+    expect(captured.steps).toBeGreaterThanOrEqual(4);
+    expect(produce(captured.value)).toEqual(inOneGo);
   });
 
   it('refuses rows that are not groups of bytes at once, and keeps no city of that snapshot', () => {

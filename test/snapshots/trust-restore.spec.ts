@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../libs/event-store/src/port.js';
 import { encodeSnapshot, openSnapshot } from '../../libs/ledger/src/snapshots/index.js';
 import { COORDINATOR, TRUST_BASES, TrustReadModel, type TrustBasis } from '../../libs/projections/src/trust/index.js';
 import { GovernanceHistory, UUID_IDS } from '../../libs/projections/src/trust/governance-history.js';
+import { captureStepByStep } from '../../libs/projections/src/capture-steps.fixtures.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -144,17 +145,13 @@ describe.each([
   it('captured in slices, with every question answered between two slices, writes the rows of a capture in one go', async () => {
     const model = feed(new TrustReadModel(), events.slice(0, cut));
     const inOneGo = await throughFile(model.snapshot());
-    const steps = model.snapshotInSlices();
-    let slices = 0;
-    let step = steps.next();
-    for (; step.done !== true; step = steps.next()) {
-      slices++;
+    const captured = captureStepByStep(model.snapshotInSlices(), (step) => {
       // What the server does meanwhile: answer queries (the runner applies no event until the capture ends).
-      if (slices % 4 === 1) everyAnswer(model, instants.slice(0, 1));
-    }
+      if (step % 4 === 1) everyAnswer(model, instants.slice(0, 1));
+    });
     // One step after each of three parts, and one after each city's evidence.
-    expect(slices).toBeGreaterThanOrEqual(3 + CITIES.length);
-    expect(await throughFile(step.value)).toEqual(inOneGo);
+    expect(captured.steps).toBeGreaterThanOrEqual(3 + CITIES.length);
+    expect(await throughFile(captured.value)).toEqual(inOneGo);
   });
 
   it('restores the commitment ids and values from one row, or split over several rows as a large table writes them', async () => {

@@ -7,6 +7,7 @@ import { fundDecider } from '../../../domain/src/compensation/fund.js';
 import { incidentDecider } from '../../../domain/src/compensation/incident.js';
 import type { InitiateTransfer } from '../../../domain/src/compensation/transfers.js';
 import { treasuryDecider } from '../../../domain/src/compensation/treasury.js';
+import { captureStepByStep } from '../capture-steps.fixtures.js';
 import { DeferredSnapshotBytes, ProjectionInvariantError } from '../read-model.js';
 import { proposeBodySettlement, settlementContext } from '../settlement/settlement.queries.js';
 import { LedgerHarness } from './balances.harness.js';
@@ -387,18 +388,14 @@ describe('balances read model', () => {
       runSteps(ledger, incidents, 0, []);
       const b = ledger.balances;
       const inOneGo = throughJson(b.snapshot());
-      const steps = b.snapshotInSlices();
-      let slices = 0;
-      let step = steps.next();
-      for (; step.done !== true; step = steps.next()) {
-        slices++;
+      const captured = captureStepByStep(b.snapshotInSlices(), () => {
         // What the server does meanwhile: answer questions (the runner applies no event until the capture ends).
         b.openObligations({ limit: 50 });
         b.fundBalance('delta');
         b.netPositions('CNY');
-      }
-      expect(slices).toBeGreaterThan(0);
-      const rows = throughJson(step.value);
+      });
+      expect(captured.steps).toBeGreaterThan(0);
+      const rows = throughJson(captured.value);
       expect(rows).toEqual(inOneGo);
       const restored = new BalancesReadModel();
       restored.restore(rows);

@@ -2,6 +2,7 @@ import { at, BODY, made, T0 } from '../../../domain/src/governance/testing.fixtu
 import type { CommitmentEvent } from '../../../domain/src/governance/events.js';
 import type { RecordedEvent } from '../../../event-store/src/port.js';
 import { DeferredSnapshotBytes } from '../read-model.js';
+import { captureStepByStep } from '../capture-steps.fixtures.js';
 import { CommitmentsReadModel } from './commitments.read-model.js';
 import { COMMITMENTS_PER_SNAPSHOT_ROW, RECORD_WIDTH } from './commitments.snapshot.js';
 
@@ -188,16 +189,12 @@ describe('the commitments snapshot', () => {
     const events = Array.from({ length: 2_500 }, (_, i) => made({ commitmentId: `c-${i}`, dueAt: new Date(Date.parse(at(48)) + (i % 500) * HOUR_MS).toISOString() }));
     const { model } = replayed(events);
     const inOneGo = stored(model);
-    const steps = model.snapshotInSlices(1);
-    let taken = 0;
-    let step = steps.next();
-    for (; step.done !== true; step = steps.next()) {
-      taken++;
+    const captured = captureStepByStep(model.snapshotInSlices(1), () => {
       expect(model.get('c-42', NOW)).toMatchObject({ commitmentId: 'c-42' });
       expect([...model.matching({}, NOW)].slice(0, 3)).toHaveLength(3);
-    }
-    expect(taken).toBeGreaterThanOrEqual(3);
-    expect((step.value as unknown[]).map(storedRow)).toEqual(inOneGo);
+    });
+    expect(captured.steps).toBeGreaterThanOrEqual(3);
+    expect((captured.value as unknown[]).map(storedRow)).toEqual(inOneGo);
   });
 
   it('writes each commitment as it was at the capture, though events change it before its chunk is serialized', () => {
