@@ -9,7 +9,6 @@
  * what is durable), and the loser must wait for the sync rather than spend its retries on the same stale view.
  */
 import { jest } from '@jest/globals';
-import { open } from 'node:fs/promises';
 import { cityParty } from '../../libs/domain/src/compensation/events.js';
 import { treasuryDecider, type TreasuryCommand } from '../../libs/domain/src/compensation/treasury.js';
 import { toMinor } from '../../libs/domain/src/shared/money.js';
@@ -20,6 +19,7 @@ import { EVENT_STORE } from '../../libs/ledger/src/tokens.js';
 import { proposeBodySettlement, settlementContext } from '../../libs/projections/src/settlement/settlement.queries.js';
 import { ProjectionRunner } from '../../libs/ledger/src/projection-runner.js';
 import { BalancesReadModel } from '../../libs/projections/src/balances/balances.read-model.js';
+import { fileHandlePrototype } from '../../libs/event-store/src/sqlite/test-support.js';
 import { BODY, officials, runIncident, seed, startCompensation, tempDir, testConfig, type CompensationApp, type Officials } from './support.js';
 
 const ROUNDS = 6;
@@ -28,9 +28,7 @@ const SLOW_SYNC_MS = 200;
 
 /** Makes every fsync through a FileHandle (the WAL sync's) take `ms` longer, until the returned function undoes it. */
 async function slowDisk(dir: string, ms: number): Promise<() => void> {
-  const handle = await open(dir, 'r');
-  const prototype = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
-  await handle.close();
+  const prototype = await fileHandlePrototype(dir);
   const original = prototype.sync;
   const spy = jest.spyOn(prototype, 'sync').mockImplementation(async function (this: unknown) {
     await new Promise((resolve) => setTimeout(resolve, ms));

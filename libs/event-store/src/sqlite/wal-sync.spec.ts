@@ -1,18 +1,7 @@
 import { jest } from '@jest/globals';
-import { open } from 'node:fs/promises';
 import type { EventStore } from '../port.js';
 import { openSqliteEventStore } from './sqlite-event-store.js';
-import { tempLogPath, transfers } from './test-support.js';
-
-/** The prototype of Node's FileHandle, whose sync() WalSync calls: held back by the tests to play a slow disk. */
-async function fileHandlePrototype(path: string): Promise<{ sync(): Promise<void> }> {
-  const handle = await open(path, 'r');
-  try {
-    return Object.getPrototypeOf(handle) as { sync(): Promise<void> };
-  } finally {
-    await handle.close();
-  }
-}
+import { fileHandlePrototype, tempLogPath, transfers } from './test-support.js';
 
 /**
  * Holds every WAL sync of the store back until `release()` (a slow disk), by wrapping FileHandle.prototype.sync;
